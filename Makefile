@@ -1,0 +1,41 @@
+# Two commands do everything on a fresh machine (python3, make, git):
+#   make build   set up .venv from requirements.lock, then run the full pipeline
+#   make test    set up, then run every test and validator
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup build test validate linkcheck bench bench-linkcheck clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+build: setup
+	$(BIN)/kanmin build
+
+validate: setup
+	$(BIN)/frictionless validate datapackage.json
+	$(BIN)/kanmin validate
+
+test: setup
+	$(BIN)/frictionless validate datapackage.json
+	$(BIN)/python -m pytest
+
+linkcheck: setup
+	$(BIN)/kanmin linkcheck
+
+bench: setup
+	$(BIN)/python -m kanmin.bench
+
+bench-linkcheck: setup
+	$(BIN)/python -m kanmin.links.bench
+
+clean:
+	rm -rf $(VENV) build/linkcheck .pytest_cache

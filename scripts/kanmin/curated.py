@@ -1,0 +1,128 @@
+"""Hand-curated inputs in ``data/curated/``: code lists, aliases, corrections, page furniture,
+and the dataset metadata with the Table Schema (``metadata.json``, the single place where
+titles, licence, field names and types are defined).
+
+Each file is reviewed by a person; this module only reads them and rejects duplicate keys or
+missing columns, naming the file and line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import DataError, Problem
+
+REPO = Path(__file__).resolve().parents[2]
+CURATED_DIR = REPO / "data" / "curated"
+
+
+@dataclass(frozen=True)
+class Correction:
+    policy_id: int
+    field: str
+    printed: str
+    corrected: str
+    kind: str
+    reason: str
+
+
+@dataclass
+class Curated:
+    metadata: dict
+    ministries: list[dict]
+    ministry_aliases: dict[str, str]
+    pillars: list[dict]
+    pillar_aliases: dict[str, str]
+    effect_categories: list[dict]
+    corrections: list[Correction]
+    furniture: set[str]
+    furniture_anchors: set[str]
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def ministry_by_name(self) -> dict[str, str]:
+        """Printed name (canonical or alias) -> ministry_id."""
+        names = {m["name_ja"]: m["ministry_id"] for m in self.ministries}
+        return {**names, **self.ministry_aliases}
+
+    def pillar_by_name(self) -> dict[str, str]:
+        names = {p["name_ja"]: p["pillar_id"] for p in self.pillars}
+        return {**names, **self.pillar_aliases}
+
+
+def _read_csv(path: Path, key: tuple[str, ...], required: tuple[str, ...]) -> list[dict]:
+    problems: list[Problem] = []
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in required if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DataError([Problem(str(path), 1, f"missing column(s) {', '.join(missing)}",
+                                     f"the header must contain {', '.join(required)}")])
+        rows, seen = [], {}
+        for lineno, row in enumerate(reader, start=2):
+            k = tuple(row[c] for c in key)
+            if k in seen:
+                problems.append(Problem(str(path), lineno,
+                                        f"duplicate key {'/'.join(k)} (first on line {seen[k]})",
+                                        "each key may appear once; merge or delete one line"))
+            seen[k] = lineno
+            rows.append(row)
+    if problems:
+        raise DataError(problems)
+    return rows
+
+
+def load(curated_dir: Path = CURATED_DIR) -> Curated:
+    """Read every curated file; raise DataError on duplicates or missing columns."""
+    d = Path(curated_dir)
+    files = {name: d / name for name in (
+        "metadata.json", "ministries.csv", "ministry_aliases.csv", "pillars.csv",
+        "pillar_aliases.csv", "effect_categories.csv", "corrections.csv", "page_furniture.txt")}
+    metadata = json.loads(files["metadata.json"].read_text(encoding="utf-8"))
+    ministries = _read_csv(files["ministries.csv"], ("ministry_id",),
+                           ("ministry_id", "name_ja", "name_en", "kind"))
+    _read_csv(files["ministries.csv"], ("name_ja",), ("name_ja",))
+    aliases = _read_csv(files["ministry_aliases.csv"], ("alias",), ("alias", "ministry_id", "reason"))
+    pillars = _read_csv(files["pillars.csv"], ("pillar_id",), ("pillar_id", "name_ja", "name_en"))
+    _read_csv(files["pillars.csv"], ("name_ja",), ("name_ja",))
+    p_aliases = _read_csv(files["pillar_aliases.csv"], ("alias",), ("alias", "pillar_id", "reason"))
+    effects = _read_csv(files["effect_categories.csv"], ("effect_category_id",),
+                        ("effect_category_id", "position", "name_ja", "name_en"))
+    corr_rows = _read_csv(files["corrections.csv"], ("policy_id", "field", "printed"),
+                          ("policy_id", "field", "printed", "corrected", "kind", "reason"))
+    corrections = [Correction(int(r["policy_id"]), r["field"], r["printed"], r["corrected"],
+                              r["kind"], r["reason"]) for r in corr_rows]
+    problems = [Problem(str(files["corrections.csv"]), i + 2, "a correction needs a reason",
+                        "say why the printed value is wrong")
+                for i, c in enumerate(corrections) if not c.reason.strip()]
+    furniture, anchors = set(), set()
+    for raw in files["page_furniture.txt"].read_text(encoding="utf-8").splitlines():
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        text = raw[1:] if raw.startswith("!") else raw
+        if text in furniture:
+            problems.append(Problem(str(files["page_furniture.txt"]), None,
+                                    f"duplicate furniture line {text!r}", "list each line once"))
+        furniture.add(text)
+        if raw.startswith("!"):
+            anchors.add(text)
+    known = {m["ministry_id"] for m in ministries}
+    problems += [Problem(str(files["ministry_aliases.csv"]), None,
+                         f"alias {a['alias']} points to unknown ministry_id {a['ministry_id']}",
+                         "use an id from ministries.csv") for a in aliases if a["ministry_id"] not in known]
+    if problems:
+        raise DataError(problems)
+    return Curated(
+        metadata=metadata,
+        ministries=ministries,
+        ministry_aliases={a["alias"]: a["ministry_id"] for a in aliases},
+        pillars=pillars,
+        pillar_aliases={a["alias"]: a["pillar_id"] for a in p_aliases},
+        effect_categories=effects,
+        corrections=corrections,
+        furniture=furniture,
+        furniture_anchors=anchors,
+        files=files,
+    )

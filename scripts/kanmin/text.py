@@ -1,0 +1,158 @@
+"""Pure text rules for undoing the PDF-to-text extraction.
+
+Every rule here is general (no row numbers, no literal cell values) and is used by the extract
+and tidy stages. They encode what the extraction does to a printed table cell:
+
+* A cell's text is wrapped at the cell width; the extraction keeps the line breaks. Japanese has
+  no spaces between words, so wrapped lines are joined with nothing between them, except where
+  two ASCII words meet (``Electronic Health`` / ``Record``), which get one space.
+* URLs are broken at the cell width too; their pieces are joined with nothing between them.
+* Cells that stand side by side on the page can come out on one line, separated by one ASCII
+  space ("取扱機関数（地方公共団体等） ワンストップサービスにより電子"). Japanese text never
+  contains an ASCII space next to a Japanese character outside brackets, so such a space is a
+  cell boundary.
+* Two neighbouring cells with identical text can come out glued without any separator; a line
+  that is exactly one string printed twice is two cells.
+* A line that is clearly shorter than the column is the last line of an item or paragraph (the
+  printed cell broke the line on purpose).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+#: Characters allowed in the pieces of a URL broken over lines (RFC 3986 unreserved, reserved, %).
+URL_CHARS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
+URL_START = re.compile(r"^https?://")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]")
+_OPEN = "（(「『【＜［"
+_CLOSE = "）)」』】＞］"
+#: Bullet markers at the start of an overview or support paragraph: "- ", "-　", "・ ", "・", "-" + text.
+BULLET = re.compile(r"^[ 　]*(?:[-・][ 　]*)(?=\S)")
+MARKS = re.compile(r"^[○〇](?:[ 　]*[○〇])*$")
+MARK_CHARS = "○〇"
+
+ERA_BASE = {"平成": 1988, "令和": 2018}
+_ERA_YEAR = re.compile(r"(平成|令和)(元|[0-9０-９]+)年度")
+
+
+def width(text: str) -> int:
+    """Display width in half-width units: wide and full-width characters count 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def join_lines(lines: list[str]) -> str:
+    """Join wrapped lines of one paragraph: nothing between Japanese characters, one space
+    where an ASCII letter/digit ends a line and the next begins with one."""
+    out = ""
+    for line in lines:
+        if out and line and _ASCII_WORD.match(out[-1]) and _ASCII_WORD.match(line[0]):
+            out += " "
+        out += line
+    return out
+
+
+def join_url(pieces: list[str]) -> str:
+    """Rejoin a URL broken over lines: the pieces are concatenated with nothing between them."""
+    return "".join(p.strip() for p in pieces)
+
+
+def is_url_continuation(line: str) -> bool:
+    """A line that can only be the next piece of a broken URL (URL characters, not a new URL)."""
+    return bool(URL_CHARS.match(line)) and not URL_START.match(line)
+
+
+def bracket_depth(text: str, depth: int = 0) -> int:
+    """Depth of open brackets (full- and half-width) after reading ``text``."""
+    for ch in text:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth > 0:
+            depth -= 1
+    return depth
+
+
+def split_inline_cells(line: str) -> list[str]:
+    """Split a line where neighbouring cells were extracted onto one line.
+
+    A boundary is an ASCII space outside brackets with a non-ASCII character on at least one
+    side. Spaces between ASCII words ("JIS X 8341-3") and full-width spaces are text.
+    A line that is one string printed twice ("AB" + "AB") is two cells.
+    """
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    for i, ch in enumerate(line):
+        if ch == " " and depth == 0 and 0 < i < len(line) - 1:
+            left, right = line[i - 1], line[i + 1]
+            if (not left.isascii() or not right.isascii()) and left != " " and right != " ":
+                parts.append(line[start:i])
+                start = i + 1
+                continue
+        depth = bracket_depth(ch, depth)
+    parts.append(line[start:])
+    out: list[str] = []
+    for part in (p.strip() for p in parts):
+        half = len(part) // 2
+        if len(part) >= 8 and len(part) % 2 == 0 and part[:half] == part[half:]:
+            out.extend([part[:half], part[half:]])
+        elif part:
+            out.append(part)
+    return out
+
+
+def strip_bullet(line: str) -> tuple[bool, str]:
+    """Remove a leading bullet marker; tell whether there was one."""
+    m = BULLET.match(line)
+    if m:
+        return True, line[m.end():]
+    return False, line
+
+
+def mark_count(line: str) -> int:
+    """Number of ○/〇 marks on an expected-effect marks line."""
+    return sum(line.count(ch) for ch in MARK_CHARS)
+
+
+def start_fiscal_year(timing: str) -> int | None:
+    """The Gregorian year in which the first era fiscal year named in ``timing`` starts.
+
+    平成N年度 starts in 1988+N, 令和N年度 in 2018+N (令和元年度 = 2019). None when the timing names
+    no fiscal year (時期調整中, その他, empty).
+    """
+    m = _ERA_YEAR.search(timing)
+    if not m:
+        return None
+    era, num = m.groups()
+    n = 1 if num == "元" else int(unicodedata.normalize("NFKC", num))
+    return ERA_BASE[era] + n
+
+
+def paragraphs(lines: list[tuple[int, str]], full_width: int, *, bullets: bool = True,
+               continues: "re.Pattern[str] | None" = None) -> list[tuple[str, int, int]]:
+    """Group the wrapped lines of one cell into paragraphs (items).
+
+    A new paragraph starts at a bullet marker (when ``bullets``), after a line whose width is
+    below ``full_width`` (the writer broke the line), and never at a line matching
+    ``continues`` (e.g. a line opening with a bracket or a particle that cannot start an item).
+    Returns (text without marker, first line number, last line number).
+    """
+    out: list[tuple[str, list[str], int, int]] = []
+    prev_full = False
+    for lineno, raw in lines:
+        line = raw.strip(" ")
+        had_bullet, body = strip_bullet(line) if bullets else (False, line)
+        starts_new = (
+            not out
+            or had_bullet
+            or (not prev_full and not (continues and continues.match(body)))
+        )
+        if starts_new:
+            out.append(("", [body], lineno, lineno))
+        else:
+            _, body_lines, first, _ = out[-1]
+            body_lines.append(body)
+            out[-1] = ("", body_lines, first, lineno)
+        prev_full = width(line) >= full_width
+    return [(join_lines(bl).strip(" 　"), first, last) for _, bl, first, last in out]

@@ -1,0 +1,350 @@
+"""Stage 2 — raw rows → typed, tidy records (one list of dicts per published table).
+
+Input: the ``RawRow`` cells from ``extract`` (lines as printed) and the curated code lists,
+aliases and corrections. Output: ``Tables`` — plain dicts keyed by the field names of the Table
+Schema in ``data/curated/metadata.json``, plus the list of corrections that were applied.
+
+Rules (all general; row-specific fixes live in ``data/curated/corrections.csv``):
+
+* Wrapped lines are joined (``text.join_lines``); URLs are rejoined (``text.join_url``).
+* Items of a KPI or budget cell: a line that fills the column (width ≥ ``ITEM_FULL``) continues
+  the item unless it closes the item's brackets with "）"; a line that opens with a bracket or a
+  hiragana particle, or follows an unclosed bracket, continues it too; anything else starts a new
+  item. ``＜…＞`` lines are group headings inside a KPI cell.
+* Overview and support cells: a bullet marker or a line shorter than the column starts a new
+  paragraph; markers are removed; paragraphs are separated by newlines.
+* "-" is an empty cell. ``未設定…`` KPIs are flagged ``not_set``.
+* The ○ marks give only a count; the four effect flags are set only when the count is 0 or 4.
+* Ministries are split at "、"; "◎" marks a lead; printed names map to ids through the curated
+  canonical names and aliases.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import text as T
+from .curated import Correction, Curated
+from .errors import DataError, Problem
+from .extract import Extraction, Line, RawRow
+
+#: Width (half-width units) from which a KPI or budget line counts as filling its column.
+ITEM_FULL = 25
+#: Width from which an overview line fills its column.
+OVERVIEW_FULL = 60
+#: Width from which a support-measures line fills its column, and from which a line that ends a
+#: sentence ("。") still fills it.
+SUPPORT_FULL = 47
+SUPPORT_SENTENCE_FULL = 50
+CONTINUES_ITEM = re.compile(r"^[（(ぁ-ゖ）)、。ー]")
+EFFECT_FIELDS = ("effect_efficiency", "effect_regional_economy", "effect_convenience", "effect_safety")
+LIST_SEPARATOR = " | "
+
+
+@dataclass
+class Tables:
+    policies: list[dict] = field(default_factory=list)
+    ministries: list[dict] = field(default_factory=list)
+    policy_ministries: list[dict] = field(default_factory=list)
+    kpis: list[dict] = field(default_factory=list)
+    references: list[dict] = field(default_factory=list)
+    budget_projects: list[dict] = field(default_factory=list)
+    pillars: list[dict] = field(default_factory=list)
+    effect_categories: list[dict] = field(default_factory=list)
+    applied: list[Correction] = field(default_factory=list)
+    inferred_numbers: list[int] = field(default_factory=list)
+
+
+def tidy(extraction: Extraction, curated: Curated) -> Tables:
+    """Turn raw rows into the published tables; raise DataError listing every problem."""
+    problems: list[Problem] = []
+    tables = Tables()
+    ministry_ids = curated.ministry_by_name()
+    pillar_ids = curated.pillar_by_name()
+    for row in extraction.rows:
+        policy = _policy(row, pillar_ids, extraction.path, problems)
+        tables.policies.append(policy)
+        tables.policy_ministries += _ministries(row, ministry_ids, extraction.path, problems)
+        tables.kpis += _kpis(row, "progress", row.kpi_progress) + _kpis(row, "effect", row.kpi_effect)
+        budget, budget_urls = _budget(row)
+        tables.budget_projects += budget
+        tables.references += _references(row, budget_urls, "budget_project", 1, extraction.path, problems)
+        tables.references += _references(row, row.urls, "reference_url", len(budget_urls and
+                                         _url_groups(budget_urls)) + 1, extraction.path, problems)
+        if row.number_inferred:
+            tables.inferred_numbers.append(row.number)
+    tables.applied = _apply_corrections(tables, curated.corrections, str(curated.files["corrections.csv"]), problems)
+    if problems:
+        raise DataError(problems)
+    for p in tables.policies:
+        p["start_fiscal_year"] = T.start_fiscal_year(p["timing"])
+    used = {pm["ministry_id"] for pm in tables.policy_ministries}
+    tables.ministries = [dict(m) for m in curated.ministries if m["ministry_id"] in used]
+    tables.pillars = [dict(p) for p in curated.pillars]
+    tables.effect_categories = [{**e, "position": int(e["position"])} for e in curated.effect_categories]
+    return tables
+
+
+# --- policies ----------------------------------------------------------------------------
+
+def _join(cell: list[Line]) -> str:
+    return T.join_lines([t.strip() for _, t in cell if t.strip()])
+
+
+def _policy(row: RawRow, pillar_ids: dict[str, str], path: str, problems: list[Problem]) -> dict:
+    pillar_printed = _join(row.pillar)
+    pillar_id = pillar_ids.get(pillar_printed, "") if pillar_printed else ""
+    if pillar_printed and not pillar_id:
+        problems.append(Problem(path, row.pillar[0][0], f"row {row.number}: unknown pillar {pillar_printed!r}",
+                                "add it to data/curated/pillars.csv or pillar_aliases.csv"))
+    timing = _join(row.timing)
+    count = T.mark_count(row.marks[1]) if row.marks else 0
+    certain = {0: False, 4: True}.get(count)
+    support = _paragraphs(row.support, SUPPORT_FULL, SUPPORT_SENTENCE_FULL)
+    return {
+        "policy_id": row.number,
+        "policy_code": row.code[1],
+        "name": _join(row.name),
+        "overview": "\n".join(t for t, _, _ in _paragraphs(row.overview, OVERVIEW_FULL)),
+        "pillar_id": pillar_id,
+        "pillar_as_printed": pillar_printed,
+        "timing": "" if timing == "-" else timing,
+        "start_fiscal_year": None,
+        "effect_mark_count": count,
+        **{f: certain for f in EFFECT_FIELDS},
+        "support_measures": "\n".join(t for t, _, _ in support),
+        "source_line_start": row.line_start,
+        "source_line_end": row.line_end,
+    }
+
+
+def _paragraphs(cell: list[Line], full: int, sentence_full: int | None = None) -> list[tuple[str, int, int]]:
+    """Paragraphs of an overview or support cell; a blank entry ("") forces a break."""
+    out: list[tuple[str, int, int]] = []
+    chunk: list[Line] = []
+    for ln, t in cell + [(0, "")]:
+        if t.strip():
+            chunk.append((ln, t))
+            if sentence_full and t.rstrip().endswith("。") and T.width(t.strip(" ")) < sentence_full:
+                out += T.paragraphs(chunk, full)
+                chunk = []
+        elif chunk:
+            out += T.paragraphs(chunk, full)
+            chunk = []
+    return out
+
+
+# --- items (KPIs, budget projects) -------------------------------------------------------
+
+def _items(cell: list[Line]) -> list[tuple[str, str, int, int]]:
+    """Split a KPI or budget cell into items: (group heading, text, first line, last line)."""
+    items: list[tuple[str, list[str], int, int]] = []
+    group = ""
+    heading: list[str] | None = None
+    prev_full = False
+    for ln, raw in cell:
+        t = raw.strip()
+        if not t or t == "-":
+            continue
+        if heading is not None or (t.startswith("＜") and not items_open(items, prev_full)):
+            heading = (heading or []) + [t]
+            if T.bracket_depth("".join(heading)) == 0:
+                group = T.join_lines(heading)[1:-1]
+                heading = None
+            prev_full = False
+            continue
+        if items and items[-1][0] == group and (prev_full or CONTINUES_ITEM.match(t)
+                                               or T.bracket_depth("".join(items[-1][1])) > 0):
+            g, lines, first, _ = items[-1]
+            items[-1] = (g, lines + [t], first, ln)
+        else:
+            items.append((group, [t], ln, ln))
+        joined = "".join(items[-1][1])
+        prev_full = T.width(t) >= ITEM_FULL and not (t.endswith("）") and T.bracket_depth(joined) == 0)
+    return [(g, T.join_lines(lines), first, last) for g, lines, first, last in items]
+
+
+def items_open(items: list, prev_full: bool) -> bool:
+    """A "＜" line continues the previous item only when that item is still open."""
+    return bool(items) and prev_full
+
+
+def _kpis(row: RawRow, kind: str, cell: list[Line]) -> list[dict]:
+    return [{
+        "kpi_id": f"{row.number}-{kind}-{pos}",
+        "policy_id": row.number,
+        "kind": kind,
+        "position": pos,
+        "group": group,
+        "text": text,
+        "not_set": text.startswith("未設定"),
+        "source_line_start": first,
+        "source_line_end": last,
+    } for pos, (group, text, first, last) in enumerate(_items(cell), start=1)]
+
+
+def _budget(row: RawRow) -> tuple[list[dict], list[Line]]:
+    """Budget project names, and URL lines printed inside the budget cell."""
+    from .extract import BUDGET_HEADING
+    names: list[Line] = []
+    urls: list[Line] = []
+    for ln, t in row.budget:
+        s = t.strip()
+        if BUDGET_HEADING.match(s):
+            continue
+        if T.URL_START.match(s) or (urls and T.is_url_continuation(s)):
+            urls.append((ln, s))
+        else:
+            names.append((ln, s))
+    projects = [{
+        "policy_id": row.number,
+        "position": pos,
+        "name": text,
+        "source_line_start": first,
+        "source_line_end": last,
+    } for pos, (_, text, first, last) in enumerate(_items(names), start=1)]
+    return projects, urls
+
+
+# --- references --------------------------------------------------------------------------
+
+def _url_groups(lines: list[Line]) -> list[dict]:
+    """Captions, URLs and notes of a 参考URL cell, in printed order."""
+    refs: list[dict] = []
+    label: list[Line] = []
+    state = "label"
+    for ln, raw in lines:
+        t = raw.strip()
+        if not t:
+            continue
+        if T.URL_START.match(t):
+            refs.append({"label": label, "url": [(ln, t)], "note": []})
+            label, state = [], "url"
+        elif state == "url" and T.is_url_continuation(t):
+            refs[-1]["url"].append((ln, t))
+        elif refs and not label and (t.startswith("-") or (state == "note" and T.bracket_depth(
+                "".join(x for _, x in refs[-1]["note"][-1])) > 0)):
+            if t.startswith("-"):
+                refs[-1]["note"].append([(ln, t[1:].strip())])
+            else:
+                refs[-1]["note"][-1].append((ln, t))
+            state = "note"
+        else:
+            label.append((ln, t))
+            state = "label"
+    if label:
+        refs.append({"label": label, "url": [], "note": []})
+    return refs
+
+
+def _references(row: RawRow, lines: list[Line], printed_in: str, start: int, path: str,
+                problems: list[Problem]) -> list[dict]:
+    out = []
+    for pos, ref in enumerate(_url_groups(lines), start=start):
+        if not ref["url"]:
+            problems.append(Problem(path, ref["label"][0][0],
+                                    f"row {row.number}: caption without a URL: {_join(ref['label'])!r}",
+                                    "a 参考URL caption must be followed by its URL"))
+            continue
+        all_lines = ref["label"] + ref["url"] + [x for n in ref["note"] for x in n]
+        out.append({
+            "reference_id": f"{row.number}-{pos}",
+            "policy_id": row.number,
+            "position": pos,
+            "label": _join(ref["label"]),
+            "url": T.join_url([t for _, t in ref["url"]]),
+            "note": "\n".join(_join(n) for n in ref["note"]),
+            "printed_in": printed_in,
+            "source_line_start": min(ln for ln, _ in all_lines),
+            "source_line_end": max(ln for ln, _ in all_lines),
+        })
+    return out
+
+
+# --- ministries --------------------------------------------------------------------------
+
+def _ministries(row: RawRow, ids: dict[str, str], path: str, problems: list[Problem]) -> list[dict]:
+    out = []
+    for pos, part in enumerate(_join(row.ministries).split("、"), start=1):
+        lead = part.startswith("◎")
+        name = part.lstrip("◎").strip()
+        if name not in ids:
+            problems.append(Problem(path, row.ministries[0][0],
+                                    f"row {row.number}: unknown ministry {name!r}",
+                                    "add it to data/curated/ministries.csv or ministry_aliases.csv"))
+            continue
+        out.append({"policy_id": row.number, "position": pos, "ministry_id": ids[name],
+                    "role": "lead" if lead else "co", "name_as_printed": name})
+    return out
+
+
+# --- corrections -------------------------------------------------------------------------
+
+def _apply_corrections(tables: Tables, corrections: list[Correction], path: str,
+                       problems: list[Problem]) -> list[Correction]:
+    """Apply each reviewed correction to the value it names; a correction that matches nothing
+    is an error (the source or the rules changed and the correction must be reviewed)."""
+    applied = []
+    for c in corrections:
+        if _apply_one(tables, c):
+            applied.append(c)
+        else:
+            problems.append(Problem(path, None,
+                                    f"correction for row {c.policy_id}, field {c.field}: printed value "
+                                    f"{c.printed!r} not found", "review or remove the correction"))
+    return applied
+
+
+def _apply_one(tables: Tables, c: Correction) -> bool:
+    if c.field in ("timing", "policy_code", "name", "pillar_as_printed"):
+        for p in tables.policies:
+            if p["policy_id"] == c.policy_id and p[c.field] == c.printed:
+                p[c.field] = c.corrected
+                return True
+        return False
+    table, _, column = c.field.partition(".")
+    if table == "references":
+        for r in tables.references:
+            if r["policy_id"] == c.policy_id and r[column] == c.printed:
+                r[column] = c.corrected
+                return True
+        return False
+    if table in ("kpis", "budget_projects"):
+        return _split_item(tables, table, column, c)
+    raise DataError([Problem("data/curated/corrections.csv", None, f"unknown field {c.field!r}",
+                             "use timing, policy_code, name, pillar_as_printed, references.<column>, "
+                             "kpis.progress, kpis.effect or budget_projects.name")])
+
+
+def _split_item(tables: Tables, table: str, column: str, c: Correction) -> bool:
+    """Replace one item with several (the print's item boundary is not recoverable from the text)."""
+    rows: list[dict] = getattr(tables, table)
+    match = [i for i, r in enumerate(rows) if r["policy_id"] == c.policy_id
+             and (r.get("kind") == column or table == "budget_projects")
+             and (r.get("text") if table == "kpis" else r.get("name")) == c.printed]
+    if not match:
+        return False
+    i = match[0]
+    old = rows[i]
+    parts = c.corrected.split(LIST_SEPARATOR)
+    new = []
+    for k, part in enumerate(parts):
+        r = dict(old)
+        r["text" if table == "kpis" else "name"] = part
+        if table == "kpis":
+            r["not_set"] = part.startswith("未設定")
+        new.append(r)
+    rows[i:i + 1] = new
+    _renumber(rows, c.policy_id, table, old.get("kind"))
+    return True
+
+
+def _renumber(rows: list[dict], policy_id: int, table: str, kind: str | None) -> None:
+    pos = 0
+    for r in rows:
+        if r["policy_id"] == policy_id and r.get("kind") == kind:
+            pos += 1
+            r["position"] = pos
+            if table == "kpis":
+                r["kpi_id"] = f"{policy_id}-{kind}-{pos}"
