@@ -1,0 +1,79 @@
+"""Content checks (checks.py) on the published tables, and proof that each check can fail."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+
+from kanmin import checks, curated, extract, tidy
+from support import SOURCE
+
+
+@pytest.fixture(scope="module")
+def tables():
+    cur = curated.load()
+    return tidy.tidy(extract.extract(SOURCE, cur, 75), cur)
+
+
+def test_published_tables_pass_every_check(tables):
+    assert checks.check(tables, 75) == []
+
+
+def test_75_policies_numbered_without_gaps(tables):
+    assert [p["policy_id"] for p in tables.policies] == list(range(1, 76))
+
+
+def test_codes_unique_and_well_formed(tables):
+    codes = [p["policy_code"] for p in tables.policies]
+    assert len(set(codes)) == 75 and all(re.fullmatch(r"\d{2}-\d{2}", c) for c in codes)
+
+
+def test_every_policy_has_a_lead(tables):
+    leads = {m["policy_id"] for m in tables.policy_ministries if m["role"] == "lead"}
+    assert leads == set(range(1, 76))
+    multi = sorted({m["policy_id"] for m in tables.policy_ministries if m["role"] == "lead"
+                    and m["position"] > 1})
+    assert multi == [21, 50]
+
+
+def test_urls_absolute_with_dotted_host(tables):
+    assert len(tables.references) == 83
+    assert len({r["url"] for r in tables.references}) == 74
+    assert all(checks.url_ok(r["url"]) for r in tables.references)
+
+
+def test_no_furniture_or_bullets_in_text(tables):
+    for p in tables.policies:
+        for f in ("name", "overview", "support_measures"):
+            assert "施策番号" not in p[f] and "KPI（進捗）" not in p[f]
+            assert not any(line.startswith(("- ", "・")) for line in p[f].split("\n"))
+
+
+@pytest.mark.parametrize("break_it, message", [
+    (lambda t: t.policies.pop(10), "policy ids are not 1..75"),
+    (lambda t: t.policies[4].update(policy_code="0'7-11"), "is not NN-NN"),
+    (lambda t: t.policies[4].update(policy_code=t.policies[3]["policy_code"]), "repeats row 4"),
+    (lambda t: [m.update(role="co") for m in t.policy_ministries if m["policy_id"] == 9], "row 9: no lead ministry"),
+    (lambda t: t.references[0].update(url="https://www.sukusuku- japan.cao.go.jp/"), "not an absolute http(s) URL"),
+    (lambda t: t.references[0].update(url="http://localhost/x"), "not an absolute http(s) URL"),
+    (lambda t: t.policies[0].update(name="国の施策番号"), "page furniture"),
+    (lambda t: t.policies[0].update(overview="a\n- b"), "keeps a bullet marker"),
+])
+def test_each_check_can_fail(tables, break_it, message):
+    broken = copy.deepcopy(tables)
+    break_it(broken)
+    problems = checks.check(broken, 75)
+    assert any(message in str(p) for p in problems), [str(p) for p in problems]
+
+
+def test_effect_flags_only_when_certain(tables):
+    for p in tables.policies:
+        flags = [p[f] for f in tidy.EFFECT_FIELDS]
+        if p["effect_mark_count"] == 0:
+            assert flags == [False] * 4
+        elif p["effect_mark_count"] == 4:
+            assert flags == [True] * 4
+        else:
+            assert flags == [None] * 4

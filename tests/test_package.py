@@ -1,0 +1,96 @@
+"""The published package: frictionless validity, determinism, the committed outputs, and a
+consumer loading it exactly as the README shows."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from kanmin import pipeline
+from support import REPO, SOURCE
+
+BIN = Path(sys.executable).parent
+PUBLISHED = ["datapackage.json", "build/report.md"] + [
+    f"data/{n}.csv" for n in ("policies", "ministries", "policy_ministries", "kpis", "references",
+                              "budget_projects", "pillars", "effect_categories")]
+
+
+def test_frictionless_cli_validates_committed_package():
+    run = subprocess.run([str(BIN / "frictionless"), "validate", "--json", "datapackage.json"],
+                         cwd=REPO, capture_output=True, text=True)
+    report = json.loads(run.stdout)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert report["valid"] is True
+    assert sum(len(t["errors"]) for t in report["tasks"]) == 0
+    assert len(report["tasks"]) == 8
+
+
+def test_two_builds_are_byte_identical(fresh_build, tmp_path):
+    pipeline.build(source=SOURCE, out=tmp_path, with_rdf=False)
+    for rel in PUBLISHED:
+        assert (tmp_path / rel).read_bytes() == (fresh_build / rel).read_bytes(), rel
+
+
+def test_committed_outputs_equal_a_fresh_build(fresh_build):
+    for rel in PUBLISHED:
+        assert (REPO / rel).read_bytes() == (fresh_build / rel).read_bytes(), \
+            f"{rel} is stale: run 'make build' and commit"
+
+
+def test_descriptor_is_complete(fresh_build):
+    d = json.loads((fresh_build / "datapackage.json").read_text(encoding="utf-8"))
+    assert d["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    for key in ("name", "id", "title", "description", "version", "created", "licenses", "sources",
+                "contributors", "keywords", "homepage"):
+        assert d[key], key
+    assert d["licenses"][0]["name"] == "CC-BY-4.0"
+    assert "政府標準利用規約" in d["licenses"][0]["title"]
+    assert {r["name"] for r in d["resources"]} == {
+        "policies", "ministries", "policy_ministries", "kpis", "references", "budget_projects",
+        "pillars", "effect_categories"}
+    for r in d["resources"]:
+        assert r["type"] == "table"
+        assert r["hash"].startswith("sha256:") and r["bytes"] == (fresh_build / r["path"]).stat().st_size
+        assert r["schema"]["primaryKey"]
+        assert " / " in r["title"]
+        for f in r["schema"]["fields"]:
+            assert " / " in f["title"] and f["description"], (r["name"], f["name"])
+    fks = {(r["name"], fk["reference"]["resource"]) for r in d["resources"] for fk in r["schema"].get("foreignKeys", [])}
+    assert {("policies", "pillars"), ("policy_ministries", "ministries"), ("kpis", "policies"),
+            ("references", "policies"), ("budget_projects", "policies")} <= fks
+
+
+def test_created_follows_source_date_epoch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1570752000")
+    pipeline.build(source=SOURCE, out=tmp_path, with_rdf=False)
+    d = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    assert d["created"] == "2019-10-11T00:00:00Z"
+
+
+def test_consumer_loads_the_package_as_the_readme_shows():
+    """The README's "Load the data" snippet, run as a user would (from the repository root)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```python\n# load-the-package") + len("```python\n")
+    snippet = readme[start:readme.index("```", start)]
+    run = subprocess.run([sys.executable, "-c", snippet], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines() == [
+        "policies 75",
+        "lead ministries of policy 21: ['厚生労働省', '内閣府']",
+        "policies per pillar: open-data 17",
+        "KPIs not set yet: 9",
+    ]
+
+
+@pytest.mark.parametrize("name", ["policies", "kpis", "references"])
+def test_pandas_reads_types(name):
+    import pandas as pd
+
+    df = pd.read_csv(REPO / "data" / f"{name}.csv", dtype={"policy_code": "string"})
+    assert len(df) > 0
+    assert df["policy_id"].dtype.kind == "i"
