@@ -32,7 +32,7 @@ from .errors import DataError, Problem
 
 Line = tuple[int, str]
 
-ROW_NUMBER = re.compile(r"^\s*([0-9]{1,3})\s*$")
+ROW_NUMBER = re.compile(r"^\s*([0-9]{1,5})\s*$")
 #: The policy code, possibly after the end of a URL and before the ministries ("x.html 06-11 ◎総務省").
 #: Tolerates printing errors (stray apostrophe, full-width digit); tidy applies the corrections.
 CODE_LINE = re.compile(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,14 +30,17 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     report: str = ""
     rdf: dict | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def build(source: Path = DEFAULT_SOURCE, out: Path = REPO, curated_dir: Path = curated_mod.CURATED_DIR,
           with_rdf: bool = True, validate: bool = True) -> BuildResult:
     """Run every stage; publish into ``out`` only if all of them succeed."""
+    clock = _Clock()
     cur = curated_mod.load(curated_dir)
     expected = int(cur.metadata["source_rows"])
     extraction = extract.extract(Path(source), cur, expected)
+    clock.lap("extract")
     gaps = extract.coverage_gaps(extraction)
     if gaps:
         raise DataError([Problem(str(source), n, "line is neither in a cell nor page furniture",
@@ -46,6 +50,7 @@ def build(source: Path = DEFAULT_SOURCE, out: Path = REPO, curated_dir: Path = c
     problems = checks.check(tables, expected)
     if problems:
         raise DataError(problems)
+    clock.lap("tidy")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".kanmin-build-", dir=out))
@@ -54,19 +59,37 @@ def build(source: Path = DEFAULT_SOURCE, out: Path = REPO, curated_dir: Path = c
         report = build_report(extraction, tables, source)
         (staging / "build").mkdir(exist_ok=True)
         (staging / REPORT_PATH).write_text(report, encoding="utf-8")
+        clock.lap("package")
         if validate:
             _frictionless_validate(staging / "datapackage.json")
+            clock.lap("validate")
         rdf_figures = None
         if with_rdf:
-            from .rdf import build_rdf
+            from .rdf.build import build_rdf
             rdf_figures = build_rdf(staging, staging / "build" / "rdf")
+            clock.lap("rdf")
         written = _publish(staging, out)
+        clock.lap("publish")
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     counts = {name: len(getattr(tables, name)) for name in
               ("policies", "ministries", "policy_ministries", "kpis", "references",
                "budget_projects", "pillars", "effect_categories")}
-    return BuildResult(out=out, counts=counts, written=written, report=report, rdf=rdf_figures)
+    return BuildResult(out=out, counts=counts, written=written, report=report, rdf=rdf_figures,
+                       seconds=clock.laps)
+
+
+class _Clock:
+    """Wall time per stage, for the benchmark (never written into outputs)."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._t
+        self._t = now
 
 
 def _frictionless_validate(descriptor: Path) -> None:

@@ -285,66 +285,65 @@ def _apply_corrections(tables: Tables, corrections: list[Correction], path: str,
                        problems: list[Problem]) -> list[Correction]:
     """Apply each reviewed correction to the value it names; a correction that matches nothing
     is an error (the source or the rules changed and the correction must be reviewed)."""
+    index = {name: _by_policy(getattr(tables, name)) for name in ("policies", "references", "kpis", "budget_projects")}
     applied = []
     for c in corrections:
-        if _apply_one(tables, c):
+        if _apply_one(index, c):
             applied.append(c)
         else:
             problems.append(Problem(path, None,
                                     f"correction for row {c.policy_id}, field {c.field}: printed value "
                                     f"{c.printed!r} not found", "review or remove the correction"))
+    for name in ("kpis", "budget_projects"):
+        setattr(tables, name, [r for rows in index[name].values() for r in rows])
     return applied
 
 
-def _apply_one(tables: Tables, c: Correction) -> bool:
-    if c.field in ("timing", "policy_code", "name", "pillar_as_printed"):
-        for p in tables.policies:
-            if p["policy_id"] == c.policy_id and p[c.field] == c.printed:
-                p[c.field] = c.corrected
-                return True
-        return False
+def _by_policy(rows: list[dict]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    for r in rows:
+        out.setdefault(r["policy_id"], []).append(r)
+    return out
+
+
+def _apply_one(index: dict[str, dict[int, list[dict]]], c: Correction) -> bool:
     table, _, column = c.field.partition(".")
-    if table == "references":
-        for r in tables.references:
-            if r["policy_id"] == c.policy_id and r[column] == c.printed:
-                r[column] = c.corrected
-                return True
-        return False
+    if not column:
+        table, column = "policies", c.field
+    if table not in index or (table == "policies" and column not in ("timing", "policy_code", "name", "pillar_as_printed")):
+        raise DataError([Problem("data/curated/corrections.csv", None, f"unknown field {c.field!r}",
+                                 "use timing, policy_code, name, pillar_as_printed, references.<column>, "
+                                 "kpis.progress, kpis.effect or budget_projects.name")])
+    rows = index[table].get(c.policy_id, [])
     if table in ("kpis", "budget_projects"):
-        return _split_item(tables, table, column, c)
-    raise DataError([Problem("data/curated/corrections.csv", None, f"unknown field {c.field!r}",
-                             "use timing, policy_code, name, pillar_as_printed, references.<column>, "
-                             "kpis.progress, kpis.effect or budget_projects.name")])
+        return _split_item(rows, table, column, c)
+    for r in rows:
+        if r[column] == c.printed:
+            r[column] = c.corrected
+            return True
+    return False
 
 
-def _split_item(tables: Tables, table: str, column: str, c: Correction) -> bool:
+def _split_item(rows: list[dict], table: str, column: str, c: Correction) -> bool:
     """Replace one item with several (the print's item boundary is not recoverable from the text)."""
-    rows: list[dict] = getattr(tables, table)
-    match = [i for i, r in enumerate(rows) if r["policy_id"] == c.policy_id
-             and (r.get("kind") == column or table == "budget_projects")
-             and (r.get("text") if table == "kpis" else r.get("name")) == c.printed]
+    text_field = "text" if table == "kpis" else "name"
+    kind = column if table == "kpis" else None
+    match = [i for i, r in enumerate(rows) if r.get("kind") == kind and r[text_field] == c.printed]
     if not match:
         return False
     i = match[0]
-    old = rows[i]
-    parts = c.corrected.split(LIST_SEPARATOR)
     new = []
-    for k, part in enumerate(parts):
-        r = dict(old)
-        r["text" if table == "kpis" else "name"] = part
+    for part in c.corrected.split(LIST_SEPARATOR):
+        r = dict(rows[i], **{text_field: part})
         if table == "kpis":
             r["not_set"] = part.startswith("未設定")
         new.append(r)
     rows[i:i + 1] = new
-    _renumber(rows, c.policy_id, table, old.get("kind"))
-    return True
-
-
-def _renumber(rows: list[dict], policy_id: int, table: str, kind: str | None) -> None:
     pos = 0
     for r in rows:
-        if r["policy_id"] == policy_id and r.get("kind") == kind:
+        if r.get("kind") == kind:
             pos += 1
             r["position"] = pos
             if table == "kpis":
-                r["kpi_id"] = f"{policy_id}-{kind}-{pos}"
+                r["kpi_id"] = f"{c.policy_id}-{kind}-{pos}"
+    return True
