@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, strategies as st
 
 from kanmin import pipeline
 from support import REPO, SOURCE
@@ -94,3 +95,21 @@ def test_pandas_reads_types(name):
     df = pd.read_csv(REPO / "data" / f"{name}.csv", dtype={"policy_code": "string"})
     assert len(df) > 0
     assert df["policy_id"].dtype.kind == "i"
+
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\x00"), max_size=30)
+
+
+@given(st.lists(st.tuples(TEXT, st.booleans() | st.none()), max_size=8))
+def test_csv_round_trip(values):
+    """Any text (commas, quotes, newlines, full-width) and tri-state booleans survive the CSV."""
+    import csv
+    import io
+
+    from kanmin.package import to_csv
+
+    resource = {"fields": [{"name": "id"}, {"name": "text"}, {"name": "flag"}], "primaryKey": ["id"]}
+    rows = [{"id": i, "text": t, "flag": b} for i, (t, b) in enumerate(values)]
+    back = list(csv.DictReader(io.StringIO(to_csv(rows, resource).decode("utf-8"), newline="")))
+    assert [r["text"] for r in back] == [t for t, _ in values]
+    assert [r["flag"] for r in back] == [{True: "true", False: "false", None: ""}[b] for _, b in values]
