@@ -22,10 +22,11 @@ build: setup
 
 validate: setup
 	$(BIN)/frictionless validate datapackage.json
-	$(BIN)/kanmin validate
+	$(BIN)/kanmin rdf --validate-only
 
 test: setup
 	$(BIN)/frictionless validate datapackage.json
+	$(BIN)/kanmin rdf --validate-only
 	$(BIN)/python -m pytest
 
 linkcheck: setup

@@ -66,7 +66,8 @@ def build(source: Path = DEFAULT_SOURCE, out: Path = REPO, curated_dir: Path = c
         rdf_figures = None
         if with_rdf:
             from .rdf.build import build_rdf
-            rdf_figures = build_rdf(staging, staging / "build" / "rdf")
+            rdf_figures = build_rdf(staging, staging / "build" / "rdf",
+                                    metadata_path=Path(curated_dir) / "metadata.json")
             clock.lap("rdf")
         written = _publish(staging, out)
         clock.lap("publish")

@@ -1,0 +1,92 @@
+"""Entry point of the links stage: check every target and return a dated report.
+
+Input: `Target`s (see inputs.py), `Settings`, accept rules and an optional cache file.
+Output: a `RunReport` with one `Result` per target, in input order. Nothing is written
+except the cache; `report.py` writes the report files.
+Why: reads like the issue's pipeline: screen (invalid, accept-list skips, fresh cache hits)
+→ request the rest under the concurrency limits → mark what the deadline cut off → archive
+look-ups → apply the accept list → remember results.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable, Sequence
+
+from . import accept, archive, cache, fetch, safety, schedule
+from .model import Result, RunReport, Settings, Target
+from .transport import make_pool_manager
+
+
+def check_urls(targets: Sequence[Target], settings: Settings, *,
+               rules: Sequence[accept.AcceptRule] = (), cache_path: Path | None = None,
+               on_result: Callable[[Result], None] | None = None) -> RunReport:
+    started, t0 = cache.utcnow(), time.monotonic()
+    deadline = t0 + settings.deadline
+    sent_before = fetch.requests_sent()
+    previous = cache.load(cache_path) if cache_path and settings.use_cache else {}
+
+    results: dict[int, Result] = {}
+    todo: list[int] = []
+    for i, t in enumerate(targets):
+        screened = _screen(t, settings, rules, previous, started)
+        if screened is None:
+            todo.append(i)
+        else:
+            results[i] = screened
+            if on_result:
+                on_result(screened)
+
+    pool = make_pool_manager(settings)
+
+    def work(i: int) -> Result:
+        r = fetch.check(targets[i].url, pool, settings, deadline)
+        r.checked_at = _stamp(cache.utcnow())
+        return r
+
+    done = schedule.run(
+        todo, key=lambda i: safety.host_key(targets[i].url), work=work,
+        concurrency=settings.concurrency, per_host=settings.per_host, deadline=deadline,
+        on_done=(lambda i, r: on_result(r)) if on_result else None,
+    )
+    for j, i in enumerate(todo):
+        results[i] = done.get(j) or Result(
+            targets[i].url, "timeout", checked_at=_stamp(cache.utcnow()),
+            detail=f"run deadline ({settings.deadline:g} s) reached before this URL was finished")
+    ordered = [results[i] for i in range(len(targets))]
+    for t, r in zip(targets, ordered):
+        r.cited_by, r.reference_ids = t.cited_by, t.reference_ids
+
+    if settings.archive:
+        archive.annotate(ordered, pool, settings, deadline)
+    for r in ordered:
+        accept.apply(r, accept.rule_for(r.url, list(rules)))
+    if cache_path and settings.use_cache:
+        cache.save(cache_path, previous, ordered)
+    pool.clear()
+    return RunReport(
+        started_at=_stamp(started), finished_at=_stamp(cache.utcnow()),
+        elapsed_ms=int((time.monotonic() - t0) * 1000), settings=settings, results=ordered,
+        requests_sent=fetch.requests_sent() - sent_before,
+    )
+
+
+def _screen(t: Target, settings: Settings, rules, previous, now) -> Result | None:
+    """A result that needs no request (invalid URL, accept-list skip, fresh cache), or None."""
+    try:
+        safety.parse_target(t.url)
+    except safety.InvalidUrl as e:
+        return Result(t.url, "invalid", detail=str(e), checked_at=_stamp(now))
+    rule = accept.rule_for(t.url, list(rules))
+    if rule is not None and rule.expected == "skip":
+        return Result(t.url, "skipped", detail=f"accept list: {rule.reason}", checked_at=_stamp(now))
+    hit = previous.get(t.url)
+    if settings.use_cache and cache.fresh(hit, settings.cache_ttl, now):
+        hit.cached = True
+        hit.accepted = None
+        return hit
+    return None
+
+
+def _stamp(dt) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

@@ -1,0 +1,84 @@
+"""Address checks that keep the link checker from probing networks it must not reach.
+
+Input: a URL (before any request) and a host name (at connect time). Output: a parsed
+`(scheme, host, port)` or `InvalidUrl`; resolved socket addresses or `BlockedAddress`.
+Why: URLs come from pull requests, so a URL must not be able to make CI knock on loopback,
+private, link-local or reserved addresses. The check runs when a connection is opened (see
+`transport.py`) against the very address then connected to, so redirects and DNS rebinding
+are covered too. Names under `.invalid` (RFC 6761) fail as DNS errors without asking a
+resolver.
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
+
+SCHEMES = ("http", "https")
+
+
+class InvalidUrl(ValueError):
+    """The URL cannot be parsed or uses a scheme other than http/https."""
+
+
+class BlockedAddress(Exception):
+    """The host resolves to an address that is not globally routable."""
+
+    def __init__(self, host: str, address: str):
+        super().__init__(f"{host} resolves to non-public address {address} (use --allow-private)")
+        self.host = host
+        self.address = address
+
+
+def parse_target(url: str) -> tuple[str, str, int]:
+    """Return (scheme, host, port) of an absolute http(s) URL or raise InvalidUrl."""
+    if not url or any(c.isspace() for c in url):
+        raise InvalidUrl(f"not a URL: {url!r}")
+    try:
+        parts = parse_url(url)
+    except (LocationParseError, ValueError) as e:
+        raise InvalidUrl(f"unparseable URL {url!r}: {e}") from e
+    scheme = (parts.scheme or "").lower()
+    if scheme not in SCHEMES:
+        raise InvalidUrl(f"unsupported scheme {scheme or '(none)'!r} in {url!r}: only http and https")
+    if not parts.host:
+        raise InvalidUrl(f"no host in {url!r}")
+    port = parts.port or (443 if scheme == "https" else 80)
+    return scheme, parts.host.lower(), port
+
+
+def host_key(url: str) -> str:
+    """The name per-host limits count by (the host, or the URL itself when unparseable)."""
+    try:
+        return parse_target(url)[1]
+    except InvalidUrl:
+        return url
+
+
+def is_public(address: str) -> bool:
+    """True for globally routable unicast addresses (IPv4-mapped IPv6 judged as IPv4)."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+def resolve(host: str, port: int) -> list[tuple]:
+    """getaddrinfo for TCP, except that `.invalid` names fail at once (RFC 6761)."""
+    name = host.rstrip(".").lower()
+    if name == "invalid" or name.endswith(".invalid"):
+        raise socket.gaierror(socket.EAI_NONAME, f"{host}: reserved .invalid name (RFC 6761)")
+    return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+
+
+def checked_addresses(host: str, port: int, allow_private: bool) -> list[tuple]:
+    """Resolve `host`; raise BlockedAddress if any address is not public (unless allowed)."""
+    infos = resolve(host, port)
+    if not allow_private:
+        for info in infos:
+            address = info[4][0]
+            if not is_public(address):
+                raise BlockedAddress(host, address)
+    return infos

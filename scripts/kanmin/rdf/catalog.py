@@ -1,0 +1,225 @@
+"""Dataset metadata -> DCAT-AP 3 catalog (one dcat:Catalog, one dcat:Dataset, its distributions).
+
+Every title, licence, date and agent comes from data/curated/metadata.json, the file that also
+feeds datapackage.json. Byte sizes and SHA-256 checksums are computed from the files themselves,
+so the catalog must be built after the CSVs, datapackage.json and the RDF files are written.
+Nodes that DCAT-AP range shapes require to be typed (licence, location, media types, standards,
+landing page, theme) are typed here; all of them are IRIs, none is a blank node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .namespaces import (
+    CSV_RFC4180, DATA_PACKAGE_V2, DCAT, DCT, EU_DATA_THEME, EU_DATA_THEME_LABELS, EU_FILE_TYPE,
+    FILE_FORMATS, FOAF, IANA_MEDIA_TYPE, ISO639_1, KD, PROV, RDFS, SKOS, SPDX, SPDX_SHA256,
+    STANDARD_TITLES, TABLE_SCHEMA_V2, VCARD, XSD, Iris,
+)
+from .serialize import RDF_TYPE, Lit, Triple
+
+# Titles of the published files that are not tables of metadata.json (the tables' own titles
+# and descriptions come from metadata.json).
+FILE_TITLES = {
+    "datapackage.json": ("データパッケージ記述子（Frictionless Data Package v2）",
+                         "Data Package descriptor (Frictionless Data Package v2)"),
+    ".ttl": ("RDFグラフ（Turtle）", "RDF graph (Turtle)"),
+    ".nt": ("RDFグラフ（N-Triples）", "RDF graph (N-Triples)"),
+    ".jsonld": ("RDFグラフ（JSON-LD）", "RDF graph (JSON-LD)"),
+}
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    path: str  # relative to the package, with "/" separators
+    resource: dict | None  # the metadata.json resource for a table, else None
+    size: int
+    sha256: str
+
+
+def describe_file(package_dir: Path, rel: str, resource: dict | None) -> PublishedFile:
+    digest = hashlib.sha256()
+    size = 0
+    with (package_dir / rel).open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return PublishedFile(rel, resource, size, digest.hexdigest())
+
+
+def _texts(s: str, p: str, texts: dict[str, str]) -> list[Triple]:
+    return [(s, p, Lit(text, lang)) for lang, text in sorted(texts.items())]
+
+
+def _bilingual(text: str) -> dict[str, str]:
+    """'日本 / Japan' -> {'ja': '日本', 'en': 'Japan'}; metadata writes such pairs this way."""
+    ja, sep, en = text.partition(" / ")
+    return {"ja": ja, "en": en} if sep else {"ja": text}
+
+
+def _agent(agent: dict) -> list[Triple]:
+    s = agent["uri"]
+    out = [(s, RDF_TYPE, FOAF + "Agent"), *_texts(s, FOAF + "name", agent["name"])]
+    if agent.get("homepage"):
+        out.append((s, FOAF + "homepage", agent["homepage"]))
+    return out
+
+
+def _date_literal(value: str) -> Lit:
+    return Lit(value, "", XSD + ("dateTime" if "T" in value else "date"))
+
+
+def catalog_triples(metadata: dict, files: list[PublishedFile], iris: Iris,
+                    download_base: str, modified: str) -> set[Triple]:
+    name = metadata["name"]
+    catalog, dataset = iris.catalog(), iris.dataset(name)
+    publisher, creator = metadata["publisher"], metadata["source_publisher"]
+    licence = metadata["licenses"][0]
+    homepage = publisher["homepage"]
+    issued = _date_literal(metadata["created"])
+    modified_lit = _date_literal(modified)
+    languages = [ISO639_1 + code for code in metadata["language"]]
+    spatial, theme = metadata["spatial"]["uri"], metadata["theme"]
+    t: list[Triple] = []
+
+    # The catalog, titled after its publisher.
+    pub_names = publisher["name"]
+    t += [(catalog, RDF_TYPE, DCAT + "Catalog"),
+          (catalog, DCT + "title", Lit(f"{pub_names['ja']} データカタログ", "ja")),
+          (catalog, DCT + "title", Lit(f"{pub_names['en']} data catalog", "en")),
+          (catalog, DCT + "description", Lit(f"{pub_names['ja']}が公開するデータセット：{metadata['title']['ja']}", "ja")),
+          (catalog, DCT + "description", Lit(f"Datasets published by the {pub_names['en']}: {metadata['title']['en']}", "en")),
+          (catalog, DCT + "publisher", publisher["uri"]),
+          (catalog, DCT + "license", licence["path"]),
+          (catalog, DCT + "issued", issued),
+          (catalog, DCT + "modified", modified_lit),
+          (catalog, DCT + "spatial", spatial),
+          (catalog, DCAT + "themeTaxonomy", EU_DATA_THEME),
+          (catalog, FOAF + "homepage", homepage),
+          (catalog, DCAT + "dataset", dataset)]
+    t += [(catalog, DCT + "language", lang) for lang in languages]
+
+    # The dataset.
+    contact = iris.dataset_part(name, "contact")
+    temporal = iris.dataset_part(name, "temporal")
+    rights = iris.dataset_part(name, "rights")
+    t += [(dataset, RDF_TYPE, DCAT + "Dataset"),
+          *_texts(dataset, DCT + "title", metadata["title"]),
+          *_texts(dataset, DCT + "description", metadata["description"]),
+          (dataset, DCT + "identifier", Lit(metadata["id"])),
+          (dataset, DCAT + "version", Lit(metadata["version"])),
+          (dataset, DCAT + "theme", theme),
+          (dataset, DCT + "publisher", publisher["uri"]),
+          (dataset, DCT + "creator", creator["uri"]),
+          (dataset, DCAT + "contactPoint", contact),
+          (dataset, DCT + "license", licence["path"]),
+          (dataset, DCT + "rights", rights),
+          (dataset, DCT + "issued", issued),
+          (dataset, DCT + "modified", modified_lit),
+          (dataset, DCT + "spatial", spatial),
+          (dataset, DCT + "temporal", temporal),
+          (dataset, DCAT + "landingPage", homepage),
+          (dataset, DCT + "conformsTo", DATA_PACKAGE_V2)]
+    t += [(dataset, DCT + "language", lang) for lang in languages]
+    t += [(dataset, DCAT + "keyword", Lit(k, "en" if k.isascii() else "ja"))
+          for k in metadata["keywords"]]
+
+    # Agents, contact point, licence, rights, place, period, theme, languages, standards.
+    t += _agent(publisher) + _agent(creator)
+    t += [(contact, RDF_TYPE, VCARD + "Kind"), (contact, RDF_TYPE, VCARD + "Organization"),
+          *_texts(contact, VCARD + "fn", pub_names),
+          (contact, VCARD + "hasURL", homepage)]
+    if publisher.get("email"):
+        t.append((contact, VCARD + "hasEmail", "mailto:" + publisher["email"]))
+    t += [(licence["path"], RDF_TYPE, DCT + "LicenseDocument"),
+          (licence["path"], RDFS + "label", Lit(licence["title"])),
+          (licence["path"], DCT + "identifier", Lit(licence["name"])),
+          (rights, RDF_TYPE, DCT + "RightsStatement"),
+          *_texts(rights, RDFS + "label", metadata["attribution"]),
+          (spatial, RDF_TYPE, DCT + "Location"),
+          *_texts(spatial, SKOS + "prefLabel", _bilingual(metadata["spatial"]["label"])),
+          (temporal, RDF_TYPE, DCT + "PeriodOfTime"),
+          (temporal, DCAT + "startDate", _date_literal(metadata["temporal"]["start"])),
+          (temporal, DCAT + "endDate", _date_literal(metadata["temporal"]["end"])),
+          (theme, RDF_TYPE, SKOS + "Concept"),
+          (theme, SKOS + "inScheme", EU_DATA_THEME),
+          (theme, SKOS + "prefLabel", Lit(EU_DATA_THEME_LABELS[theme], "en")),
+          (EU_DATA_THEME, RDF_TYPE, SKOS + "ConceptScheme"),
+          (EU_DATA_THEME, DCT + "title", Lit("Data theme", "en")),
+          (homepage, RDF_TYPE, FOAF + "Document")]
+    t += [(lang, RDF_TYPE, DCT + "LinguisticSystem") for lang in languages]
+    t += _source(metadata, dataset, iris, creator, spatial, temporal, theme, languages)
+
+    # Distributions.
+    used_standards: set[str] = {DATA_PACKAGE_V2}
+    for f in files:
+        t += _distribution(f, metadata, iris, download_base, licence["path"], modified_lit,
+                           dataset, used_standards)
+    for std in sorted(used_standards):
+        t += [(std, RDF_TYPE, DCT + "Standard"), (std, DCT + "title", Lit(STANDARD_TITLES[std], "en"))]
+    return set(t)
+
+
+def _source(metadata: dict, dataset: str, iris: Iris, creator: dict, spatial: str,
+            temporal: str, theme: str, languages: list[str]) -> list[Triple]:
+    """The source document: a dcat:Dataset (DCAT-AP's range for dct:source) by its publisher."""
+    out: list[Triple] = []
+    source_licence = metadata["source_licence"]
+    for source in metadata["sources"]:
+        s = source["path"]
+        out += [(dataset, DCT + "source", s), (dataset, PROV + "wasDerivedFrom", s),
+                (s, RDF_TYPE, DCAT + "Dataset"), (s, RDF_TYPE, FOAF + "Document"),
+                (s, DCT + "title", Lit(source["title"], "ja")),
+                (s, DCT + "description", Lit(source["description"], "en")),
+                (s, DCT + "publisher", creator["uri"]),
+                (s, DCT + "creator", creator["uri"]),
+                (s, DCT + "issued", _date_literal(metadata["created"])),
+                (s, DCT + "license", source_licence["path"]),
+                (s, DCT + "spatial", spatial),
+                (s, DCT + "temporal", temporal),
+                (s, DCAT + "theme", theme),
+                (s, DCAT + "landingPage", s)]
+        out += [(s, DCT + "language", lang) for lang in languages]
+    out += [(source_licence["path"], RDF_TYPE, DCT + "LicenseDocument"),
+            *_texts(source_licence["path"], RDFS + "label", _bilingual(source_licence["title"]))]
+    return out
+
+
+def _distribution(f: PublishedFile, metadata: dict, iris: Iris, download_base: str,
+                  licence: str, modified: Lit, dataset: str, used_standards: set[str]) -> list[Triple]:
+    d = iris.distribution(metadata["name"], f.path)
+    suffix = Path(f.path).suffix
+    media, eu_type = FILE_FORMATS[suffix]
+    media_iri, format_iri = IANA_MEDIA_TYPE + media, EU_FILE_TYPE + eu_type
+    checksum = d + "/checksum"
+    url = download_base + f.path
+    out: list[Triple] = [
+        (dataset, DCAT + "distribution", d),
+        (d, RDF_TYPE, DCAT + "Distribution"),
+        (d, DCAT + "downloadURL", url), (d, DCAT + "accessURL", url),
+        (d, DCAT + "mediaType", media_iri), (media_iri, RDF_TYPE, DCT + "MediaType"),
+        (d, DCT + "format", format_iri), (format_iri, RDF_TYPE, DCT + "MediaTypeOrExtent"),
+        (d, DCAT + "byteSize", Lit(str(f.size), "", XSD + "nonNegativeInteger")),
+        (d, SPDX + "checksum", checksum),
+        (checksum, RDF_TYPE, SPDX + "Checksum"),
+        (checksum, SPDX + "algorithm", SPDX_SHA256),
+        (checksum, SPDX + "checksumValue", Lit(f.sha256, "", XSD + "hexBinary")),
+        (d, DCT + "license", licence),
+        (d, DCT + "modified", modified),
+    ]
+    if f.resource is not None:
+        out += _texts(d, DCT + "title", f.resource["title"])
+        out += _texts(d, DCT + "description", f.resource["description"])
+        standards = [TABLE_SCHEMA_V2, CSV_RFC4180]
+    else:
+        key = Path(f.path).name if Path(f.path).name in FILE_TITLES else suffix
+        ja, en = FILE_TITLES[key]
+        out += [(d, DCT + "title", Lit(ja, "ja")), (d, DCT + "title", Lit(en, "en"))]
+        out += [(d, DCT + "description", Lit(ja, "ja")), (d, DCT + "description", Lit(en, "en"))]
+        standards = [DATA_PACKAGE_V2] if suffix == ".json" else [KD.rstrip("#")]
+    for std in standards:
+        used_standards.add(std)
+        out.append((d, DCT + "conformsTo", std))
+    return out

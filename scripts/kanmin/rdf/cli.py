@@ -1,0 +1,86 @@
+"""CLI wiring for `kanmin rdf`: build build/rdf/ and, with --validate, check it (wiring only)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .build import default_out_dir, repo_root
+from .namespaces import DEFAULT_BASE, DEFAULT_DOWNLOAD_BASE
+
+EXAMPLE = """examples:
+  kanmin rdf                       build build/rdf/ from the package in the repository
+  kanmin rdf --validate            then parse every file and run the SHACL shapes
+  kanmin rdf --validate-only --json   only validate the existing build/rdf/, report as JSON"""
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "rdf", help="build the RDF graph and DCAT-AP catalog (build/rdf/); --validate checks them",
+        description="Turn the published tables into RDF (Turtle, N-Triples, JSON-LD) and a DCAT-AP 3 "
+                    "catalog. --validate parses all serialisations and runs the project's SHACL shapes "
+                    "and the DCAT-AP 3.0.1 shapes (zero violations required; recommendations are "
+                    "reported as warnings).",
+        epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--package", type=Path, default=repo_root(),
+                   help="package folder with data/, datapackage.json (default: the repository)")
+    p.add_argument("--out", type=Path, help="output folder (default: PACKAGE/build/rdf)")
+    p.add_argument("--base-iri", default=DEFAULT_BASE, help=f"base of the instance IRIs (default {DEFAULT_BASE})")
+    p.add_argument("--download-base", default=DEFAULT_DOWNLOAD_BASE,
+                   help=f"base URL of the published files (default {DEFAULT_DOWNLOAD_BASE})")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--validate", action="store_true", help="validate after building")
+    group.add_argument("--validate-only", action="store_true", help="validate the existing output only")
+    p.add_argument("--dcat-ap-dir", type=Path,
+                   help="folder with the DCAT-AP shapes (default: $KANMIN_DCAT_AP_DIR or ../shared/dcat-ap)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from .build import build_rdf
+    from .tables import RdfInputError
+    from .validate import validate_rdf
+
+    out = args.out or default_out_dir(args.package)
+    result: dict = {}
+    if not args.validate_only:
+        try:
+            result["build"] = build_rdf(args.package, out, args.base_iri, args.download_base)
+        except RdfInputError as exc:
+            for problem in exc.problems:
+                print(f"error: {problem}", file=sys.stderr)
+            return 1
+    if args.validate or args.validate_only:
+        result["validate"] = validate_rdf(out, args.dcat_ap_dir)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        _print_human(result)
+    return 0 if result.get("validate", {"ok": True})["ok"] else 1
+
+
+def _print_human(result: dict) -> None:
+    import sys
+
+    if "build" in result:
+        b = result["build"]
+        print(f"wrote {len(b['paths'])} files to {Path(b['paths'][0]).parent}: {b['triples']} data "
+              f"triples, {b['catalog_triples']} catalog triples in {b['seconds']} s")
+    v = result.get("validate")
+    if v is None:
+        return
+    for problem in v.get("problems", []):
+        print(f"error: {problem}", file=sys.stderr)
+    if "triples" not in v:
+        return
+    print("parsed: " + ", ".join(f"{name} {n}" for name, n in v["triples"].items()))
+    for key, label in (("own_shapes", "project shapes"), ("dcat_ap", "DCAT-AP 3.0.1 shapes")):
+        bad = [r for r in v[key] if r["severity"] == "Violation"]
+        print(f"{label}: {len(bad)} violations, {len(v[key]) - len(bad)} other results")
+        for r in bad:
+            print(f"error: {label}: {r['focus']} {r['path']}: {r['message']}", file=sys.stderr)
+    print(f"DCAT-AP recommendations: {len(v['dcat_ap_recommended'])} warnings (see README, RDF section)")
+    print("valid" if v["ok"] else "INVALID")

@@ -1,0 +1,294 @@
+"""Tables -> data graph. The mapping says, per table field, which RDF property carries it.
+
+Datatypes come from the Table Schema in metadata.json (integer -> xsd:integer, boolean ->
+xsd:boolean, string -> language-tagged text or a plain identifier), so the mapping names only
+properties. Every field of the schema must be mapped (`check_mapping`), so a new column cannot
+silently go missing from the RDF. Empty cells give no triple; the effect flags stay absent when
+unknown. Foreign keys declared in the schema are checked before any triple is made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .namespaces import DCAT, DCT, FOAF, KD, ORG, PROV, RDFS, SCHEMA, SKOS, Iris, vocab_term
+from .serialize import RDF_TYPE, XSD_BOOLEAN, XSD_INTEGER, Lit, Triple, bad_iri
+from .tables import Problem, RdfInputError, Table
+
+
+@dataclass(frozen=True)
+class F:
+    """How one field becomes triples.
+
+    kind: "lit" (literal, datatype from the schema, strings tagged `lang` unless lang == ""),
+    "ident" (the row's key as a plain xsd:string, also for integer keys),
+    "ref" (object IRI built by `Iris.<target>(value)`), "iri" (the value is an IRI), "concept"
+    (vocabulary concept `kd:<target>-<value>`), "parent" (triple parent-policy -> this row),
+    "effect" (policy flag for the effect category named after the field).
+    """
+
+    kind: str
+    props: tuple[str, ...] = ()
+    lang: str = "ja"
+    target: str = ""
+
+
+def lit(*props: str, lang: str = "ja") -> F:
+    return F("lit", props, lang)
+
+
+IDENT = F("ident", (DCT + "identifier",))
+POSITION = lit(SCHEMA + "position")
+SOURCE_LINES = {"source_line_start": lit(KD + "sourceLineStart"),
+                "source_line_end": lit(KD + "sourceLineEnd")}
+
+
+@dataclass(frozen=True)
+class ResourceMap:
+    types: tuple[str, ...]
+    subject: Callable[[Iris, dict], str]
+    fields: dict[str, F]
+
+
+MAPPING: dict[str, ResourceMap] = {
+    "policies": ResourceMap(
+        (KD + "Policy",), lambda i, r: i.policy(r["policy_id"]),
+        {"policy_id": IDENT,
+         "policy_code": lit(SKOS + "notation", lang=""),
+         "name": lit(DCT + "title"),
+         "overview": lit(DCT + "description"),
+         "pillar_id": F("ref", (DCT + "subject",), target="pillar"),
+         "pillar_as_printed": lit(KD + "pillarAsPrinted"),
+         "timing": lit(KD + "timing"),
+         "start_fiscal_year": lit(KD + "startFiscalYear"),
+         "effect_mark_count": lit(KD + "effectMarkCount"),
+         "effect_efficiency": F("effect"),
+         "effect_regional_economy": F("effect"),
+         "effect_convenience": F("effect"),
+         "effect_safety": F("effect"),
+         "support_measures": lit(KD + "supportMeasures"),
+         **SOURCE_LINES}),
+    "ministries": ResourceMap(
+        (ORG + "Organization", FOAF + "Agent"), lambda i, r: i.ministry(r["ministry_id"]),
+        {"ministry_id": IDENT,
+         "name_ja": lit(SKOS + "prefLabel", FOAF + "name"),
+         "name_en": lit(SKOS + "prefLabel", FOAF + "name", lang="en"),
+         "kind": F("concept", (DCT + "type",), target="kind")}),
+    "policy_ministries": ResourceMap(
+        (PROV + "Attribution",), lambda i, r: i.attribution(r["policy_id"], r["position"]),
+        {"policy_id": F("parent", (PROV + "qualifiedAttribution",)),
+         "position": POSITION,
+         "ministry_id": F("ref", (PROV + "agent",), target="ministry"),
+         "role": F("concept", (DCAT + "hadRole",), target="role"),
+         "name_as_printed": lit(KD + "nameAsPrinted")}),
+    "kpis": ResourceMap(
+        (KD + "KPI",), lambda i, r: i.kpi(r["kpi_id"]),
+        {"kpi_id": IDENT,
+         "policy_id": F("parent", (KD + "kpi",)),
+         "kind": F("concept", (DCT + "type",), target="kpi"),
+         "position": POSITION,
+         "group": lit(KD + "kpiGroup"),
+         "text": lit(RDFS + "label"),
+         "not_set": lit(KD + "notSet"),
+         **SOURCE_LINES}),
+    "references": ResourceMap(
+        (KD + "Reference",), lambda i, r: i.reference(r["reference_id"]),
+        {"reference_id": IDENT,
+         "policy_id": F("parent", (KD + "reference",)),
+         "position": POSITION,
+         "label": lit(RDFS + "label"),
+         "url": F("iri", (SCHEMA + "url",)),
+         "note": lit(KD + "note"),
+         "printed_in": F("concept", (KD + "printedIn",), target="column"),
+         **SOURCE_LINES}),
+    "budget_projects": ResourceMap(
+        (KD + "BudgetProject",), lambda i, r: i.budget_project(r["policy_id"], r["position"]),
+        {"policy_id": F("parent", (KD + "budgetProject",)),
+         "position": POSITION,
+         "name": lit(DCT + "title"),
+         **SOURCE_LINES}),
+    "pillars": ResourceMap(
+        (SKOS + "Concept",), lambda i, r: i.pillar(r["pillar_id"]),
+        {"pillar_id": IDENT,
+         "name_ja": lit(SKOS + "prefLabel"),
+         "name_en": lit(SKOS + "prefLabel", lang="en")}),
+    "effect_categories": ResourceMap(
+        (SKOS + "Concept",), lambda i, r: i.effect_category(r["effect_category_id"]),
+        {"effect_category_id": IDENT,
+         "position": POSITION,
+         "name_ja": lit(SKOS + "prefLabel"),
+         "name_en": lit(SKOS + "prefLabel", lang="en")}),
+}
+# Tables whose rows are the concepts of one SKOS concept scheme titled like the table.
+SCHEMES = ("pillars", "effect_categories")
+EFFECT_PREFIX = "effect_"
+
+
+def check_mapping(metadata: dict) -> list[Problem]:
+    """The mapping and the schema must name the same resources and fields."""
+    problems = []
+    resources = {r["name"]: r for r in metadata["resources"]}
+    for name in sorted(set(resources) | set(MAPPING)):
+        if name not in MAPPING:
+            problems.append(Problem("metadata.json", None, None,
+                                    f"resource {name!r} has no RDF mapping; add it to MAPPING"))
+            continue
+        if name not in resources:
+            problems.append(Problem("metadata.json", None, None,
+                                    f"mapped resource {name!r} is not in the schema"))
+            continue
+        fields = [f["name"] for f in resources[name]["fields"]]
+        for field in fields:
+            if field not in MAPPING[name].fields:
+                problems.append(Problem(f"{name}", None, field,
+                                        "field has no RDF mapping; add it to MAPPING"))
+        for field in MAPPING[name].fields:
+            if field not in fields:
+                problems.append(Problem(f"{name}", None, field, "mapped field is not in the schema"))
+    return problems
+
+
+def _keys(tables: dict[str, Table]) -> dict[tuple[str, str], set[str]]:
+    """Values of every single-field key that a foreign key points at."""
+    keys: dict[tuple[str, str], set[str]] = {}
+    for table in tables.values():
+        for fk in table.schema.get("foreignKeys", []):
+            ref = fk["reference"]
+            target = (ref["resource"], ref["fields"][0])
+            if target not in keys and ref["resource"] in tables:
+                keys[target] = {_canonical(r[target[1]], tables[ref["resource"]], target[1])
+                                for r in tables[ref["resource"]].rows}
+    return keys
+
+
+def _canonical(value: str, table: Table, field: str) -> str:
+    if value and table.fields[field]["type"] == "integer":
+        try:
+            return str(int(value))
+        except ValueError:
+            return value
+    return value
+
+
+def data_triples(tables: dict[str, Table], iris: Iris, source_iri: str) -> set[Triple]:
+    """All triples of the data graph; raises RdfInputError with every problem found."""
+    triples: set[Triple] = set()
+    problems: list[Problem] = []
+    keys = _keys(tables)
+    effect_ids = {r["effect_category_id"] for r in tables["effect_categories"].rows}
+    concept = {}  # (target, value) -> IRI, so that each vocab IRI string is made once
+    for name, rmap in MAPPING.items():
+        table = tables[name]
+        fields = table.fields
+        fks = [(fk["fields"][0], (fk["reference"]["resource"], fk["reference"]["fields"][0]))
+               for fk in table.schema.get("foreignKeys", [])]
+        required = {n for n, f in fields.items() if f.get("constraints", {}).get("required")}
+        types = rmap.types
+        seen: set[str] = set()
+        add = triples.add
+        for number, raw in enumerate(table.rows, start=2):
+            row, row_problems = _typed(raw, fields, required, str(table.path), number)
+            for field, target in fks:
+                if row[field] and row[field] not in keys.get(target, ()):
+                    row_problems.append(Problem(str(table.path), number, field,
+                                                f"{row[field]!r} is not a {target[1]} of {target[0]}"))
+            if row_problems:
+                problems.extend(row_problems)
+                continue
+            s = rmap.subject(iris, row)
+            if s in seen or bad_iri(s):
+                problems.append(Problem(str(table.path), number, None,
+                                        f"duplicate or unusable key giving IRI {s}"))
+                continue
+            seen.add(s)
+            for t in types:
+                add((s, RDF_TYPE, t))
+            for field, spec in rmap.fields.items():
+                value = row[field]
+                if value == "":
+                    continue
+                kind = spec.kind
+                if kind == "lit":
+                    lex, datatype = value, _DATATYPES.get(fields[field]["type"], "")
+                    o = Lit(lex, "", datatype) if datatype else Lit(lex, spec.lang, "")
+                    for p in spec.props:
+                        add((s, p, o))
+                elif kind == "ident":
+                    add((s, spec.props[0], Lit(value)))
+                elif kind == "ref":
+                    add((s, spec.props[0], getattr(iris, spec.target)(value)))
+                elif kind == "iri":
+                    if bad_iri(value):
+                        problems.append(Problem(str(table.path), number, field,
+                                                f"{value!r} is not an absolute IRI"))
+                        continue
+                    add((s, spec.props[0], value))
+                elif kind == "concept":
+                    o = concept.get((spec.target, value)) or concept.setdefault(
+                        (spec.target, value), vocab_term(spec.target, value))
+                    add((s, spec.props[0], o))
+                elif kind == "parent":
+                    add((iris.policy(value), spec.props[0], s))
+                elif kind == "effect":
+                    category = field[len(EFFECT_PREFIX):]
+                    if category not in effect_ids:
+                        problems.append(Problem(str(table.path), number, field,
+                                                f"no effect category {category!r}"))
+                        continue
+                    p = KD + ("expectedEffect" if value == "true" else "notExpectedEffect")
+                    add((s, p, iris.effect_category(category)))
+            if "source_line_start" in row:
+                add((s, PROV + "wasDerivedFrom", source_iri))
+            if name == "policy_ministries":
+                add((iris.policy(row["policy_id"]), PROV + "wasAttributedTo",
+                     iris.ministry(row["ministry_id"])))
+    if problems:
+        raise RdfInputError(problems)
+    triples |= scheme_triples(tables, iris)
+    return triples
+
+
+_DATATYPES = {"integer": XSD_INTEGER, "boolean": XSD_BOOLEAN}
+
+
+def _typed(raw: dict[str, str], fields: dict[str, dict], required: set[str],
+           file: str, number: int) -> tuple[dict[str, str], list[Problem]]:
+    """Canonical lexical forms (integers without leading zeros, booleans true/false)."""
+    row = dict(raw)
+    problems = []
+    for name, field in fields.items():
+        value = row[name]
+        if value == "":
+            if name in required:
+                problems.append(Problem(file, number, name, "required value is missing"))
+            continue
+        kind = field["type"]
+        if kind == "integer":
+            try:
+                row[name] = str(int(value))
+            except ValueError:
+                problems.append(Problem(file, number, name, f"{value!r} is not an integer"))
+        elif kind == "boolean" and value not in ("true", "false"):
+            problems.append(Problem(file, number, name, f"{value!r} is not true/false"))
+    return row, problems
+
+
+def scheme_triples(tables: dict[str, Table], iris: Iris) -> set[Triple]:
+    """The concept schemes of the controlled lists kept as tables, titled from the schema."""
+    out: set[Triple] = set()
+    for name in SCHEMES:
+        table = tables[name]
+        scheme = iris.scheme(name.replace("_", "-"))
+        out.add((scheme, RDF_TYPE, SKOS + "ConceptScheme"))
+        for lang, text in table.schema["title"].items():
+            out.add((scheme, DCT + "title", Lit(text, lang)))
+        for lang, text in table.schema.get("description", {}).items():
+            out.add((scheme, DCT + "description", Lit(text, lang)))
+        rmap = MAPPING[name]
+        for row in table.rows:
+            concept_iri = rmap.subject(iris, row)
+            out.add((concept_iri, SKOS + "inScheme", scheme))
+            out.add((concept_iri, SKOS + "topConceptOf", scheme))
+            out.add((scheme, SKOS + "hasTopConcept", concept_iri))
+    return out

@@ -1,0 +1,141 @@
+"""The one place for the base IRI, the namespaces and the IRI patterns of the linked data.
+
+Instance IRIs hang off a configurable base (default `DEFAULT_BASE`) and are built only from the
+tables' stable identifiers. The project vocabulary has a fixed namespace (`KD`) that does not move
+with `--base-iri`: it names the schema, not the data. External authority IRIs (EU file types,
+IANA media types, specifications) that the catalog needs are kept here too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DEFAULT_BASE = "https://w3id.org/kanmin-data/"
+# Where the published files can be downloaded; the path of a file in the repository is appended.
+DEFAULT_DOWNLOAD_BASE = DEFAULT_BASE + "files/"
+
+KD = DEFAULT_BASE + "vocab#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+DCT = "http://purl.org/dc/terms/"
+DCAT = "http://www.w3.org/ns/dcat#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+ORG = "http://www.w3.org/ns/org#"
+PROV = "http://www.w3.org/ns/prov#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+SCHEMA = "http://schema.org/"
+SPDX = "http://spdx.org/rdf/terms#"
+VCARD = "http://www.w3.org/2006/vcard/ns#"
+SH = "http://www.w3.org/ns/shacl#"
+
+# Prefixes written into the Turtle files and the JSON-LD @context, in this order.
+PREFIXES: dict[str, str] = {
+    "kd": KD,
+    "dcat": DCAT,
+    "dct": DCT,
+    "foaf": FOAF,
+    "org": ORG,
+    "prov": PROV,
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "schema": SCHEMA,
+    "skos": SKOS,
+    "spdx": SPDX,
+    "vcard": VCARD,
+    "xsd": XSD,
+}
+# Namespaces whose terms count as "standard" (the project's own terms live in KD).
+STANDARD_NAMESPACES = tuple(ns for prefix, ns in PREFIXES.items() if prefix != "kd")
+
+EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
+IANA_MEDIA_TYPE = "https://www.iana.org/assignments/media-types/"
+ISO639_1 = "http://id.loc.gov/vocabulary/iso639-1/"
+EU_DATA_THEME = "http://publications.europa.eu/resource/authority/data-theme"
+SPDX_SHA256 = SPDX + "checksumAlgorithm_sha256"
+
+# Published file suffix -> (IANA media type, EU file type).
+FILE_FORMATS: dict[str, tuple[str, str]] = {
+    ".csv": ("text/csv", "CSV"),
+    ".json": ("application/json", "JSON"),
+    ".ttl": ("text/turtle", "RDF_TURTLE"),
+    ".nt": ("application/n-triples", "RDF_N_TRIPLES"),
+    ".jsonld": ("application/ld+json", "JSON_LD"),
+}
+
+# Specifications the distributions conform to: IRI -> English title.
+DATA_PACKAGE_V2 = "https://datapackage.org/standard/data-package/"
+TABLE_SCHEMA_V2 = "https://datapackage.org/standard/table-schema/"
+CSV_RFC4180 = "https://www.rfc-editor.org/rfc/rfc4180"
+STANDARD_TITLES: dict[str, str] = {
+    DATA_PACKAGE_V2: "Data Package (v2)",
+    TABLE_SCHEMA_V2: "Table Schema (v2)",
+    CSV_RFC4180: "RFC 4180: Common Format and MIME Type for Comma-Separated Values (CSV) Files",
+    KD.rstrip("#"): "kanmin-data vocabulary",
+}
+# English labels of the EU data-theme concepts this project may use (the authority has no Japanese).
+EU_DATA_THEME_LABELS: dict[str, str] = {
+    EU_DATA_THEME + "/GOVE": "Government and public sector",
+}
+
+
+@dataclass(frozen=True)
+class Iris:
+    """IRI patterns of the data graph and the catalog under one base IRI."""
+
+    base: str = DEFAULT_BASE
+
+    def __post_init__(self) -> None:
+        if not self.base.endswith(("/", "#")):
+            raise ValueError(f"base IRI must end with '/' or '#': {self.base!r}")
+
+    def policy(self, policy_id: int | str) -> str:
+        return f"{self.base}policy/{policy_id}"
+
+    def attribution(self, policy_id: int | str, position: int | str) -> str:
+        return f"{self.base}attribution/{policy_id}-{position}"
+
+    def ministry(self, ministry_id: str) -> str:
+        return f"{self.base}ministry/{ministry_id}"
+
+    def kpi(self, kpi_id: str) -> str:
+        return f"{self.base}kpi/{kpi_id}"
+
+    def reference(self, reference_id: str) -> str:
+        return f"{self.base}reference/{reference_id}"
+
+    def budget_project(self, policy_id: int | str, position: int | str) -> str:
+        return f"{self.base}budget-project/{policy_id}-{position}"
+
+    def pillar(self, pillar_id: str) -> str:
+        return f"{self.base}pillar/{pillar_id}"
+
+    def effect_category(self, effect_category_id: str) -> str:
+        return f"{self.base}effect-category/{effect_category_id}"
+
+    def scheme(self, name: str) -> str:
+        return f"{self.base}scheme/{name}"
+
+    def prefixes(self) -> dict[str, str]:
+        """Prefixes for the instance IRIs (used by the Turtle and JSON-LD writers)."""
+        names = ("attribution", "budget-project", "effect-category", "kpi", "ministry", "pillar",
+                 "policy", "reference", "scheme")
+        return {name.split("-")[0]: f"{self.base}{name}/" for name in names}
+
+    def catalog(self) -> str:
+        return f"{self.base}catalog"
+
+    def dataset(self, name: str) -> str:
+        return f"{self.base}dataset/{name}"
+
+    def dataset_part(self, name: str, part: str) -> str:
+        return f"{self.base}dataset/{name}/{part}"
+
+    def distribution(self, name: str, path: str) -> str:
+        return f"{self.base}dataset/{name}/distribution/{path.replace('/', '-')}"
+
+
+def vocab_term(kind: str, value: str) -> str:
+    """Concept IRI in the project vocabulary for an enum value, e.g. ('kpi', 'progress')."""
+    return f"{KD}{kind}-{value}"

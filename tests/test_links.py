@@ -1,0 +1,290 @@
+"""Link checker against real servers on 127.0.0.1 (tests/links_helpers.py); no external host."""
+from __future__ import annotations
+
+import dataclasses
+import socket
+import ssl
+import time
+
+import pytest
+import trustme
+
+from kanmin.links import Settings, Target, check_urls, safety
+from kanmin.links.model import Result
+
+from links_helpers import Site, refused_port
+
+FAST = Settings(allow_private=True, backoff=0.01, connect_timeout=2, read_timeout=2,
+                deadline=20, retries=2, use_cache=False)
+
+
+def check(url: str, **changes) -> Result:
+    report = check_urls([Target(url)], dataclasses.replace(FAST, **changes))
+    assert len(report.results) == 1
+    return report.results[0]
+
+
+@pytest.fixture(scope="module")
+def site():
+    with Site() as s:
+        yield s
+
+
+@pytest.mark.parametrize("path, status, http_status, error", [
+    ("/ok", "ok", 200, None),
+    ("/notfound", "broken", 404, None),
+    ("/gone", "broken", 410, None),
+    ("/e500", "broken", 500, None),
+    ("/unauth", "unknown", 401, None),
+    ("/forbidden", "unknown", 403, None),
+    ("/ratelimited", "unknown", 429, None),
+    ("/loop/a", "error", 302, "redirect_loop"),
+    ("/chain/12", "error", 302, "too_many_redirects"),
+    ("/reset", "error", None, "reset"),
+])
+def test_status_of_each_kind_of_answer(site, path, status, http_status, error):
+    r = check(site.url(path))
+    assert (r.status, r.http_status, r.error) == (status, http_status, error)
+    assert r.checked_at.endswith("Z") and r.attempts >= 1
+
+
+def test_ok_sends_one_head_and_no_get(site):
+    before = site.hits[("GET", "/ok")]
+    r = check(site.url("/ok"))
+    assert (r.status, r.method, r.attempts, r.final_url, r.redirects) == ("ok", "HEAD", 1, None, [])
+    assert site.hits[("GET", "/ok")] == before
+
+
+def test_5xx_is_retried_then_broken(site):
+    before = site.count("/e500")
+    r = check(site.url("/e500"), retries=2)
+    # HEAD 500 is unreliable, so GET is tried, with 2 retries: 1 HEAD + 3 GET.
+    assert (r.status, r.attempts, r.method) == ("broken", 4, "GET")
+    assert site.count("/e500") - before == 4
+
+
+def test_retry_then_success(site):
+    r = check(site.url("/flaky"))
+    assert (r.status, r.http_status, r.attempts) == ("ok", 200, 3)
+
+
+def test_retry_after_is_honoured(site):
+    t0 = time.monotonic()
+    r = check(site.url("/retry-after"), backoff=0.001)
+    waited = time.monotonic() - t0
+    assert (r.status, r.attempts) == ("ok", 2)
+    assert waited >= 0.95, "Retry-After: 1 must be waited out, not the 1 ms backoff"
+
+
+def test_retry_after_is_capped(site):
+    t0 = time.monotonic()
+    r = check(site.url("/retry-after-huge"), retry_after_cap=0.1, retries=2)
+    assert (r.status, r.http_status, r.attempts) == ("unknown", 429, 3)
+    assert time.monotonic() - t0 < 2
+
+
+def test_head_refused_then_get(site):
+    r = check(site.url("/head405"))
+    assert (r.status, r.http_status, r.method, r.attempts) == ("ok", 200, "GET", 2)
+    assert site.hits[("GET", "/head405")] >= 1
+
+
+def test_redirect_chain_is_recorded(site):
+    r = check(site.url("/redir/a"))
+    assert r.status == "redirected" and r.permanent is False
+    assert r.final_url == site.url("/ok")
+    assert [(h.status, h.location) for h in r.redirects] == [
+        (301, site.url("/redir/b")), (302, site.url("/ok"))]
+
+
+def test_permanent_redirect(site):
+    r = check(site.url("/perm"))
+    assert (r.status, r.permanent, r.final_url) == ("redirected", True, site.url("/ok"))
+
+
+def test_redirect_to_a_missing_page_is_broken_with_final_url(site):
+    r = check(site.url("/redir-404"))
+    assert (r.status, r.http_status, r.final_url) == ("broken", 404, site.url("/notfound"))
+
+
+def test_redirect_loop_is_detected_before_the_limit(site):
+    r = check(site.url("/loop/a"))
+    assert r.error == "redirect_loop" and len(r.redirects) == 2
+
+
+def test_ten_redirects_are_followed_eleven_are_not(site):
+    assert check(site.url("/chain/10")).status == "redirected"
+    r = check(site.url("/chain/11"))
+    assert (r.status, r.error, len(r.redirects)) == ("error", "too_many_redirects", 11)
+
+
+def test_cookies_are_kept_along_one_redirect_chain(site):
+    r = check(site.url("/cookie"))
+    assert (r.status, r.final_url) == ("redirected", site.url("/cookie-check"))
+
+
+def test_slow_server_times_out(site):
+    t0 = time.monotonic()
+    r = check(site.url("/slow"), read_timeout=0.3, retries=0)
+    assert r.status == "timeout" and r.error is None
+    assert time.monotonic() - t0 < 2
+
+
+def test_overall_deadline_stops_a_run(site):
+    urls = [Target(site.url("/slow") + f"?{i}") for i in range(6)]
+    t0 = time.monotonic()
+    report = check_urls(urls, dataclasses.replace(FAST, read_timeout=30, deadline=0.5, per_host=2))
+    assert time.monotonic() - t0 < 3.5
+    assert [r.status for r in report.results] == ["timeout"] * 6
+    assert any("deadline" in (r.detail or "") for r in report.results)
+
+
+def test_huge_body_is_not_downloaded(site):
+    t0 = time.monotonic()
+    r = check(site.url("/huge"))
+    assert (r.status, r.method) == ("ok", "GET")
+    assert time.monotonic() - t0 < 3
+    assert site.body_bytes < 64 * 2**20  # of the 10 GiB offered, at most socket buffers went out
+
+
+def test_connection_reset_is_retried_then_error(site):
+    before = site.count("/reset")
+    r = check(site.url("/reset"), retries=1)
+    assert (r.status, r.error) == ("error", "reset")
+    # HEAD reset (retried once) → GET (retried once)
+    assert r.attempts == 4 and site.count("/reset") - before == 4
+
+
+def test_refused_port_is_a_connect_error():
+    r = check(f"http://127.0.0.1:{refused_port()}/", retries=1)
+    assert (r.status, r.error) == ("error", "connect")
+
+
+def test_invalid_tld_is_a_dns_error_without_asking_a_resolver(monkeypatch):
+    def no_resolver(*a, **k):
+        raise AssertionError("the .invalid name must not reach the resolver")
+    monkeypatch.setattr(socket, "getaddrinfo", no_resolver)
+    r = check("http://no-such-host.invalid/page", allow_private=False)
+    assert (r.status, r.error, r.attempts) == ("error", "dns", 1)
+
+
+def test_resolver_failure_is_a_dns_error(monkeypatch):
+    def failing(host, *a, **k):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    monkeypatch.setattr(socket, "getaddrinfo", failing)
+    r = check("https://www.example.go.jp/page", allow_private=False)
+    assert (r.status, r.error) == ("error", "dns")
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/x", "mailto:a@example.org", "not a url",
+                                 "http://", "https://exa mple.org/", "javascript:alert(1)"])
+def test_invalid_urls_send_nothing(url):
+    report = check_urls([Target(url)], FAST)
+    assert report.results[0].status == "invalid"
+    assert report.requests_sent == 0
+
+
+@pytest.fixture(scope="module")
+def tls_site(tmp_path_factory):
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(ctx)
+    pem = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(pem))
+    with Site(tls_context=ctx) as s:
+        yield s, str(pem)
+
+
+def test_self_signed_certificate_is_a_tls_error(tls_site):
+    s, _ = tls_site
+    r = check(s.url("/ok"))
+    assert (r.status, r.error) == ("error", "tls")
+    assert r.attempts == 1, "a certificate failure is not retried"
+
+
+def test_trusted_ca_makes_https_ok(tls_site):
+    s, pem = tls_site
+    r = check(s.url("/ok"), ca_bundle=pem)
+    assert (r.status, r.http_status) == ("ok", 200)
+
+
+def test_private_address_refused_without_allow_private(site):
+    before = site.total()
+    r = check(site.url("/ok"), allow_private=False)
+    assert r.status == "skipped" and "127.0.0.1" in r.detail and "--allow-private" in r.detail
+    assert site.total() == before, "no request may reach a private address"
+
+
+def test_redirect_to_a_private_address_is_refused(monkeypatch):
+    # 127.0.0.1 plays a public site that redirects to 127.0.0.2, a private one.
+    monkeypatch.setattr(safety, "is_public", lambda address: address == "127.0.0.1")
+    with Site("127.0.0.2") as inner, Site() as outer:
+        outer.elsewhere = inner.url("/ok")
+        r = check(outer.url("/redirect-elsewhere"), allow_private=False)
+        assert r.status == "skipped" and "127.0.0.2" in r.detail
+        assert [h.location for h in r.redirects] == [inner.url("/ok")]
+        assert inner.total() == 0
+
+
+@pytest.mark.parametrize("address, public", [
+    ("127.0.0.1", False), ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.1.1", False),
+    ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False), ("224.0.0.1", False),
+    ("240.0.0.1", False), ("::1", False), ("fe80::1", False), ("fc00::1", False),
+    ("::ffff:127.0.0.1", False), ("::ffff:10.0.0.1", False), ("8.8.8.8", True),
+    ("2001:4860:4860::8888", True), ("::ffff:8.8.8.8", True),
+])
+def test_public_address_classification(address, public):
+    assert safety.is_public(address) is public
+
+
+def test_cached_rerun_sends_no_request_but_failures_are_rechecked(site, tmp_path):
+    cache_file = tmp_path / "cache.json"
+    ok, moved, bad = site.url("/ok?c"), site.url("/perm?c"), site.url("/notfound?c")
+    targets = [Target(ok, ("P1",)), Target(moved), Target(bad)]
+    cached = dataclasses.replace(FAST, use_cache=True)
+    first = check_urls(targets, cached, cache_path=cache_file)
+    assert [r.status for r in first.results] == ["ok", "redirected", "broken"]
+    assert not any(r.cached for r in first.results)
+    hits = site.total()
+
+    second = check_urls(targets[:2], cached, cache_path=cache_file)
+    assert site.total() == hits and second.requests_sent == 0
+    assert [(r.status, r.cached) for r in second.results] == [("ok", True), ("redirected", True)]
+    assert second.results[0].checked_at == first.results[0].checked_at  # the observation's date
+    assert second.results[0].cited_by == ("P1",)
+
+    third = check_urls(targets, cached, cache_path=cache_file)
+    assert third.requests_sent >= 1 and site.count("/notfound?c") == 4  # failures: always rechecked
+    assert [r.cached for r in third.results] == [True, True, False]
+
+    check_urls(targets[:1], dataclasses.replace(cached, use_cache=False), cache_path=cache_file)
+    check_urls(targets[:1], dataclasses.replace(cached, cache_ttl=1e-6), cache_path=cache_file)
+    assert site.count("/ok?c") == 3  # --no-cache and an expired TTL both request again
+
+
+def test_corrupt_cache_is_ignored(site, tmp_path):
+    cache_file = tmp_path / "cache.json"
+    cache_file.write_text("{not json", encoding="utf-8")
+    report = check_urls([Target(site.url("/ok?corrupt"))], dataclasses.replace(FAST, use_cache=True),
+                        cache_path=cache_file)
+    assert report.results[0].status == "ok" and report.requests_sent == 1
+
+
+def test_archive_snapshot_is_looked_up_for_broken_links_only(site):
+    s = dataclasses.replace(FAST, archive=True, archive_base=site.url("/wayback/"))
+    report = check_urls([Target(site.url("/notfound?a")), Target(site.url("/ok?a")),
+                         Target(site.url("/gone?a"))], s)
+    missing, fine, gone = report.results
+    assert missing.archive_url == site.url(f"/wayback/20190101000000/{site.url('/notfound?a')}")
+    assert fine.archive_url is None and gone.archive_url is None  # the fake has no copy of /gone
+    assert site.count(f"/wayback/{site.url('/ok?a')}") == 0
+
+
+def test_per_host_and_global_limits_hold(site):
+    with Site("127.0.0.3") as other:
+        t0 = time.monotonic()
+        urls = [Target(h.url(f"/ok?limit{i}")) for i in range(8) for h in (site, other)]
+        report = check_urls(urls, dataclasses.replace(FAST, per_host=2, concurrency=3))
+        assert all(r.status == "ok" for r in report.results)
+        assert time.monotonic() - t0 < 5

@@ -1,0 +1,149 @@
+"""Pure parts of the link checker: scheduling limits, status table, inputs, report text."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from email.utils import format_datetime
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, strategies as st
+
+from kanmin.links import classify, fetch, inputs, report, schedule
+from kanmin.links.model import Hop, Result, RunReport, Settings, is_failure
+
+
+def test_scheduler_respects_per_host_and_global_limits():
+    lock = threading.Lock()
+    now: Counter = Counter()
+    peak: Counter = Counter()
+
+    def work(item):
+        host = item[0]
+        with lock:
+            now[host] += 1
+            now["*"] += 1
+            peak[host] = max(peak[host], now[host])
+            peak["*"] = max(peak["*"], now["*"])
+        time.sleep(0.05)
+        with lock:
+            now[host] -= 1
+            now["*"] -= 1
+        return item
+
+    items = [(h, i) for h in "abcd" for i in range(10)]
+    t0 = time.monotonic()
+    done = schedule.run(items, key=lambda it: it[0], work=work, concurrency=6, per_host=2,
+                        deadline=time.monotonic() + 10)
+    assert sorted(done.values()) == sorted(items)
+    assert max(peak[h] for h in "abcd") == 2 and peak["*"] == 6
+    # 40 items of 50 ms: ideal 7 rounds (0.35 s), 2 s if serialised behind one busy host.
+    assert time.monotonic() - t0 < 1.2
+
+
+def test_scheduler_gives_up_at_the_deadline():
+    gate = threading.Event()
+    t0 = time.monotonic()
+    done = schedule.run([1, 2, 3], key=str, work=lambda i: gate.wait(10), concurrency=3,
+                        per_host=1, deadline=time.monotonic() + 0.1)
+    gate.set()
+    assert done == {} and time.monotonic() - t0 < schedule.GRACE + 1
+
+
+def test_scheduler_reraises_bugs():
+    def work(i):
+        raise KeyError(i)
+    with pytest.raises(KeyError):
+        schedule.run([1, 2], key=str, work=work, concurrency=2, per_host=1,
+                     deadline=time.monotonic() + 5)
+
+
+@pytest.mark.parametrize("code, status", [
+    (200, "ok"), (204, "ok"), (400, "broken"), (401, "unknown"), (403, "unknown"),
+    (404, "broken"), (410, "broken"), (418, "broken"), (429, "unknown"), (500, "broken"),
+    (503, "broken"), (100, "error"),
+])
+def test_http_status_table(code, status):
+    assert classify.from_http_status(code).status == status
+
+
+def test_retry_after_header_forms():
+    assert fetch._retry_after("7") == 7.0
+    assert fetch._retry_after(None) is None and fetch._retry_after("soon") is None
+    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= fetch._retry_after(later) <= 31
+    past = format_datetime(datetime.now(timezone.utc) - timedelta(days=1), usegmt=True)
+    assert fetch._retry_after(past) == 0.0
+
+
+def test_fail_on_tokens():
+    broken = Result("u", "broken")
+    dns = Result("u", "error", error="dns")
+    assert is_failure(broken, ("broken",)) and not is_failure(broken, ("error",))
+    assert is_failure(dns, ("error:dns",)) and not is_failure(dns, ("error:tls",))
+    assert is_failure(dns, ("error",))
+    broken.accepted = "known"
+    assert not is_failure(broken, ("broken",))
+
+
+url_part = st.text(alphabet="abcxyz/", min_size=1, max_size=6)
+
+
+@given(st.lists(st.tuples(url_part, st.sampled_from(["P1", "P2", ""]), st.sampled_from(["R1", "R2", ""])),
+                max_size=20))
+def test_grouping_keeps_first_seen_order_and_all_citers(rows):
+    rows = [("http://h/" + u, p, r) for u, p, r in rows]
+    targets = inputs._group(rows)
+    assert [t.url for t in targets] == list(dict.fromkeys(u for u, _, _ in rows))
+    for t in targets:
+        assert t.cited_by == tuple(sorted({p for u, p, _ in rows if u == t.url and p}))
+        assert t.reference_ids == tuple(sorted({r for u, _, r in rows if u == t.url and r}))
+
+
+def sample_report() -> RunReport:
+    results = [
+        Result("https://a.example/ok", "ok", 200, attempts=1, elapsed_ms=12,
+               checked_at="2026-01-01T00:00:00.000Z", cited_by=("P1",), reference_ids=("R1",),
+               method="HEAD"),
+        Result("https://a.example/old", "redirected", 200, "https://a.example/new",
+               [Hop("https://a.example/old", 301, "https://a.example/new")], True, attempts=2,
+               elapsed_ms=20, checked_at="2026-01-01T00:00:01.000Z", cited_by=("P1", "P2"),
+               reference_ids=("R2", "R3"), method="HEAD"),
+        Result("https://b.example/x|y", "broken", 404, attempts=2, elapsed_ms=30,
+               checked_at="2026-01-01T00:00:02.000Z", cited_by=("P3",), reference_ids=("R4",),
+               method="GET", detail="HTTP 404 Not Found",
+               archive_url="https://web.archive.org/web/2019/https://b.example/x|y"),
+    ]
+    return RunReport("2026-01-01T00:00:00.000Z", "2026-01-01T00:00:03.000Z", 3000, Settings(),
+                     results, requests_sent=5)
+
+
+def test_csv_report_text():
+    assert report.to_csv(sample_report()) == (
+        "url,status,http_status,final_url,permanent,redirects,error,attempts,elapsed_ms,"
+        "checked_at,cited_by,reference_ids,method,detail,archive_url,accepted,cached\n"
+        "https://a.example/ok,ok,200,,,,,1,12,2026-01-01T00:00:00.000Z,P1,R1,HEAD,,,,False\n"
+        "https://a.example/old,redirected,200,https://a.example/new,True,301>https://a.example/new,,"
+        "2,20,2026-01-01T00:00:01.000Z,P1;P2,R2;R3,HEAD,,,,False\n"
+        "https://b.example/x|y,broken,404,,,,,2,30,2026-01-01T00:00:02.000Z,P3,R4,GET,"
+        "HTTP 404 Not Found,https://web.archive.org/web/2019/https://b.example/x|y,,False\n")
+
+
+def test_markdown_summary_text():
+    assert report.to_markdown(sample_report()) == "\n".join([
+        "## Link check", "",
+        "3 distinct URLs checked 2026-01-01T00:00:00.000Z – 2026-01-01T00:00:03.000Z (3.0 s, "
+        "5 requests). **1 link(s) fail** (`--fail-on broken,invalid`)", "",
+        "| ok | redirected | broken | unknown | timeout | error | invalid | skipped |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| 1 | 1 | 1 | 0 | 0 | 0 | 0 | 0 |", "",
+        "### Needs attention", "",
+        "| status | URL | HTTP | error / detail | cited by | archived copy |",
+        "|---|---|---:|---|---|---|",
+        "| broken | <https://b.example/x\\|y> | 404 | HTTP 404 Not Found | P3 | "
+        "<https://web.archive.org/web/2019/https://b.example/x\\|y> |", "",
+        "### Moved permanently (update the citation?)", "",
+        "| URL | now at | cited by |", "|---|---|---|",
+        "| <https://a.example/old> | <https://a.example/new> | P1 P2 |", "",
+    ])

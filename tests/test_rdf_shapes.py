@@ -1,0 +1,125 @@
+"""The project's SHACL shapes accept the fixture graph and reject deliberately broken ones."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+
+from kanmin.rdf import build_rdf
+from kanmin.rdf.build import SHAPES_SOURCE, VOCAB_SOURCE
+from kanmin.rdf.validate import shacl_results
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE = REPO / "tests" / "fixtures" / "rdf"
+B = Namespace("https://w3id.org/kanmin-data/")
+KD = Namespace("https://w3id.org/kanmin-data/vocab#")
+DCT = Namespace("http://purl.org/dc/terms/")
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
+SCHEMA = Namespace("http://schema.org/")
+PROV = Namespace("http://www.w3.org/ns/prov#")
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> Graph:
+    package = tmp_path_factory.mktemp("shapes") / "pkg"
+    shutil.copytree(FIXTURE / "package", package)
+    (package / "data" / "curated").mkdir()
+    shutil.copyfile(REPO / "data" / "curated" / "metadata.json", package / "data" / "curated" / "metadata.json")
+    build_rdf(package, package / "out")
+    return Graph().parse(package / "out" / "data.ttl", format="turtle") + \
+        Graph().parse(VOCAB_SOURCE, format="turtle")
+
+
+@pytest.fixture(scope="module")
+def shapes() -> Graph:
+    return Graph().parse(SHAPES_SOURCE, format="turtle")
+
+
+def violations(graph: Graph, shapes: Graph) -> set[tuple[str, str]]:
+    return {(r["focus"], r["path"]) for r in shacl_results(graph, shapes) if r["severity"] == "Violation"}
+
+
+def test_fixture_graph_conforms(good, shapes):
+    assert violations(good, shapes) == set()
+
+
+P1, P2 = B["policy/1"], B["policy/2"]
+
+
+def _second_code(g):
+    g.add((P1, SKOS.notation, Literal("09-99")))
+
+
+def _no_code(g):
+    g.remove((P1, SKOS.notation, None))
+
+
+def _no_lead(g):
+    for a in list(g.objects(P1, PROV.qualifiedAttribution)):
+        g.set((a, DCAT.hadRole, KD["role-co"]))
+
+
+def _bad_kpi_kind(g):
+    g.set((B["kpi/1-effect-1"], DCT.type, KD["kpi-outcome"]))
+
+
+def _url_as_literal(g):
+    g.set((B["reference/2-1"], SCHEMA.url, Literal("https://www.soumu.go.jp/")))
+
+
+def _year_as_string(g):
+    g.set((P2, KD.startFiscalYear, Literal("2019")))
+
+
+def _year_out_of_range(g):
+    g.set((P2, KD.startFiscalYear, Literal(1999)))
+
+
+def _title_without_language(g):
+    g.set((P1, DCT.title, Literal("マイナンバーカード")))
+
+
+def _title_in_english(g):
+    g.set((P1, DCT.title, Literal("Procurement", lang="en")))
+
+
+def _mark_count_as_decimal(g):
+    g.set((P1, KD.effectMarkCount, Literal("2.0", datatype=XSD.decimal)))
+
+
+def _position_as_string(g):
+    g.set((B["attribution/1-1"], SCHEMA.position, Literal("1")))
+
+
+def _ministry_without_english_name(g):
+    g.remove((B["ministry/mic"], SKOS.prefLabel, Literal("Ministry of Internal Affairs and Communications", lang="en")))
+
+
+BROKEN = [
+    (_second_code, P1, SKOS.notation),
+    (_no_code, P1, SKOS.notation),
+    (_no_lead, P1, PROV.qualifiedAttribution),
+    (_bad_kpi_kind, B["kpi/1-effect-1"], DCT.type),
+    (_url_as_literal, B["reference/2-1"], SCHEMA.url),
+    (_year_as_string, P2, KD.startFiscalYear),
+    (_year_out_of_range, P2, KD.startFiscalYear),
+    (_title_without_language, P1, DCT.title),
+    (_title_in_english, P1, DCT.title),
+    (_mark_count_as_decimal, P1, KD.effectMarkCount),
+    (_position_as_string, B["attribution/1-1"], SCHEMA.position),
+    (_ministry_without_english_name, B["ministry/mic"], SKOS.prefLabel),
+]
+
+
+@pytest.mark.parametrize("breaker,focus,path", BROKEN, ids=[b[0].__name__.strip("_") for b in BROKEN])
+def test_shapes_reject_broken_graph(good, shapes, breaker, focus, path):
+    graph = Graph()
+    for triple in good:
+        graph.add(triple)
+    breaker(graph)
+    assert (str(focus), str(path)) in violations(graph, shapes)

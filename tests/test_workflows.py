@@ -1,0 +1,90 @@
+"""Every GitHub workflow is valid against GitHub's schema and clean under zizmor.
+
+check-jsonschema (vendor.github-workflows schema) and zizmor run offline from the venv;
+any zizmor finding of medium severity or above fails, with the finding in the message.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+BIN = Path(sys.executable).parent
+BLOCKING = {"medium", "high"}
+
+
+def schema_check(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True, text=True, timeout=60)
+
+
+def zizmor_findings(path: Path) -> list[dict]:
+    proc = subprocess.run([str(BIN / "zizmor"), "--offline", "--format", "json", str(path)],
+                          capture_output=True, text=True, timeout=60)
+    # zizmor exits non-zero when it finds something; only a crash leaves no JSON behind.
+    assert proc.stdout.strip().startswith("["), f"zizmor failed on {path}: {proc.stderr}"
+    return json.loads(proc.stdout)
+
+
+def blocking(findings: list[dict]) -> list[str]:
+    return [f"{f['ident']} ({f['determinations']['severity']}): {f['desc']} at "
+            + ", ".join(f"line {loc['concrete']['location']['start_point']['row'] + 1}"
+                        for loc in f["locations"])
+            for f in findings
+            if f["determinations"]["severity"].lower() in BLOCKING and not f.get("ignored")]
+
+
+def test_there_are_workflows():
+    names = {p.name for p in WORKFLOWS}
+    assert {"ci.yml", "linkcheck.yml"} <= names
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_matches_github_schema(path):
+    proc = schema_check(path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_has_no_medium_or_high_zizmor_finding(path):
+    assert blocking(zizmor_findings(path)) == []
+
+
+def test_the_checks_catch_a_bad_workflow(tmp_path):
+    bad = tmp_path / "bad.yml"
+    bad.write_text(
+        "name: bad\non: pull_request_target\njobs:\n  a:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - uses: actions/checkout@v4\n"
+        "      - run: echo \"${{ github.event.pull_request.title }}\"\n", encoding="utf-8")
+    found = " ".join(blocking(zizmor_findings(bad)))
+    for ident in ("template-injection", "unpinned-uses", "artipacked", "dangerous-triggers"):
+        assert ident in found
+    broken = tmp_path / "broken.yml"
+    broken.write_text("name: broken\njobs:\n  a:\n    runs-on: ubuntu-latest\n", encoding="utf-8")
+    assert schema_check(broken).returncode != 0
+
+
+def test_linkcheck_workflow_shape():
+    wf = yaml.safe_load((ROOT / ".github/workflows/linkcheck.yml").read_text(encoding="utf-8"))
+    on = wf.get("on", wf.get(True))  # YAML 1.1 reads a bare `on` key as true
+    assert set(on) == {"schedule", "workflow_dispatch", "pull_request"}
+    assert on["pull_request"]["paths"] == ["data/**"]
+    assert wf["permissions"] == {"contents": "read"}
+    steps = wf["jobs"]["linkcheck"]["steps"]
+    uses = [s["uses"] for s in steps if "uses" in s]
+    assert all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in uses), uses
+    runs = "\n".join(s.get("run", "") for s in steps)
+    assert "make linkcheck" in runs and '>> "$GITHUB_STEP_SUMMARY"' in runs
+    assert "${{" not in runs
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert "build/linkcheck/report.json" in upload["with"]["path"]
+    checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["persist-credentials"] is False
