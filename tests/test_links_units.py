@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given, strategies as st
 
-from kanmin.links import classify, fetch, inputs, report, schedule
+from kanmin.links import classify, fetch, inputs, report, safety, schedule
 from kanmin.links.model import Hop, Result, RunReport, Settings, is_failure
 
 
@@ -57,6 +57,26 @@ def test_scheduler_reraises_bugs():
     with pytest.raises(KeyError):
         schedule.run([1, 2], key=str, work=work, concurrency=2, per_host=1,
                      deadline=time.monotonic() + 5)
+
+
+@given(st.text(max_size=12))
+def test_whitespace_check_matches_str_isspace(tail):
+    """parse_target's fast whitespace test rejects exactly the URLs with a str.isspace char."""
+    url = "http://example.org/" + tail
+    try:
+        safety.parse_target(url)
+    except safety.InvalidUrl as e:
+        rejected_as_whitespace = str(e).startswith("not a URL")
+    else:
+        rejected_as_whitespace = False
+    assert rejected_as_whitespace == any(c.isspace() for c in url)
+
+
+@pytest.mark.parametrize("url", ["", " ", "http://a b/", "http://example.org/\u3000", "http://x/\x85",
+                                 "\thttp://example.org/", "http://example.org/\n"])
+def test_empty_or_whitespace_urls_are_invalid(url):
+    with pytest.raises(safety.InvalidUrl, match="not a URL"):
+        safety.parse_target(url)
 
 
 @pytest.mark.parametrize("code, status", [

@@ -28,10 +28,12 @@ def check_urls(targets: Sequence[Target], settings: Settings, *,
 
     results: dict[int, Result] = {}
     todo: list[int] = []
+    hosts: dict[int, str] = {}  # the per-host limit's key (safety.host_key) of each todo item
     for i, t in enumerate(targets):
         screened = _screen(t, settings, rules, previous, started)
-        if screened is None:
+        if isinstance(screened, str):
             todo.append(i)
+            hosts[i] = screened
         else:
             results[i] = screened
             if on_result:
@@ -45,7 +47,7 @@ def check_urls(targets: Sequence[Target], settings: Settings, *,
         return r
 
     done = schedule.run(
-        todo, key=lambda i: safety.host_key(targets[i].url), work=work,
+        todo, key=hosts.__getitem__, work=work,
         concurrency=settings.concurrency, per_host=settings.per_host, deadline=deadline,
         on_done=(lambda i, r: on_result(r)) if on_result else None,
     )
@@ -71,10 +73,11 @@ def check_urls(targets: Sequence[Target], settings: Settings, *,
     )
 
 
-def _screen(t: Target, settings: Settings, rules, previous, now) -> Result | None:
-    """A result that needs no request (invalid URL, accept-list skip, fresh cache), or None."""
+def _screen(t: Target, settings: Settings, rules, previous, now) -> Result | str:
+    """A result that needs no request (invalid URL, accept-list skip, fresh cache), or else
+    the URL's host (what `safety.host_key` would return, without parsing the URL again)."""
     try:
-        safety.parse_target(t.url)
+        host = safety.parse_target(t.url)[1]
     except safety.InvalidUrl as e:
         return Result(t.url, "invalid", detail=str(e), checked_at=_stamp(now))
     rule = accept.rule_for(t.url, list(rules))
@@ -85,7 +88,7 @@ def _screen(t: Target, settings: Settings, rules, previous, now) -> Result | Non
         hit.cached = True
         hit.accepted = None
         return hit
-    return None
+    return host
 
 
 def _stamp(dt) -> str:

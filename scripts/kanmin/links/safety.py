@@ -34,7 +34,7 @@ class BlockedAddress(Exception):
 
 def parse_target(url: str) -> tuple[str, str, int]:
     """Return (scheme, host, port) of an absolute http(s) URL or raise InvalidUrl."""
-    if not url or any(c.isspace() for c in url):
+    if url.split() != [url]:  # empty, or has whitespace (str.split uses str.isspace's set)
         raise InvalidUrl(f"not a URL: {url!r}")
     try:
         parts = parse_url(url)
