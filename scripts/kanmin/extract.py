@@ -350,10 +350,9 @@ def _parse_tail(name: str, row: RawRow, blocks: list[list[Line]]) -> None:
         tokens: list[tuple[str, int, str]] = []
         for ln, t in block:
             s = t.strip(" ")
-            if not (cell >= 2 and filled["urls"]):
-                while DASH.match(s):
-                    tokens.append(("dash", ln, ""))
-                    s = DASH.sub("", s, count=1)
+            while DASH.match(s):
+                tokens.append(("dash", ln, ""))
+                s = DASH.sub("", s, count=1)
             if s:
                 tokens.append(("text", ln, s))
                 if first_text is None:

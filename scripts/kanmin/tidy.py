@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from . import text as T
 from .curated import Correction, Curated
 from .errors import DataError, Problem
-from .extract import Extraction, Line, RawRow
+from .extract import BUDGET_HEADING, Extraction, Line, RawRow
 
 #: Width (half-width units) from which a KPI or budget line counts as filling its column.
 ITEM_FULL = 25
@@ -147,7 +147,8 @@ def _items(cell: list[Line]) -> list[tuple[str, str, int, int]]:
         t = raw.strip()
         if not t or t == "-":
             continue
-        if heading is not None or (t.startswith("＜") and not items_open(items, prev_full)):
+        # a "＜…＞" line is a group heading unless it continues a still-open item
+        if heading is not None or (t.startswith("＜") and not (items and prev_full)):
             heading = (heading or []) + [t]
             if T.bracket_depth("".join(heading)) == 0:
                 group = T.join_lines(heading)[1:-1]
@@ -163,11 +164,6 @@ def _items(cell: list[Line]) -> list[tuple[str, str, int, int]]:
         joined = "".join(items[-1][1])
         prev_full = T.width(t) >= ITEM_FULL and not (t.endswith("）") and T.bracket_depth(joined) == 0)
     return [(g, T.join_lines(lines), first, last) for g, lines, first, last in items]
-
-
-def items_open(items: list, prev_full: bool) -> bool:
-    """A "＜" line continues the previous item only when that item is still open."""
-    return bool(items) and prev_full
 
 
 def _kpis(row: RawRow, kind: str, cell: list[Line]) -> list[dict]:
@@ -186,7 +182,6 @@ def _kpis(row: RawRow, kind: str, cell: list[Line]) -> list[dict]:
 
 def _budget(row: RawRow) -> tuple[list[dict], list[Line]]:
     """Budget project names, and URL lines printed inside the budget cell."""
-    from .extract import BUDGET_HEADING
     names: list[Line] = []
     urls: list[Line] = []
     for ln, t in row.budget:
