@@ -61,6 +61,8 @@ def build_rdf(package_dir: Path, out_dir: Path, base_iri: str | None = None,
     tables = read_tables(package_dir, metadata)
     source_iri = metadata["sources"][0]["path"]
     triples = data_triples(tables, iris, source_iri)
+    n_triples = len(triples)
+    del tables
     mapped = time.perf_counter()
 
     prefixes = {**PREFIXES, **iris.prefixes()}
@@ -68,13 +70,15 @@ def build_rdf(package_dir: Path, out_dir: Path, base_iri: str | None = None,
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
     try:
         graph = to_graph(triples, prefixes)
-        texts = {"data.ttl": to_turtle(graph, prefixes),
-                 "data.nt": to_ntriples(graph),
-                 "data.jsonld": to_jsonld(graph, prefixes),
-                 "context.jsonld": json.dumps(jsonld_context(prefixes), ensure_ascii=False,
-                                              indent=1) + "\n"}
-        for name, text in texts.items():
-            (tmp / name).write_text(text, encoding="utf-8", newline="\n")
+        del triples  # the graph holds them now; keep the peak memory to one copy
+        writers = {"data.ttl": lambda: to_turtle(graph, prefixes),
+                   "data.nt": lambda: to_ntriples(graph),
+                   "data.jsonld": lambda: to_jsonld(graph, prefixes),
+                   "context.jsonld": lambda: json.dumps(jsonld_context(prefixes), ensure_ascii=False,
+                                                        indent=1) + "\n"}
+        for name, write in writers.items():  # one serialisation in memory at a time
+            (tmp / name).write_text(write(), encoding="utf-8", newline="\n")
+        del graph
         shutil.copyfile(VOCAB_SOURCE, tmp / "vocab.ttl")
         shutil.copyfile(SHAPES_SOURCE, tmp / "shapes.ttl")
         serialised = time.perf_counter()
@@ -90,14 +94,14 @@ def build_rdf(package_dir: Path, out_dir: Path, base_iri: str | None = None,
     finished = time.perf_counter()
     seconds = finished - started
     return {
-        "triples": len(triples),
+        "triples": n_triples,
         "catalog_triples": len(catalog),
         "seconds": round(seconds, 3),
         "seconds_mapping": round(mapped - started, 3),
         "seconds_serialising": round(serialised - mapped, 3),
         "seconds_catalog": round(finished - serialised, 3),
-        "triples_per_second": round(len(triples) / seconds) if seconds else None,
-        "paths": [str(out_dir / name) for name in sorted([*texts, "vocab.ttl", "shapes.ttl",
+        "triples_per_second": round(n_triples / seconds) if seconds else None,
+        "paths": [str(out_dir / name) for name in sorted([*writers, "vocab.ttl", "shapes.ttl",
                                                           "catalog.ttl"])],
     }
 
