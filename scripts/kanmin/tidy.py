@@ -69,9 +69,11 @@ def tidy(extraction: Extraction, curated: Curated) -> Tables:
         tables.kpis += _kpis(row, "progress", row.kpi_progress) + _kpis(row, "effect", row.kpi_effect)
         budget, budget_urls = _budget(row)
         tables.budget_projects += budget
-        tables.references += _references(row, budget_urls, "budget_project", 1, extraction.path, problems)
-        tables.references += _references(row, row.urls, "reference_url", len(budget_urls and
-                                         _url_groups(budget_urls)) + 1, extraction.path, problems)
+        # the budget column is printed before the 参考URL column, so its URLs come first
+        budget_refs = _references(row, budget_urls, "budget_project", 1, extraction.path, problems)
+        tables.references += budget_refs
+        tables.references += _references(row, row.urls, "reference_url", len(budget_refs) + 1,
+                                         extraction.path, problems)
         if row.number_inferred:
             tables.inferred_numbers.append(row.number)
     tables.applied = _apply_corrections(tables, curated.corrections, str(curated.files["corrections.csv"]), problems)
