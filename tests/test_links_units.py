@@ -1,6 +1,8 @@
 """Pure parts of the link checker: scheduling limits, status table, inputs, report text."""
 from __future__ import annotations
 
+import dataclasses
+import json
 import threading
 import time
 from collections import Counter
@@ -148,6 +150,22 @@ def test_csv_report_text():
         "2,20,2026-01-01T00:00:01.000Z,P1;P2,R2;R3,HEAD,,,,False\n"
         "https://b.example/x|y,broken,404,,,,,2,30,2026-01-01T00:00:02.000Z,P3,R4,GET,"
         "HTTP 404 Not Found,https://web.archive.org/web/2019/https://b.example/x|y,,False\n")
+
+
+def test_json_report_parses_to_every_field_with_one_result_per_line():
+    rep = sample_report()
+    text = report.to_json(rep)
+    data = json.loads(text)
+    assert [r["url"] for r in data["results"]] == [r.url for r in rep.results]
+    assert data["results"][1]["redirects"] == [
+        {"url": "https://a.example/old", "status": 301, "location": "https://a.example/new"}]
+    assert data["results"][1]["cited_by"] == ["P1", "P2"] and data["results"][1]["permanent"] is True
+    assert set(data["results"][0]) == {f.name for f in dataclasses.fields(Result)}
+    assert data["counts"]["broken"] == 1 and data["failures"] == 1 and data["requests_sent"] == 5
+    result_lines = [line for line in text.splitlines() if line.startswith('    {"url": ')]
+    assert len(result_lines) == 3 and text.endswith("\n  ]\n}\n")
+    empty = json.loads(report.to_json(RunReport("a", "b", 0, Settings(), [])))
+    assert empty["results"] == [] and empty["counts"]["ok"] == 0
 
 
 def test_markdown_summary_text():

@@ -11,8 +11,10 @@ import json
 import sys
 from pathlib import Path
 
-from . import curated, extract, pipeline
 from .errors import DataError
+
+# The pipeline modules are imported inside the handlers, so that `kanmin linkcheck` (a
+# separate, timed job) starts without loading the extraction, frictionless or rdflib.
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,21 +44,21 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Run every stage and publish data/, datapackage.json and build/. "
                                    "Nothing is overwritten unless every stage succeeds.",
                        epilog="example: kanmin build --source data/raw/kuni-shisaku-ichiran-todofuken-2019.txt --out /tmp/pkg")
-    p.add_argument("--source", type=Path, default=pipeline.DEFAULT_SOURCE, help="source text (default: the raw file in data/raw/)")
-    p.add_argument("--out", type=Path, default=pipeline.REPO, help="output root (default: the repository)")
+    p.add_argument("--source", type=Path, help="source text (default: the raw file in data/raw/)")
+    p.add_argument("--out", type=Path, help="output root (default: the repository)")
     p.add_argument("--no-rdf", action="store_true", help="skip the RDF/DCAT stage")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=_build)
 
     p = sub.add_parser("extract", help="cut the source text into raw rows and print them as JSON",
                        epilog="example: kanmin extract --row 51")
-    p.add_argument("--source", type=Path, default=pipeline.DEFAULT_SOURCE)
+    p.add_argument("--source", type=Path, help="source text (default: the raw file in data/raw/)")
     p.add_argument("--row", type=int, help="print only this row")
     p.set_defaults(func=_extract)
 
     p = sub.add_parser("validate", help="validate the published package (frictionless) and its content checks",
                        epilog="example: kanmin validate --package /tmp/pkg")
-    p.add_argument("--package", type=Path, default=pipeline.REPO, help="folder holding datapackage.json")
+    p.add_argument("--package", type=Path, help="folder holding datapackage.json (default: the repository)")
     p.set_defaults(func=_validate)
 
     from .links.cli import register as register_links
@@ -67,7 +69,10 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _build(args) -> int:
-    result = pipeline.build(source=args.source, out=args.out, with_rdf=not args.no_rdf)
+    from . import pipeline
+
+    result = pipeline.build(source=args.source or pipeline.DEFAULT_SOURCE, out=args.out or pipeline.REPO,
+                            with_rdf=not args.no_rdf)
     if args.json:
         print(json.dumps({"out": str(result.out), "counts": result.counts, "written": result.written,
                           "rdf": result.rdf}, ensure_ascii=False, indent=2, default=str))
@@ -78,8 +83,10 @@ def _build(args) -> int:
 
 
 def _extract(args) -> int:
+    from . import curated, extract, pipeline
+
     cur = curated.load()
-    ex = extract.extract(args.source, cur, int(cur.metadata["source_rows"]))
+    ex = extract.extract(args.source or pipeline.DEFAULT_SOURCE, cur, int(cur.metadata["source_rows"]))
     rows = [r for r in ex.rows if args.row in (None, r.number)]
     out = [{k: (sorted(v) if isinstance(v, set) else v) for k, v in vars(r).items() if k != "used"} for r in rows]
     print(json.dumps(out, ensure_ascii=False, indent=1))
@@ -89,7 +96,9 @@ def _extract(args) -> int:
 def _validate(args) -> int:
     from frictionless import validate
 
-    report = validate(str(Path(args.package) / "datapackage.json"))
+    from .curated import REPO
+
+    report = validate(str(Path(args.package or REPO) / "datapackage.json"))
     if report.valid:
         print("datapackage.json: valid")
         return 0

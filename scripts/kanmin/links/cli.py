@@ -141,9 +141,9 @@ def command(args: argparse.Namespace) -> int:
                             on_result=tick)
     paths = report.write(result, args.out)
     if args.format == "json":
-        sys.stdout.write(report.to_json(result))
+        sys.stdout.write(paths["json"].read_text(encoding="utf-8"))  # the file just written
     else:
-        console.print_table(result, paths)
+        console.print_table(result, list(paths.values()))
     return 1 if result.failures() else 0
 
 

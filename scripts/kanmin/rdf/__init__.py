@@ -6,7 +6,16 @@ catalog.ttl, vocab.ttl, shapes.ttl). Entry points: `build_rdf` and `validate_rdf
 `kanmin rdf` (and `kanmin rdf --validate`). Example queries are in queries/*.rq.
 """
 
-from .build import build_rdf
-from .validate import validate_rdf
-
 __all__ = ["build_rdf", "validate_rdf"]
+
+
+def __getattr__(name: str):
+    # Imported on first use (PEP 562): rdflib and pySHACL take half a second to load, and
+    # `kanmin linkcheck` or `kanmin --help` should not pay for them.
+    if name == "build_rdf":
+        from .build import build_rdf
+        return build_rdf
+    if name == "validate_rdf":
+        from .validate import validate_rdf
+        return validate_rdf
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

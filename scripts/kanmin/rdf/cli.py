@@ -7,7 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from .build import default_out_dir, repo_root
 from .namespaces import DEFAULT_BASE, DEFAULT_DOWNLOAD_BASE
 
 EXAMPLE = """examples:
@@ -24,7 +23,7 @@ def register(subparsers) -> None:
                     "and the DCAT-AP 3.0.1 shapes (zero violations required; recommendations are "
                     "reported as warnings).",
         epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--package", type=Path, default=repo_root(),
+    p.add_argument("--package", type=Path,
                    help="package folder with data/, datapackage.json (default: the repository)")
     p.add_argument("--out", type=Path, help="output folder (default: PACKAGE/build/rdf)")
     p.add_argument("--base-iri", default=DEFAULT_BASE, help=f"base of the instance IRIs (default {DEFAULT_BASE})")
@@ -40,10 +39,11 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from .build import build_rdf
+    from .build import build_rdf, default_out_dir, repo_root
     from .tables import RdfInputError
     from .validate import validate_rdf
 
+    args.package = args.package or repo_root()
     out = args.out or default_out_dir(args.package)
     result: dict = {}
     if not args.validate_only:
