@@ -181,3 +181,20 @@ def test_terminal_table_uses_rich(site, tmp_path):
     text = out.getvalue()
     assert "1 URLs: 1 broken" in text and "P9" in text and "┃" in text
     assert "1 failing (--fail-on broken,invalid)" in text
+
+
+def test_linkcheck_starts_without_loading_the_pipeline_libraries(tmp_path):
+    # The command's start-up is part of every timed run (make bench-linkcheck): checking links
+    # must not import rdflib, pySHACL, frictionless or pandas, which take half a second.
+    import subprocess
+    import sys
+
+    urls = tmp_path / "urls.txt"
+    urls.write_text("# nothing to check\n", encoding="utf-8")
+    probe = ("import sys; from kanmin.cli import main; code = main(['linkcheck', '--urls', sys.argv[1], "
+             "'--out', sys.argv[2], '--no-progress']); "
+             "print(code, sorted({m.split('.')[0] for m in sys.modules} & "
+             "{'rdflib', 'pyshacl', 'frictionless', 'pandas'}))")
+    out = subprocess.run([sys.executable, "-c", probe, str(urls), str(tmp_path / "out")],
+                         capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[-1] == "0 []"
