@@ -96,9 +96,9 @@ def _extract(args) -> int:
 def _validate(args) -> int:
     from frictionless import validate
 
-    from .curated import REPO
+    from . import pipeline
 
-    report = validate(str(Path(args.package or REPO) / "datapackage.json"))
+    report = validate(str(Path(args.package or pipeline.REPO) / "datapackage.json"))
     if report.valid:
         print("datapackage.json: valid")
         return 0

@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -72,10 +73,8 @@ def make_urls(n: int, hosts: list[str], ports: dict[str, int], order: str) -> li
 
 
 def ideal_bound(urls: list[str], latency_s: float, per_host: int, concurrency: int) -> tuple[float, int]:
-    per = {}
-    for u in urls:
-        per[urlsplit(u).netloc] = per.get(urlsplit(u).netloc, 0) + 1
-    rounds = max(math.ceil(max(per.values()) / per_host), math.ceil(len(urls) / concurrency))
+    busiest = max(Counter(urlsplit(u).netloc for u in urls).values())
+    rounds = max(math.ceil(busiest / per_host), math.ceil(len(urls) / concurrency))
     return rounds * latency_s, rounds
 
 
@@ -152,7 +151,7 @@ def commands(args, work: Path, urls: list[str], peers: bool) -> list[tuple[str, 
     return cmds
 
 
-def run_order(args, order: str, hosts: list[str], ports: dict[str, int]) -> dict[str, list[float]]:
+def run_order(args, order: str, hosts: list[str], ports: dict[str, int]) -> None:
     urls = make_urls(args.urls, hosts, ports, order)
     ideal, rounds = ideal_bound(urls, args.latency / 1000, args.per_host, args.concurrency)
     print(f"\n== {order}: {args.urls} URLs over {len(hosts)} hosts, {args.latency:g} ms latency, "
@@ -197,7 +196,6 @@ def run_order(args, order: str, hosts: list[str], ports: dict[str, int]) -> dict
         verdict = "faster" if mine < med[name] else "slower"
         print(f"kanmin command vs {name}: {verdict} ({mine:.2f} s vs {med[name]:.2f} s, "
               f"{med[name] / mine:.2f}×)")
-    return walls
 
 
 def main(argv: list[str] | None = None) -> int:

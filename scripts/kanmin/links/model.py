@@ -103,8 +103,7 @@ class Result:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Result":
-        names = {f.name for f in dataclasses.fields(cls)}
-        kw = {k: v for k, v in d.items() if k in names}
+        kw = {k: v for k, v in d.items() if k in _RESULT_FIELDS}
         kw["redirects"] = [Hop(**h) for h in d.get("redirects", [])]
         kw["cited_by"] = tuple(d.get("cited_by", ()))
         kw["reference_ids"] = tuple(d.get("reference_ids", ()))

@@ -32,10 +32,6 @@ SHAPES_SOURCE = HERE / "shapes.ttl"
 DATA_FILES = ("data.ttl", "data.nt", "data.jsonld")
 
 
-def repo_root() -> Path:
-    return HERE.parents[2]
-
-
 def default_out_dir(package_dir: Path) -> Path:
     return package_dir / "build" / "rdf"
 

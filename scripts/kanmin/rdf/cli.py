@@ -39,11 +39,12 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from .build import build_rdf, default_out_dir, repo_root
+    from ..curated import REPO
+    from .build import build_rdf, default_out_dir
     from .tables import RdfInputError
     from .validate import validate_rdf
 
-    args.package = args.package or repo_root()
+    args.package = args.package or REPO
     out = args.out or default_out_dir(args.package)
     result: dict = {}
     if not args.validate_only:

@@ -19,7 +19,8 @@ from pathlib import Path
 import pyshacl
 from rdflib import Graph, Namespace
 
-from .build import SHAPES_SOURCE, repo_root
+from ..curated import REPO
+from .build import SHAPES_SOURCE
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 DCAT_AP_SHAPES = ("shapes.ttl", "range.ttl")
@@ -29,7 +30,7 @@ FORMATS = {"data.ttl": "turtle", "data.nt": "nt", "data.jsonld": "json-ld"}
 
 def default_dcat_ap_dir() -> Path:
     env = os.environ.get("KANMIN_DCAT_AP_DIR")
-    return Path(env) if env else repo_root().parent / "shared" / "dcat-ap"
+    return Path(env) if env else REPO.parent / "shared" / "dcat-ap"
 
 
 def shacl_results(data: Graph, shapes: Graph) -> list[dict]:
