@@ -1,13 +1,21 @@
-"""Expected failures: bad input and invalid data, reported as one clear message each.
+"""Expected failures, reported one way for every command.
 
-A ``Problem`` names the file, the line (or row), what was expected and what to do next. Stages
-collect problems and raise ``DataError`` once, so a user sees every problem of a run together.
-The CLI turns ``DataError`` into its message and exit code 1; real bugs still raise tracebacks.
+A ``Problem`` names where (the file, and the line of that file when there is one; for a
+published table also the field), what was found or expected, and what to do next. Stages collect
+problems and raise ``DataError`` once, so a user sees every problem of a run together; a wrong
+command line raises ``UsageError``. ``report`` is the one place that prints them, and
+``exit_code`` the one place that turns them into exit codes (0 ok, 1 bad data or a failed check,
+2 usage). Real bugs are neither and still raise with a traceback.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TextIO
+
+OK, FAILED, USAGE = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -16,16 +24,41 @@ class Problem:
     line: int | None
     message: str
     hint: str = ""
+    field: str | None = None
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.field:
+            where += f" [{self.field}]"
         text = f"{where}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 
 
 class DataError(Exception):
-    """One or more problems with the input; the message lists them all."""
+    """One or more problems with the input or the outputs; the message lists them all (exit 1)."""
 
-    def __init__(self, problems: list[Problem]):
+    exit_code = FAILED
+
+    def __init__(self, problems: Iterable[Problem]):
         self.problems = list(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(DataError):
+    """The command line asks for something that cannot be done (exit 2)."""
+
+    exit_code = USAGE
+
+    def __init__(self, message: str, hint: str = "", file: str = "kanmin"):
+        super().__init__([Problem(file, None, message, hint)])
+
+
+def report(problems: Iterable[Problem], stream: TextIO | None = None) -> None:
+    """Print each problem as one ``error: …`` line on stderr (or ``stream``)."""
+    out = stream or sys.stderr
+    for problem in problems:
+        print(f"error: {problem}", file=out)
+
+
+def exit_code(error: DataError) -> int:
+    return error.exit_code

@@ -1,0 +1,88 @@
+"""File mechanics shared by every stage: staged publishing, hashing, atomic writes, Markdown tables.
+
+``staged`` is the one way outputs are published: a stage writes into a fresh folder beside the
+outputs, and only when the block succeeds are the files moved into place; on any failure the
+folder is removed and the previous outputs stay untouched. ``sha256_file`` is the one place a
+file's size and SHA-256 are computed; ``markdown_table`` the one Markdown table writer (tabulate,
+with cells escaped so that a ``|`` or a line break in a value cannot break the table).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+STAGING_PREFIX = ".kanmin-build-"
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """Yield an empty staging folder inside ``out``; on success move its files into ``out``.
+
+    Files are moved one by one with ``os.replace`` (atomic per file), in sorted order."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    try:
+        yield staging
+        for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+            target = out / path.relative_to(staging)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def staged_files(staging: Path) -> list[str]:
+    """The files under a staging folder, relative and sorted (what ``staged`` will publish)."""
+    return sorted(p.relative_to(staging).as_posix() for p in Path(staging).rglob("*") if p.is_file())
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write a whole file or nothing: a temporary sibling, then ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """(SHA-256 hex digest, size in bytes) of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def md_cell(value: object) -> str:
+    """A value as one Markdown table cell: ``|`` escaped, line breaks as spaces."""
+    return "" if value is None else str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]],
+                   align: Sequence[str] | None = None) -> str:
+    """A GitHub-flavoured Markdown table (tabulate), every cell escaped with ``md_cell``."""
+    from tabulate import tabulate
+
+    body = [[md_cell(c) for c in row] for row in rows]
+    text = tabulate(body, headers=[md_cell(h) for h in headers], tablefmt="pipe",
+                    colalign=tuple(align) if align else None, disable_numparse=True)
+    return text

@@ -1,0 +1,44 @@
+"""Paths and defaults of the project, each defined once.
+
+Every module takes its default paths, IRIs and the build timestamp from here, so a path or a
+default never has two homes. Values that users change are command-line options whose defaults
+come from here; ``KANMIN_DCAT_AP_DIR`` and ``SOURCE_DATE_EPOCH`` are the environment variables
+that are read, here only.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+#: The repository (the folder holding datapackage.json), two levels above this package.
+REPO = Path(__file__).resolve().parents[2]
+DATA_DIR = "data"
+CURATED_DIR = REPO / DATA_DIR / "curated"
+RAW_NAME = "kuni-shisaku-ichiran-todofuken-2019.txt"
+RAW_SOURCE = REPO / DATA_DIR / "raw" / RAW_NAME
+DESCRIPTOR = "datapackage.json"
+REPORT_PATH = "build/report.md"
+RDF_DIR = "build/rdf"
+LINKCHECK_DIR = "build/linkcheck"
+REFERENCES_CSV = f"{DATA_DIR}/references.csv"
+LINKCHECK_ACCEPT = CURATED_DIR / "linkcheck_accept.csv"
+
+#: Base of every instance IRI; download URLs of the published files hang off it too.
+DEFAULT_BASE = "https://w3id.org/kanmin-data/"
+DEFAULT_DOWNLOAD_BASE = DEFAULT_BASE + "files/"
+
+
+def dcat_ap_dir() -> Path:
+    """The official DCAT-AP 3.0.1 SHACL shapes: $KANMIN_DCAT_AP_DIR, else ../shared/dcat-ap."""
+    env = os.environ.get("KANMIN_DCAT_AP_DIR")
+    return Path(env) if env else REPO.parent / "shared" / "dcat-ap"
+
+
+def build_timestamp(fallback: str) -> str:
+    """``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) as UTC, else ``fallback``."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return fallback
