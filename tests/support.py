@@ -3,10 +3,38 @@
 from __future__ import annotations
 
 import csv
+import json
+import shutil
 from pathlib import Path
+
+from kanmin.model import from_records
+from kanmin.package import write_package
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "data" / "raw" / "kuni-shisaku-ichiran-todofuken-2019.txt"
+METADATA = REPO / "data" / "curated" / "metadata.json"
+RDF_FIXTURE = REPO / "tests" / "fixtures" / "rdf"
+
+
+def _typed(value: str, kind: str):
+    if value == "":
+        return None
+    return {"integer": int, "boolean": lambda v: v == "true"}.get(kind, str)(value)
+
+
+def make_package(dest: Path) -> Path:
+    """The RDF fixture tables (tests/fixtures/rdf/package/data) published as a package described
+    by the repository's metadata.json (the single source), written by the package stage itself."""
+    shutil.copytree(RDF_FIXTURE / "package", dest)
+    metadata = json.loads(METADATA.read_text(encoding="utf-8"))
+    records = {}
+    for res in metadata["resources"]:
+        kinds = {f["name"]: f["type"] for f in res["fields"]}
+        with (dest / "data" / f"{res['name']}.csv").open(encoding="utf-8", newline="") as fh:
+            records[res["name"]] = [{k: _typed(v, kinds[k]) for k, v in row.items()}
+                                    for row in csv.DictReader(fh)]
+    write_package(from_records(metadata, records), dest)
+    return dest
 
 
 def read_table(root: Path, name: str) -> list[dict]:

@@ -1,4 +1,6 @@
-"""Content checks (checks.py) on the published tables, and proof that each check can fail."""
+"""Content checks (checks.py) and the Table Schema rules on the published tables, and proof that
+each check can fail: what the schema can say (code pattern and uniqueness, URL shape) is checked
+by frictionless on the staged package, the rest by checks.py."""
 
 from __future__ import annotations
 
@@ -7,18 +9,35 @@ import re
 
 import pytest
 
-from kanmin import checks, curated, extract, tidy
+from kanmin import checks, curated, extract, model, package, pipeline, tidy
+from kanmin.errors import DataError
+from kanmin.urls import is_web_url
 from support import SOURCE
+
+CUR = curated.load()
 
 
 @pytest.fixture(scope="module")
 def tables():
-    cur = curated.load()
-    return tidy.tidy(extract.extract(SOURCE, cur, 75), cur)
+    return tidy.tidy(extract.extract(SOURCE, CUR, 75), CUR)
 
 
-def test_published_tables_pass_every_check(tables):
-    assert checks.check(tables, 75) == []
+def problems_of(tables, tmp_path) -> list[str]:
+    """What the build finds in the tables: checks.py, then the schema on the staged package."""
+    problems = checks.check(tables, 75, str(SOURCE), CUR.furniture_leaks)
+    pkg = model.from_records(CUR.metadata, {r["name"]: getattr(tables, r["name"])
+                                            for r in CUR.metadata["resources"]})
+    package.write_package(pkg, tmp_path)
+    try:
+        pipeline.validate_staged(pkg, tmp_path, str(SOURCE))
+    except DataError as exc:
+        problems += exc.problems
+    return [str(p) for p in problems]
+
+
+def test_published_tables_pass_every_check(tables, tmp_path):
+    assert checks.check(tables, 75, str(SOURCE), CUR.furniture_leaks) == []
+    assert problems_of(tables, tmp_path) == []
 
 
 def test_75_policies_numbered_without_gaps(tables):
@@ -41,7 +60,7 @@ def test_every_policy_has_a_lead(tables):
 def test_urls_absolute_with_dotted_host(tables):
     assert len(tables.references) == 83
     assert len({r["url"] for r in tables.references}) == 74
-    assert all(checks.url_ok(r["url"]) for r in tables.references)
+    assert all(is_web_url(r["url"]) for r in tables.references)
 
 
 def test_no_furniture_or_bullets_in_text(tables):
@@ -53,19 +72,22 @@ def test_no_furniture_or_bullets_in_text(tables):
 
 @pytest.mark.parametrize("break_it, message", [
     (lambda t: t.policies.pop(10), "policy ids are not 1..75"),
-    (lambda t: t.policies[4].update(policy_code="0'7-11"), "is not NN-NN"),
-    (lambda t: t.policies[4].update(policy_code=t.policies[3]["policy_code"]), "repeats row 4"),
+    (lambda t: t.policies[4].update(policy_code="0'7-11"),
+     f"{SOURCE}:{{line}}: policies.policy_code: constraint-error"),
+    (lambda t: t.policies[4].update(policy_code=t.policies[3]["policy_code"]),
+     f"{SOURCE}:{{line}}: policies.policy_code: unique-error"),
     (lambda t: [m.update(role="co") for m in t.policy_ministries if m["policy_id"] == 9], "row 9: no lead ministry"),
-    (lambda t: t.references[0].update(url="https://www.sukusuku- japan.cao.go.jp/"), "not an absolute http(s) URL"),
-    (lambda t: t.references[0].update(url="http://localhost/x"), "not an absolute http(s) URL"),
+    (lambda t: t.references[0].update(url="https://www.sukusuku- japan.cao.go.jp/"), "references.url: constraint-error"),
+    (lambda t: t.references[0].update(url="http://localhost/x"), "references.url: constraint-error"),
     (lambda t: t.policies[0].update(name="国の施策番号"), "page furniture"),
     (lambda t: t.policies[0].update(overview="a\n- b"), "keeps a bullet marker"),
 ])
-def test_each_check_can_fail(tables, break_it, message):
+def test_each_check_can_fail(tables, tmp_path, break_it, message):
     broken = copy.deepcopy(tables)
     break_it(broken)
-    problems = checks.check(broken, 75)
-    assert any(message in str(p) for p in problems), [str(p) for p in problems]
+    message = message.format(line=broken.policies[4]["source_line_start"])
+    problems = problems_of(broken, tmp_path)
+    assert any(message in p for p in problems), problems
 
 
 def test_effect_flags_only_when_certain(tables):

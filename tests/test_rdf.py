@@ -19,11 +19,12 @@ DCAT = Namespace("http://www.w3.org/ns/dcat#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 
 from kanmin.cli import main as kanmin_main
+from kanmin.errors import DataError as RdfInputError
 from kanmin.rdf import build_rdf, validate_rdf
 from kanmin.rdf.mapping import check_mapping
 from kanmin.rdf.namespaces import KD, PREFIXES, STANDARD_NAMESPACES
 from kanmin.rdf.serialize import Lit, to_jsonld, to_ntriples, to_turtle
-from kanmin.rdf.tables import RdfInputError
+from support import make_package
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "rdf"
@@ -61,14 +62,6 @@ STANDARD_TERMS = {
     "http://www.w3.org/2006/vcard/ns#fn", "http://www.w3.org/2006/vcard/ns#hasEmail",
     "http://www.w3.org/2006/vcard/ns#hasURL",
 }
-
-
-def make_package(dest: Path) -> Path:
-    """The fixture package plus the repository's metadata.json (the single source)."""
-    shutil.copytree(FIXTURE / "package", dest)
-    (dest / "data" / "curated").mkdir()
-    shutil.copyfile(METADATA, dest / "data" / "curated" / "metadata.json")
-    return dest
 
 
 @pytest.fixture(scope="module")
@@ -263,8 +256,8 @@ def test_all_problems_are_collected(tmp_path):
     messages = [str(p) for p in info.value.problems]
     assert messages == [
         "data/policy_ministries.csv, row 3, field ministry_id: 'nowhere' is not a ministry_id of ministries",
-        "data/kpis.csv, row 3, field position: 'one' is not an integer",
-        "data/kpis.csv, row 3, field not_set: 'maybe' is not true/false",
+        "data/kpis.csv, row 2, field position: 'one' is not an integer",
+        "data/kpis.csv, row 2, field not_set: 'maybe' is not true/false",
     ]
     assert not (tmp_path / "out").exists()
 
@@ -288,7 +281,7 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
     _break(package, "kpis", "2-effect-1,2,effect", "2-effect-1,99,effect")
     assert kanmin_main(["rdf", "--package", str(package), "--out", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err
-    assert err == "error: data/kpis.csv, row 5, field policy_id: '99' is not a policy_id of policies\n"
+    assert err == "error: data/kpis.csv, row 4, field policy_id: '99' is not a policy_id of policies\n"
     with pytest.raises(SystemExit) as info:
         kanmin_main(["rdf", "--no-such-option"])
     assert info.value.code == 2

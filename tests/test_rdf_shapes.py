@@ -11,6 +11,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from kanmin.rdf import build_rdf
 from kanmin.rdf.build import SHAPES_SOURCE, VOCAB_SOURCE
 from kanmin.rdf.validate import shacl_results
+from support import make_package
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "rdf"
@@ -27,9 +28,7 @@ XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 @pytest.fixture(scope="module")
 def good(tmp_path_factory) -> Graph:
     package = tmp_path_factory.mktemp("shapes") / "pkg"
-    shutil.copytree(FIXTURE / "package", package)
-    (package / "data" / "curated").mkdir()
-    shutil.copyfile(REPO / "data" / "curated" / "metadata.json", package / "data" / "curated" / "metadata.json")
+    make_package(package)
     build_rdf(package, package / "out")
     return Graph().parse(package / "out" / "data.ttl", format="turtle") + \
         Graph().parse(VOCAB_SOURCE, format="turtle")

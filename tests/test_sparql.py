@@ -12,6 +12,7 @@ import pytest
 from rdflib import Graph
 
 from kanmin.rdf import build_rdf
+from support import make_package
 
 REPO = Path(__file__).resolve().parents[1]
 QUERIES = sorted((REPO / "scripts" / "kanmin" / "rdf" / "queries").glob("*.rq"))
@@ -21,10 +22,7 @@ FIXTURE = REPO / "tests" / "fixtures" / "rdf"
 
 def _package(dest: Path, source: Path | None) -> Path:
     if source is None:
-        shutil.copytree(FIXTURE / "package", dest)
-        (dest / "data" / "curated").mkdir()
-        shutil.copyfile(REPO / "data" / "curated" / "metadata.json", dest / "data" / "curated" / "metadata.json")
-        source = dest
+        source = make_package(dest)
     build_rdf(source, dest / "rdf")
     return dest / "rdf" / "data.ttl"
 

@@ -11,7 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import DataError
+from . import errors
+from .errors import DataError, UsageError
+from .settings import RAW_NAME, REPO, REPORT_PATH
 
 # The pipeline modules are imported inside the handlers, so that `kanmin linkcheck` (a
 # separate, timed job) starts without loading the extraction, frictionless or rdflib.
@@ -25,10 +27,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except DataError as exc:
-        for problem in exc.problems:
-            print(f"error: {problem}", file=sys.stderr)
-        return 1
+    except DataError as exc:  # the one place problems are printed and turned into exit codes
+        errors.report(exc.problems)
+        return errors.exit_code(exc)
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -43,7 +44,7 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="run the whole pipeline (extract, tidy, package, RDF)",
                        description="Run every stage and publish data/, datapackage.json and build/. "
                                    "Nothing is overwritten unless every stage succeeds.",
-                       epilog="example: kanmin build --source data/raw/kuni-shisaku-ichiran-todofuken-2019.txt --out /tmp/pkg")
+                       epilog=f"example: kanmin build --source data/raw/{RAW_NAME} --out /tmp/pkg")
     p.add_argument("--source", type=Path, help="source text (default: the raw file in data/raw/)")
     p.add_argument("--out", type=Path, help="output root (default: the repository)")
     p.add_argument("--no-rdf", action="store_true", help="skip the RDF/DCAT stage")
@@ -70,24 +71,27 @@ def make_parser() -> argparse.ArgumentParser:
 
 def _build(args) -> int:
     from . import pipeline
+    from .settings import RAW_SOURCE
 
-    result = pipeline.build(source=args.source or pipeline.DEFAULT_SOURCE, out=args.out or pipeline.REPO,
-                            with_rdf=not args.no_rdf)
+    result = pipeline.build(source=args.source or RAW_SOURCE, out=args.out or REPO, with_rdf=not args.no_rdf)
     if args.json:
         print(json.dumps({"out": str(result.out), "counts": result.counts, "written": result.written,
                           "rdf": result.rdf}, ensure_ascii=False, indent=2, default=str))
     else:
         print(f"built {result.out}: " + ", ".join(f"{k} {v}" for k, v in result.counts.items()))
-        print(f"wrote {len(result.written)} files; report: {pipeline.REPORT_PATH}")
+        print(f"wrote {len(result.written)} files; report: {REPORT_PATH}")
     return 0
 
 
 def _extract(args) -> int:
-    from . import curated, extract, pipeline
+    from . import curated, extract
+    from .settings import RAW_SOURCE
 
     cur = curated.load()
-    ex = extract.extract(args.source or pipeline.DEFAULT_SOURCE, cur, int(cur.metadata["source_rows"]))
+    ex = extract.extract(args.source or RAW_SOURCE, cur, int(cur.metadata["source_rows"]))
     rows = [r for r in ex.rows if args.row in (None, r.number)]
+    if args.row is not None and not rows:
+        raise UsageError(f"--row {args.row}: no such row", f"rows are numbered 1 to {len(ex.rows)}")
     out = [{k: (sorted(v) if isinstance(v, set) else v) for k, v in vars(r).items() if k != "used"} for r in rows]
     print(json.dumps(out, ensure_ascii=False, indent=1))
     return 0
@@ -96,15 +100,23 @@ def _extract(args) -> int:
 def _validate(args) -> int:
     from frictionless import validate
 
-    from . import pipeline
+    from .settings import DESCRIPTOR
 
-    report = validate(str(Path(args.package or pipeline.REPO) / "datapackage.json"))
+    descriptor = Path(args.package or REPO) / DESCRIPTOR
+    if not descriptor.is_file():
+        raise UsageError(f"{descriptor}: no such file", "pass --package DIR, a folder holding datapackage.json")
+    report = validate(str(descriptor))
     if report.valid:
-        print("datapackage.json: valid")
+        print(f"{DESCRIPTOR}: valid")
         return 0
-    for kind, note, row, fieldname in report.flatten(["type", "note", "rowNumber", "fieldName"]):
-        print(f"error: {kind}: {note} (row {row}, field {fieldname})", file=sys.stderr)
-    return 1
+    problems = []
+    for task in report.tasks:
+        for error in task.errors:
+            problems.append(errors.Problem(str(task.place), None, f"{error.type}: {error.note}",
+                                           row=getattr(error, "row_number", None),
+                                           field=getattr(error, "field_name", None)))
+    problems += [errors.Problem(str(descriptor), None, f"{e.type}: {e.note}") for e in report.errors]
+    raise DataError(problems)
 
 
 if __name__ == "__main__":

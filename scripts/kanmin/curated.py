@@ -3,7 +3,11 @@ and the dataset metadata with the Table Schema (``metadata.json``, the single pl
 titles, licence, field names and types are defined).
 
 Each file is reviewed by a person; this module only reads them and rejects duplicate keys or
-missing columns, naming the file and line.
+missing columns, naming the file and line. ``read_table`` is the one reader of curated CSVs.
+
+``page_furniture.txt`` holds three kinds of lines: furniture lines (removed where they stand as a
+run), anchors (``!``: a run must contain one) and leak markers (``=``: strings of page titles and
+column headers that never occur inside a table cell; the build's checks refuse a cell holding one).
 """
 
 from __future__ import annotations
@@ -14,9 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import DataError, Problem
-
-REPO = Path(__file__).resolve().parents[2]
-CURATED_DIR = REPO / "data" / "curated"
+from .settings import CURATED_DIR
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Curated:
     corrections: list[Correction]
     furniture: set[str]
     furniture_anchors: set[str]
+    furniture_leaks: tuple[str, ...]
     files: dict[str, Path] = field(default_factory=dict)
 
     def ministry_by_name(self) -> dict[str, str]:
@@ -52,7 +55,10 @@ class Curated:
         return {**names, **self.pillar_aliases}
 
 
-def _read_csv(path: Path, key: tuple[str, ...], required: tuple[str, ...]) -> list[dict]:
+def read_table(path: Path, keys: tuple[tuple[str, ...], ...], required: tuple[str, ...]) -> list[dict]:
+    """Rows of a curated CSV; each of ``keys`` must be unique and ``required`` columns present.
+
+    Raises DataError naming the file and line of every duplicate."""
     problems: list[Problem] = []
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.DictReader(fh)
@@ -60,15 +66,19 @@ def _read_csv(path: Path, key: tuple[str, ...], required: tuple[str, ...]) -> li
         if missing:
             raise DataError([Problem(str(path), 1, f"missing column(s) {', '.join(missing)}",
                                      f"the header must contain {', '.join(required)}")])
-        rows, seen = [], {}
-        for lineno, row in enumerate(reader, start=2):
-            k = tuple(row[c] for c in key)
-            if k in seen:
-                problems.append(Problem(str(path), lineno,
-                                        f"duplicate key {'/'.join(k)} (first on line {seen[k]})",
-                                        "each key may appear once; merge or delete one line"))
-            seen[k] = lineno
+        rows = []
+        seen: list[dict[tuple[str, ...], int]] = [{} for _ in keys]
+        lineno = reader.line_num + 1  # the line a record starts on (cells may hold line breaks)
+        for row in reader:
+            for key, first in zip(keys, seen):
+                k = tuple(row[c] for c in key)
+                if k in first:
+                    problems.append(Problem(str(path), lineno,
+                                            f"duplicate key {'/'.join(k)} (first on line {first[k]})",
+                                            "each key may appear once; merge or delete one line"))
+                first.setdefault(k, lineno)
             rows.append(row)
+            lineno = reader.line_num + 1
     if problems:
         raise DataError(problems)
     return rows
@@ -81,25 +91,26 @@ def load(curated_dir: Path = CURATED_DIR) -> Curated:
         "metadata.json", "ministries.csv", "ministry_aliases.csv", "pillars.csv",
         "pillar_aliases.csv", "effect_categories.csv", "corrections.csv", "page_furniture.txt")}
     metadata = json.loads(files["metadata.json"].read_text(encoding="utf-8"))
-    ministries = _read_csv(files["ministries.csv"], ("ministry_id",),
-                           ("ministry_id", "name_ja", "name_en", "kind"))
-    _read_csv(files["ministries.csv"], ("name_ja",), ("name_ja",))
-    aliases = _read_csv(files["ministry_aliases.csv"], ("alias",), ("alias", "ministry_id", "reason"))
-    pillars = _read_csv(files["pillars.csv"], ("pillar_id",), ("pillar_id", "name_ja", "name_en"))
-    _read_csv(files["pillars.csv"], ("name_ja",), ("name_ja",))
-    p_aliases = _read_csv(files["pillar_aliases.csv"], ("alias",), ("alias", "pillar_id", "reason"))
-    effects = _read_csv(files["effect_categories.csv"], ("effect_category_id",),
-                        ("effect_category_id", "position", "name_ja", "name_en"))
-    corr_rows = _read_csv(files["corrections.csv"], ("policy_id", "field", "printed"),
-                          ("policy_id", "field", "printed", "corrected", "kind", "reason"))
+    ministries = read_table(files["ministries.csv"], (("ministry_id",), ("name_ja",)),
+                            ("ministry_id", "name_ja", "name_en", "kind"))
+    aliases = read_table(files["ministry_aliases.csv"], (("alias",),), ("alias", "ministry_id", "reason"))
+    pillars = read_table(files["pillars.csv"], (("pillar_id",), ("name_ja",)), ("pillar_id", "name_ja", "name_en"))
+    p_aliases = read_table(files["pillar_aliases.csv"], (("alias",),), ("alias", "pillar_id", "reason"))
+    effects = read_table(files["effect_categories.csv"], (("effect_category_id",),),
+                         ("effect_category_id", "position", "name_ja", "name_en"))
+    corr_rows = read_table(files["corrections.csv"], (("policy_id", "field", "printed"),),
+                           ("policy_id", "field", "printed", "corrected", "kind", "reason"))
     corrections = [Correction(int(r["policy_id"]), r["field"], r["printed"], r["corrected"],
                               r["kind"], r["reason"]) for r in corr_rows]
     problems = [Problem(str(files["corrections.csv"]), i + 2, "a correction needs a reason",
                         "say why the printed value is wrong")
                 for i, c in enumerate(corrections) if not c.reason.strip()]
-    furniture, anchors = set(), set()
+    furniture, anchors, leaks = set(), set(), []
     for raw in files["page_furniture.txt"].read_text(encoding="utf-8").splitlines():
         if not raw.strip() or raw.startswith("#"):
+            continue
+        if raw.startswith("="):
+            leaks.append(raw[1:])
             continue
         text = raw[1:] if raw.startswith("!") else raw
         if text in furniture:
@@ -124,5 +135,6 @@ def load(curated_dir: Path = CURATED_DIR) -> Curated:
         corrections=corrections,
         furniture=furniture,
         furniture_anchors=anchors,
+        furniture_leaks=tuple(leaks),
         files=files,
     )

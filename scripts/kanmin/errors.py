@@ -1,7 +1,7 @@
 """Expected failures, reported one way for every command.
 
 A ``Problem`` names where (the file, and the line of that file when there is one; for a
-published table also the field), what was found or expected, and what to do next. Stages collect
+published table the row and the field), what was found or expected, and what to do next. Stages collect
 problems and raise ``DataError`` once, so a user sees every problem of a run together; a wrong
 command line raises ``UsageError``. ``report`` is the one place that prints them, and
 ``exit_code`` the one place that turns them into exit codes (0 ok, 1 bad data or a failed check,
@@ -25,11 +25,14 @@ class Problem:
     message: str
     hint: str = ""
     field: str | None = None
+    row: int | None = None  # a record of a published table (the header is row 1)
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
+        if self.row is not None:
+            where += f", row {self.row}"
         if self.field:
-            where += f" [{self.field}]"
+            where += f", field {self.field}"
         text = f"{where}: {self.message}"
         return f"{text} ({self.hint})" if self.hint else text
 

@@ -1,29 +1,42 @@
-"""Stage 3 — tidy records → CSV files + ``datapackage.json`` (Frictionless Data Package v2).
+"""Stage 3 — the package model → CSV files + ``datapackage.json`` (Frictionless Data Package v2).
 
-Input: ``Tables`` from ``tidy`` and the curated ``metadata.json`` (package metadata and Table
-Schemas, bilingual). Output, written into a given directory: ``data/<resource>.csv`` (UTF-8,
-header row, LF line ends, rows sorted by primary key, booleans ``true``/``false``, missing =
-empty) and ``datapackage.json`` (keys sorted, ``bytes`` and ``sha256`` of every file).
+Input: a ``model.Package`` (the curated metadata with its bilingual Table Schemas, and typed rows
+in primary-key order). Output, written into a given directory: ``data/<resource>.csv`` (UTF-8,
+header row, LF line ends, booleans ``true``/``false``, missing = empty) and ``datapackage.json``
+(keys sorted, ``bytes`` and ``sha256`` of every file).
 
-Deterministic: the same tables give byte-identical files. ``created`` comes from
+Titles and descriptions are printed ``"ja / en"`` in the standard properties, for every Data
+Package reader. The multilingual originals and the dataset facts that have no Data Package
+property (publisher, attribution, temporal and spatial coverage, …) are kept in a documented
+extension property named ``kanmin`` on the package, each resource and each field, so that
+``metadata_from_descriptor`` gives back exactly the curated metadata: a published package is
+self-contained for ``kanmin rdf --package DIR``.
+
+Deterministic: the same model gives byte-identical files. ``created`` comes from
 ``SOURCE_DATE_EPOCH`` when set, else from the source document's date in ``metadata.json``.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
-import os
-from datetime import datetime, timezone
 from pathlib import Path
 
-from .tidy import Tables
+from .errors import DataError, Problem
+from .files import sha256_bytes
+from .model import Package
+from .settings import DATA_DIR, DESCRIPTOR, build_timestamp
 
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 RESOURCE_PROFILE = "https://datapackage.org/profiles/2.0/dataresource.json"
 SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
+DIALECT_PROFILE = "https://datapackage.org/profiles/2.0/tabledialect.json"
+#: The extension property that carries the multilingual metadata (see the module docstring).
+EXTENSION = "kanmin"
+#: Metadata keys the descriptor carries in standard Data Package properties, as they are.
+NATIVE = ("name", "id", "version", "homepage", "keywords", "licenses", "sources", "contributors")
+TEXTS = ("title", "description")
 
 
 def bilingual(value: dict | str, sep: str = " / ") -> str:
@@ -33,43 +46,30 @@ def bilingual(value: dict | str, sep: str = " / ") -> str:
     return sep.join(v for v in (value.get("ja"), value.get("en")) if v)
 
 
-def write_package(tables: Tables, metadata: dict, out_dir: Path) -> Path:
+def write_package(package: Package, out_dir: Path) -> Path:
     """Write the CSVs and datapackage.json under ``out_dir``; return the descriptor path."""
     out_dir = Path(out_dir)
-    (out_dir / "data").mkdir(parents=True, exist_ok=True)
+    (out_dir / DATA_DIR).mkdir(parents=True, exist_ok=True)
     resources = []
-    for res in metadata["resources"]:
-        rows = getattr(tables, res["name"])
-        data = to_csv(rows, res)
-        path = f"data/{res['name']}.csv"
+    for res in package.resources:
+        data = to_csv(package.tables[res["name"]], res)
+        path = f"{DATA_DIR}/{res['name']}.csv"
         (out_dir / path).write_bytes(data)
         resources.append(_resource(res, path, data))
-    descriptor = _package(metadata, resources)
-    target = out_dir / "datapackage.json"
-    target.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2, sort_keys=True) + "\n",
-                      encoding="utf-8")
+    target = out_dir / DESCRIPTOR
+    target.write_text(json.dumps(_package(package.metadata, resources), ensure_ascii=False, indent=2,
+                                 sort_keys=True) + "\n", encoding="utf-8")
     return target
 
 
 def to_csv(rows: list[dict], resource: dict) -> bytes:
-    """Serialise rows in schema field order, sorted by primary key."""
+    """Serialise rows (already in key order) in schema field order."""
     names = [f["name"] for f in resource["fields"]]
-    key = resource.get("primaryKey", names[:1])
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(names)
-    for row in sorted(rows, key=lambda r: tuple(_sort_key(r[k]) for k in key)):
-        writer.writerow([_cell(row.get(n)) for n in names])
+    writer.writerows([_cell(row.get(n)) for n in names] for row in rows)
     return buf.getvalue().encode("utf-8")
-
-
-def _sort_key(value):
-    """Sort ids naturally: "10-2" after "9-13", integers as integers."""
-    if isinstance(value, str) and value.replace("-", "").isdigit():
-        return tuple(int(x) for x in value.split("-"))
-    if isinstance(value, str):
-        return tuple(int(x) if x.isdigit() else x for x in value.split("-"))
-    return (value,)
 
 
 def _cell(value) -> str:
@@ -80,17 +80,22 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _texts(item: dict) -> dict:
+    """The standard properties of a metadata item with its texts flattened, plus the extension."""
+    out = {k: v for k, v in item.items() if k not in TEXTS}
+    for key in TEXTS:
+        if key in item:
+            out[key] = bilingual(item[key])
+    out[EXTENSION] = {key: item[key] for key in TEXTS if key in item}
+    return out
+
+
 def _resource(res: dict, path: str, data: bytes) -> dict:
-    fields = []
-    for f in res["fields"]:
-        field = {k: v for k, v in f.items() if k not in ("title", "description")}
-        field["title"] = bilingual(f["title"])
-        field["description"] = bilingual(f["description"])
-        fields.append(field)
-    schema = {"$schema": SCHEMA_PROFILE, "fields": fields, "missingValues": [""],
-              "primaryKey": res["primaryKey"]}
+    schema = {"$schema": SCHEMA_PROFILE, "fields": [_texts(f) for f in res["fields"]],
+              "missingValues": [""], "primaryKey": res["primaryKey"]}
     if res.get("foreignKeys"):
         schema["foreignKeys"] = res["foreignKeys"]
+    texts = _texts({k: res[k] for k in TEXTS if k in res})
     return {
         "$schema": RESOURCE_PROFILE,
         "name": res["name"],
@@ -100,37 +105,41 @@ def _resource(res: dict, path: str, data: bytes) -> dict:
         "format": "csv",
         "mediatype": "text/csv",
         "encoding": "utf-8",
-        "title": bilingual(res["title"]),
-        "description": bilingual(res["description"]),
+        **texts,
         "bytes": len(data),
-        "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
-        "dialect": {"$schema": "https://datapackage.org/profiles/2.0/tabledialect.json",
-                    "delimiter": ",", "lineTerminator": "\n", "header": True},
+        "hash": "sha256:" + sha256_bytes(data),
+        "dialect": {"$schema": DIALECT_PROFILE, "delimiter": ",", "lineTerminator": "\n", "header": True},
         "schema": schema,
     }
-
-
-def created(metadata: dict) -> str:
-    """SOURCE_DATE_EPOCH if set (reproducible builds convention), else the source's date."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return metadata["created"]
 
 
 def _package(md: dict, resources: list[dict]) -> dict:
     return {
         "$schema": PACKAGE_PROFILE,
-        "name": md["name"],
-        "id": md["id"],
+        **{key: md[key] for key in NATIVE},
         "title": bilingual(md["title"]),
         "description": bilingual(md["description"], "\n\n") + "\n\n" + bilingual(md["attribution"], "\n"),
-        "version": md["version"],
-        "created": created(md),
-        "homepage": md["homepage"],
-        "keywords": md["keywords"],
-        "licenses": md["licenses"],
-        "sources": md["sources"],
-        "contributors": md["contributors"],
+        "created": build_timestamp(md["created"]),
+        EXTENSION: {k: v for k, v in md.items() if k not in (*NATIVE, "resources")},
         "resources": resources,
     }
+
+
+def metadata_from_descriptor(descriptor: dict, file: str = DESCRIPTOR) -> dict:
+    """The curated metadata back from a descriptor written by ``write_package``."""
+    if not isinstance(descriptor.get(EXTENSION), dict):
+        raise DataError([Problem(file, None, f"no {EXTENSION!r} metadata in the descriptor",
+                                 "it was not written by `kanmin build`; rebuild the package")])
+    md = {key: descriptor[key] for key in NATIVE if key in descriptor}
+    md.update(descriptor[EXTENSION])
+    resources = []
+    for res in descriptor.get("resources", []):
+        schema = res.get("schema", {})
+        item = {"name": res["name"], **res.get(EXTENSION, {}), "primaryKey": schema.get("primaryKey")}
+        if schema.get("foreignKeys"):
+            item["foreignKeys"] = schema["foreignKeys"]
+        item["fields"] = [{**{k: v for k, v in f.items() if k not in (*TEXTS, EXTENSION)},
+                           **f.get(EXTENSION, {})} for f in schema.get("fields", [])]
+        resources.append(item)
+    md["resources"] = resources
+    return md

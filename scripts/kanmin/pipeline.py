@@ -1,26 +1,22 @@
-"""The full build: source text → extract → tidy → checks → package (+ RDF) → publish.
+"""The full build: source text → extract → tidy → checks → model → package (+ RDF) → publish.
 
-``build`` reads like the table of contents of the project. Nothing is written until every stage
-has succeeded and frictionless has validated the new package in a temporary directory next to
-the outputs; then the files are moved into place. A failing build leaves the previously
-published outputs untouched.
+``build`` reads like the table of contents of the project. The tidy tables become one in-memory
+``model.Package``, which every output reads: the CSVs and ``datapackage.json``, the build report
+and the RDF/DCAT files. Nothing is published until every stage has succeeded and frictionless has
+validated the staged package against its own Table Schemas; then ``files.staged`` moves the
+files into place. A failing build leaves the previously published outputs untouched.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks, curated as curated_mod, extract, package, tidy
+from . import checks, curated as curated_mod, extract, files, model, package, tidy
 from .errors import DataError, Problem
+from .settings import CURATED_DIR, DATA_DIR, DESCRIPTOR, RAW_SOURCE, RDF_DIR, REPO, REPORT_PATH
 
-REPO = curated_mod.REPO
-DEFAULT_SOURCE = REPO / "data" / "raw" / "kuni-shisaku-ichiran-todofuken-2019.txt"
-REPORT_PATH = "build/report.md"
+__all__ = ["BuildResult", "build", "build_report", "validate_staged"]
 
 
 @dataclass
@@ -30,95 +26,76 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     report: str = ""
     rdf: dict | None = None
-    seconds: dict[str, float] = field(default_factory=dict)
 
 
-def build(source: Path = DEFAULT_SOURCE, out: Path = REPO, curated_dir: Path = curated_mod.CURATED_DIR,
-          with_rdf: bool = True, validate: bool = True) -> BuildResult:
+def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURATED_DIR,
+          with_rdf: bool = True) -> BuildResult:
     """Run every stage; publish into ``out`` only if all of them succeed."""
-    clock = _Clock()
+    source = Path(source)
     cur = curated_mod.load(curated_dir)
     expected = int(cur.metadata["source_rows"])
-    extraction = extract.extract(Path(source), cur, expected)
-    clock.lap("extract")
+    extraction = extract.extract(source, cur, expected)
     gaps = extract.coverage_gaps(extraction)
     if gaps:
         raise DataError([Problem(str(source), n, "line is neither in a cell nor page furniture",
                                  "extend the extraction rules or data/curated/page_furniture.txt")
                          for n in gaps])
     tables = tidy.tidy(extraction, cur)
-    problems = checks.check(tables, expected)
+    problems = checks.check(tables, expected, str(source), cur.furniture_leaks)
     if problems:
         raise DataError(problems)
-    clock.lap("tidy")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".kanmin-build-", dir=out))
-    try:
-        package.write_package(tables, cur.metadata, staging)
-        report = build_report(extraction, tables, source)
-        (staging / "build").mkdir(exist_ok=True)
+    pkg = model.from_records(cur.metadata, {res["name"]: getattr(tables, res["name"])
+                                            for res in cur.metadata["resources"]})
+    report = build_report(extraction, tables, pkg, source)
+    rdf_figures = None
+    with files.staged(Path(out)) as staging:
+        package.write_package(pkg, staging)
+        (staging / REPORT_PATH).parent.mkdir(parents=True, exist_ok=True)
         (staging / REPORT_PATH).write_text(report, encoding="utf-8")
-        clock.lap("package")
-        if validate:
-            _frictionless_validate(staging / "datapackage.json")
-            clock.lap("validate")
-        rdf_figures = None
+        validate_staged(pkg, staging, str(source))
         if with_rdf:
-            from .rdf.build import build_rdf
-            rdf_figures = build_rdf(staging, staging / "build" / "rdf",
-                                    metadata_path=Path(curated_dir) / "metadata.json")
-            clock.lap("rdf")
-        written = _publish(staging, out)
-        clock.lap("publish")
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    counts = {name: len(getattr(tables, name)) for name in
-              ("policies", "ministries", "policy_ministries", "kpis", "references",
-               "budget_projects", "pillars", "effect_categories")}
-    return BuildResult(out=out, counts=counts, written=written, report=report, rdf=rdf_figures,
-                       seconds=clock.laps)
+            from .rdf.build import write_rdf
+            published = {rel: staging / rel for rel in published_paths(pkg)}
+            rdf_figures = write_rdf(pkg, staging / RDF_DIR, published, RDF_DIR)
+        written = files.staged_files(staging)
+    return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures)
 
 
-class _Clock:
-    """Wall time per stage, for the benchmark (never written into outputs)."""
-
-    def __init__(self):
-        self.laps: dict[str, float] = {}
-        self._t = time.perf_counter()
-
-    def lap(self, name: str) -> None:
-        now = time.perf_counter()
-        self.laps[name] = now - self._t
-        self._t = now
+def published_paths(pkg: model.Package) -> list[str]:
+    """The package's files, relative to its root: the descriptor, then one CSV per resource."""
+    return [DESCRIPTOR, *(f"{DATA_DIR}/{res['name']}.csv" for res in pkg.resources)]
 
 
-def _frictionless_validate(descriptor: Path) -> None:
-    from frictionless import validate as fl_validate
+def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:
+    """frictionless on the staged package (every schema rule but foreign keys), then the foreign
+    keys once on the model. A row problem is reported at the source line its row came from."""
+    from frictionless import Checklist, validate
 
-    report = fl_validate(str(descriptor))
-    if not report.valid:
-        errors = report.flatten(["type", "note", "rowNumber", "fieldName"])
-        raise DataError([Problem(str(descriptor), row, f"frictionless: {kind}: {note} ({fieldname})",
-                                 "the generated package violates its own schema; this is a bug")
-                         for kind, note, row, fieldname in errors[:50]])
+    report = validate(str(staging / DESCRIPTOR), checklist=Checklist(skip_errors=["foreign-key"]))
+    problems = []
+    for task in report.tasks:
+        rows = pkg.tables.get(task.name, [])
+        for error in task.errors:
+            number = getattr(error, "row_number", None)
+            row = rows[number - 2] if number and 2 <= number < len(rows) + 2 else {}
+            cell = getattr(error, "cell", None)
+            what = f"{task.name}.{getattr(error, 'field_name', None) or ''}".rstrip(".")
+            problems.append(Problem(source if row.get("source_line_start") else f"{DATA_DIR}/{task.name}.csv",
+                                    row.get("source_line_start") or None,
+                                    f"{what}: {error.type}: {error.note}" + (f" (value {cell!r})" if cell else ""),
+                                    "fix the extraction rules or add a reviewed correction"))
+    for error in report.errors:
+        problems.append(Problem(DESCRIPTOR, None, f"{error.type}: {error.note}",
+                                "the generated descriptor violates the Data Package standard; this is a bug"))
+    problems += model.foreign_key_problems(pkg)
+    if problems:
+        raise DataError(problems)
 
 
-def _publish(staging: Path, out: Path) -> list[str]:
-    """Move every staged file to its place (os.replace is atomic per file)."""
-    written = []
-    for path in sorted(p for p in staging.rglob("*") if p.is_file()):
-        rel = path.relative_to(staging)
-        target = out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, target)
-        written.append(rel.as_posix())
-    return written
-
-
-def build_report(extraction: extract.Extraction, tables: tidy.Tables, source: Path) -> str:
+def build_report(extraction: extract.Extraction, tables: tidy.Tables, pkg: model.Package,
+                 source: Path) -> str:
     """A deterministic Markdown report: counts, inferred rows, corrections, coverage."""
-    used = set()
+    used: set[int] = set()
     for row in extraction.rows:
         used |= row.used
     lines = [
@@ -128,23 +105,21 @@ def build_report(extraction: extract.Extraction, tables: tidy.Tables, source: Pa
         f"{len(used & extraction.nonblank)} in table cells, {len(extraction.furniture)} page furniture, "
         f"{len(extract.coverage_gaps(extraction))} unassigned.",
         "",
-        "| table | rows |",
-        "| --- | ---: |",
+        files.markdown_table(["table", "rows"], list(pkg.counts().items()), ["left", "right"]),
+        "",
+        "## Row numbers inferred (lost at page breaks)",
+        "",
     ]
-    for name in ("policies", "ministries", "policy_ministries", "kpis", "references",
-                 "budget_projects", "pillars", "effect_categories"):
-        lines.append(f"| {name} | {len(getattr(tables, name))} |")
-    lines += ["", "## Row numbers inferred (lost at page breaks)", ""]
     for row in extraction.rows:
         if row.number_inferred:
             lines.append(f"- row {row.number}: starts at line {row.line_start} without its number; "
                          f"rows {row.number - 1} and {row.number + 1} are printed around it")
     lines += ["", "## Corrections applied (data/curated/corrections.csv)", "",
-              "| row | field | printed | corrected | kind | reason |", "| ---: | --- | --- | --- | --- | --- |"]
-    for c in tables.applied:
-        cells = [str(c.policy_id), c.field, c.printed, c.corrected, c.kind, c.reason]
-        lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
-    unknown = sum(1 for p in tables.policies if p["effect_efficiency"] is None)
+              files.markdown_table(["row", "field", "printed", "corrected", "kind", "reason"],
+                                   [(c.policy_id, c.field, c.printed, c.corrected, c.kind, c.reason)
+                                    for c in tables.applied],
+                                   ["right", "left", "left", "left", "left", "left"])]
+    unknown = sum(1 for p in pkg.tables["policies"] if p["effect_efficiency"] is None)
     lines += ["", "## Known unknowns", "",
               f"- {unknown} of {len(tables.policies)} policies have 1–3 effect marks: the text does not say "
               "in which of the four columns they stood, so their four effect flags are published empty.", ""]

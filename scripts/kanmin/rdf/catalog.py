@@ -1,18 +1,20 @@
 """Dataset metadata -> DCAT-AP 3 catalog (one dcat:Catalog, one dcat:Dataset, its distributions).
 
-Every title, licence, date and agent comes from data/curated/metadata.json, the file that also
-feeds datapackage.json. Byte sizes and SHA-256 checksums are computed from the files themselves,
-so the catalog must be built after the CSVs, datapackage.json and the RDF files are written.
+Every title, licence, date and agent comes from the package model's metadata (curated once in
+data/curated/metadata.json, the source that also feeds datapackage.json). Byte sizes and SHA-256
+checksums are computed from the files themselves (``files.sha256_file``), so the catalog is built
+after the CSVs, datapackage.json and the RDF files are written.
 Nodes that DCAT-AP range shapes require to be typed (licence, location, media types, standards,
 landing page, theme) are typed here; all of them are IRIs, none is a blank node.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..files import sha256_file
+from ..model import Package
 from .namespaces import (
     CSV_RFC4180, DATA_PACKAGE_V2, DCAT, DCT, EU_DATA_THEME, EU_DATA_THEME_LABELS, EU_FILE_TYPE,
     FILE_FORMATS, FOAF, IANA_MEDIA_TYPE, ISO639_1, KD, PROV, RDFS, SKOS, SPDX, SPDX_SHA256,
@@ -39,14 +41,15 @@ class PublishedFile:
     sha256: str
 
 
-def describe_file(package_dir: Path, rel: str, resource: dict | None) -> PublishedFile:
-    digest = hashlib.sha256()
-    size = 0
-    with (package_dir / rel).open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-            size += len(chunk)
-    return PublishedFile(rel, resource, size, digest.hexdigest())
+def describe_files(pkg: Package, published: dict[str, Path]) -> list[PublishedFile]:
+    """Size and checksum of each published file (relative path -> where it is now), in order;
+    a table's file carries its resource (titles and descriptions)."""
+    resources = {f"data/{r['name']}.csv": r for r in pkg.resources}
+    out = []
+    for rel, path in published.items():
+        digest, size = sha256_file(path)
+        out.append(PublishedFile(rel, resources.get(rel), size, digest))
+    return out
 
 
 def _texts(s: str, p: str, texts: dict[str, str]) -> list[Triple]:
@@ -71,8 +74,9 @@ def _date_literal(value: str) -> Lit:
     return Lit(value, "", XSD + ("dateTime" if "T" in value else "date"))
 
 
-def catalog_triples(metadata: dict, files: list[PublishedFile], iris: Iris,
+def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
                     download_base: str, modified: str) -> set[Triple]:
+    metadata = pkg.metadata
     name = metadata["name"]
     catalog, dataset = iris.catalog(), iris.dataset(name)
     publisher, creator = metadata["publisher"], metadata["source_publisher"]

@@ -1,10 +1,12 @@
 """Tables -> data graph. The mapping says, per table field, which RDF property carries it.
 
-Datatypes come from the Table Schema in metadata.json (integer -> xsd:integer, boolean ->
+Input: the package model (``kanmin.model.Package``): typed rows (int, bool, str, None) that the
+pipeline made once and frictionless validated, foreign keys included; nothing is re-read or
+re-typed here. Datatypes come from the Table Schema (integer -> xsd:integer, boolean ->
 xsd:boolean, string -> language-tagged text or a plain identifier), so the mapping names only
 properties. Every field of the schema must be mapped (`check_mapping`), so a new column cannot
-silently go missing from the RDF. Empty cells give no triple; the effect flags stay absent when
-unknown. Foreign keys declared in the schema are checked before any triple is made.
+silently go missing from the RDF. Missing cells give no triple; the effect flags stay absent when
+unknown.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
+from ..errors import DataError, Problem
+from ..model import Package
 from .namespaces import DCAT, DCT, FOAF, KD, ORG, PROV, RDFS, SCHEMA, SKOS, Iris, vocab_term
 from .serialize import RDF_TYPE, XSD_BOOLEAN, XSD_INTEGER, Lit, Triple, bad_iri
-from .tables import Problem, RdfInputError, Table
 
 
 @dataclass(frozen=True)
@@ -131,97 +134,72 @@ def check_mapping(metadata: dict) -> list[Problem]:
     resources = {r["name"]: r for r in metadata["resources"]}
     for name in sorted(set(resources) | set(MAPPING)):
         if name not in MAPPING:
-            problems.append(Problem("metadata.json", None, None,
-                                    f"resource {name!r} has no RDF mapping; add it to MAPPING"))
+            problems.append(Problem("metadata.json", None, f"resource {name!r} has no RDF mapping",
+                                    "add it to MAPPING in kanmin/rdf/mapping.py"))
             continue
         if name not in resources:
-            problems.append(Problem("metadata.json", None, None,
-                                    f"mapped resource {name!r} is not in the schema"))
+            problems.append(Problem("metadata.json", None, f"mapped resource {name!r} is not in the schema",
+                                    "remove it from MAPPING or add it to the schema"))
             continue
         fields = [f["name"] for f in resources[name]["fields"]]
         for field in fields:
             if field not in MAPPING[name].fields:
-                problems.append(Problem(f"{name}", None, field,
-                                        "field has no RDF mapping; add it to MAPPING"))
+                problems.append(Problem(name, None, "field has no RDF mapping; add it to MAPPING",
+                                        field=field))
         for field in MAPPING[name].fields:
             if field not in fields:
-                problems.append(Problem(f"{name}", None, field, "mapped field is not in the schema"))
+                problems.append(Problem(name, None, "mapped field is not in the schema", field=field))
     return problems
 
 
-def _keys(tables: dict[str, Table]) -> dict[tuple[str, str], set[str]]:
-    """Values of every single-field key that a foreign key points at."""
-    keys: dict[tuple[str, str], set[str]] = {}
-    for table in tables.values():
-        for fk in table.schema.get("foreignKeys", []):
-            ref = fk["reference"]
-            target = (ref["resource"], ref["fields"][0])
-            if target not in keys and ref["resource"] in tables:
-                keys[target] = {_canonical(r[target[1]], tables[ref["resource"]], target[1])
-                                for r in tables[ref["resource"]].rows}
-    return keys
+_DATATYPES = {"integer": XSD_INTEGER, "boolean": XSD_BOOLEAN}
 
 
-def _canonical(value: str, table: Table, field: str) -> str:
-    if value and table.fields[field]["type"] == "integer":
-        try:
-            return str(int(value))
-        except ValueError:
-            return value
-    return value
+def _lexical(value: object) -> str:
+    """Canonical lexical form of a typed cell (booleans true/false, integers in decimal)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
-def data_triples(tables: dict[str, Table], iris: Iris, source_iri: str) -> set[Triple]:
-    """All triples of the data graph; raises RdfInputError with every problem found."""
+def data_triples(package: Package, iris: Iris, source_iri: str) -> set[Triple]:
+    """All triples of the data graph; raises DataError with every problem found."""
     triples: set[Triple] = set()
     problems: list[Problem] = []
-    keys = _keys(tables)
-    effect_ids = {r["effect_category_id"] for r in tables["effect_categories"].rows}
-    concept = {}  # (target, value) -> IRI, so that each vocab IRI string is made once
+    effect_ids = {r["effect_category_id"] for r in package.tables["effect_categories"]}
+    concept: dict[tuple[str, str], str] = {}  # so that each vocab IRI string is made once
     for name, rmap in MAPPING.items():
-        table = tables[name]
-        fields = table.fields
-        fks = [(fk["fields"][0], (fk["reference"]["resource"], fk["reference"]["fields"][0]))
-               for fk in table.schema.get("foreignKeys", [])]
-        required = {n for n, f in fields.items() if f.get("constraints", {}).get("required")}
+        fields = {f["name"]: f for f in package.resource(name)["fields"]}
+        file = f"data/{name}.csv"
         types = rmap.types
         seen: set[str] = set()
         add = triples.add
-        for number, raw in enumerate(table.rows, start=2):
-            row, row_problems = _typed(raw, fields, required, str(table.path), number)
-            for field, target in fks:
-                if row[field] and row[field] not in keys.get(target, ()):
-                    row_problems.append(Problem(str(table.path), number, field,
-                                                f"{row[field]!r} is not a {target[1]} of {target[0]}"))
-            if row_problems:
-                problems.extend(row_problems)
-                continue
+        for number, row in enumerate(package.tables[name], start=2):
             s = rmap.subject(iris, row)
             if s in seen or bad_iri(s):
-                problems.append(Problem(str(table.path), number, None,
-                                        f"duplicate or unusable key giving IRI {s}"))
+                problems.append(Problem(file, None, f"duplicate or unusable key giving IRI {s}", row=number))
                 continue
             seen.add(s)
             for t in types:
                 add((s, RDF_TYPE, t))
             for field, spec in rmap.fields.items():
                 value = row[field]
-                if value == "":
+                if value is None:
                     continue
                 kind = spec.kind
                 if kind == "lit":
-                    lex, datatype = value, _DATATYPES.get(fields[field]["type"], "")
-                    o = Lit(lex, "", datatype) if datatype else Lit(lex, spec.lang, "")
+                    datatype = _DATATYPES.get(fields[field]["type"], "")
+                    o = Lit(_lexical(value), "", datatype) if datatype else Lit(value, spec.lang, "")
                     for p in spec.props:
                         add((s, p, o))
                 elif kind == "ident":
-                    add((s, spec.props[0], Lit(value)))
+                    add((s, spec.props[0], Lit(_lexical(value))))
                 elif kind == "ref":
                     add((s, spec.props[0], getattr(iris, spec.target)(value)))
                 elif kind == "iri":
                     if bad_iri(value):
-                        problems.append(Problem(str(table.path), number, field,
-                                                f"{value!r} is not an absolute IRI"))
+                        problems.append(Problem(file, None, f"{value!r} is not an absolute IRI",
+                                                row=number, field=field))
                         continue
                     add((s, spec.props[0], value))
                 elif kind == "concept":
@@ -233,10 +211,10 @@ def data_triples(tables: dict[str, Table], iris: Iris, source_iri: str) -> set[T
                 elif kind == "effect":
                     category = field[len(EFFECT_PREFIX):]
                     if category not in effect_ids:
-                        problems.append(Problem(str(table.path), number, field,
-                                                f"no effect category {category!r}"))
+                        problems.append(Problem(file, None, f"no effect category {category!r}",
+                                                row=number, field=field))
                         continue
-                    p = KD + ("expectedEffect" if value == "true" else "notExpectedEffect")
+                    p = KD + ("expectedEffect" if value else "notExpectedEffect")
                     add((s, p, iris.effect_category(category)))
             if "source_line_start" in row:
                 add((s, PROV + "wasDerivedFrom", source_iri))
@@ -244,49 +222,24 @@ def data_triples(tables: dict[str, Table], iris: Iris, source_iri: str) -> set[T
                 add((iris.policy(row["policy_id"]), PROV + "wasAttributedTo",
                      iris.ministry(row["ministry_id"])))
     if problems:
-        raise RdfInputError(problems)
-    triples |= scheme_triples(tables, iris)
+        raise DataError(problems)
+    triples |= scheme_triples(package, iris)
     return triples
 
 
-_DATATYPES = {"integer": XSD_INTEGER, "boolean": XSD_BOOLEAN}
-
-
-def _typed(raw: dict[str, str], fields: dict[str, dict], required: set[str],
-           file: str, number: int) -> tuple[dict[str, str], list[Problem]]:
-    """Canonical lexical forms (integers without leading zeros, booleans true/false)."""
-    row = dict(raw)
-    problems = []
-    for name, field in fields.items():
-        value = row[name]
-        if value == "":
-            if name in required:
-                problems.append(Problem(file, number, name, "required value is missing"))
-            continue
-        kind = field["type"]
-        if kind == "integer":
-            try:
-                row[name] = str(int(value))
-            except ValueError:
-                problems.append(Problem(file, number, name, f"{value!r} is not an integer"))
-        elif kind == "boolean" and value not in ("true", "false"):
-            problems.append(Problem(file, number, name, f"{value!r} is not true/false"))
-    return row, problems
-
-
-def scheme_triples(tables: dict[str, Table], iris: Iris) -> set[Triple]:
+def scheme_triples(package: Package, iris: Iris) -> set[Triple]:
     """The concept schemes of the controlled lists kept as tables, titled from the schema."""
     out: set[Triple] = set()
     for name in SCHEMES:
-        table = tables[name]
+        schema = package.resource(name)
         scheme = iris.scheme(name.replace("_", "-"))
         out.add((scheme, RDF_TYPE, SKOS + "ConceptScheme"))
-        for lang, text in table.schema["title"].items():
+        for lang, text in schema["title"].items():
             out.add((scheme, DCT + "title", Lit(text, lang)))
-        for lang, text in table.schema.get("description", {}).items():
+        for lang, text in schema.get("description", {}).items():
             out.add((scheme, DCT + "description", Lit(text, lang)))
         rmap = MAPPING[name]
-        for row in table.rows:
+        for row in package.tables[name]:
             concept_iri = rmap.subject(iris, row)
             out.add((concept_iri, SKOS + "inScheme", scheme))
             out.add((concept_iri, SKOS + "topConceptOf", scheme))

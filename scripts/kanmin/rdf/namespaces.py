@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DEFAULT_BASE = "https://w3id.org/kanmin-data/"
-# Where the published files can be downloaded; the path of a file in the repository is appended.
-DEFAULT_DOWNLOAD_BASE = DEFAULT_BASE + "files/"
+from ..settings import DEFAULT_BASE, DEFAULT_DOWNLOAD_BASE  # noqa: F401  (defined once there)
 
 KD = DEFAULT_BASE + "vocab#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

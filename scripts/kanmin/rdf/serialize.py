@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Iterable, NamedTuple, Union
 
 from rdflib import Graph, Literal, URIRef
@@ -118,3 +119,16 @@ def _refuse_lossy_jsonld(graph: Graph) -> None:
 
 
 _NATIVE = {URIRef(XSD_BOOLEAN), URIRef(XSD_INTEGER)}
+
+
+def write_data_files(triples: Iterable[Triple], prefixes: dict[str, str], out_dir: Path) -> int:
+    """data.ttl, data.nt, data.jsonld and context.jsonld in out_dir; the number of triples."""
+    graph = to_graph(triples, prefixes)
+    writers = {"data.ttl": lambda: to_turtle(graph, prefixes),
+               "data.nt": lambda: to_ntriples(graph),
+               "data.jsonld": lambda: to_jsonld(graph, prefixes),
+               "context.jsonld": lambda: json.dumps(jsonld_context(prefixes), ensure_ascii=False,
+                                                    indent=1) + "\n"}
+    for name, write in writers.items():
+        (Path(out_dir) / name).write_text(write(), encoding="utf-8", newline="\n")
+    return len(graph)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pyshacl
 from rdflib import Graph, Namespace
 
-from ..curated import REPO
+from ..settings import REPO
 from .build import SHAPES_SOURCE
 
 SH = Namespace("http://www.w3.org/ns/shacl#")

@@ -1,0 +1,178 @@
+"""The package in memory: one model made once and handed to every output.
+
+A ``Package`` holds the dataset metadata exactly as curated in ``data/curated/metadata.json``
+(titles and descriptions as ``{"ja": …, "en": …}``, the Table Schema of every resource) and the
+typed rows of every resource (``int``, ``bool``, ``str``; a missing value is ``None``), each table
+in primary-key order. The pipeline makes it from the tidy tables (``from_records``); ``load``
+makes the same model from a published package through frictionless, using the multilingual
+metadata that ``datapackage.json`` keeps in its documented ``kanmin`` extension property. Every
+output — the CSV writer and descriptor, the RDF mapping, the DCAT catalog — reads this model, so
+nothing re-parses or re-types what was typed once.
+
+``foreign_key_problems`` checks every foreign key of the schemas once, on the in-memory rows
+(frictionless re-reads the referenced table once per key; the build skips that check and runs
+this one instead).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import DataError, Problem
+from .settings import DESCRIPTOR
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Package:
+    metadata: dict
+    tables: dict[str, list[Row]]
+
+    @property
+    def name(self) -> str:
+        return str(self.metadata["name"])
+
+    @property
+    def resources(self) -> list[dict]:
+        """The resources of the metadata (each with its Table Schema), in published order."""
+        return list(self.metadata["resources"])
+
+    def resource(self, name: str) -> dict:
+        for res in self.metadata["resources"]:
+            if res["name"] == name:
+                return res
+        raise KeyError(name)
+
+    def counts(self) -> dict[str, int]:
+        return {res["name"]: len(self.tables[res["name"]]) for res in self.metadata["resources"]}
+
+
+def sort_key(value: Any) -> tuple:
+    """Ids in natural order: "10-2" after "9-13", integers as integers."""
+    if isinstance(value, str):
+        return tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in value.split("-"))
+    return ((0, value, ""),)
+
+
+def from_records(metadata: dict, records: dict[str, list[dict]]) -> Package:
+    """The model of tidy records: cells in schema order, "" as missing, rows in key order."""
+    tables: dict[str, list[Row]] = {}
+    for res in metadata["resources"]:
+        names = [f["name"] for f in res["fields"]]
+        key = res.get("primaryKey") or names[:1]
+        rows = [{n: (None if rec.get(n) == "" else rec.get(n)) for n in names}
+                for rec in records[res["name"]]]
+        rows.sort(key=lambda r: tuple(sort_key(r[k]) for k in key))
+        tables[res["name"]] = rows
+    return Package(metadata, tables)
+
+
+def foreign_key_problems(package: Package, files: dict[str, str] | None = None) -> list[Problem]:
+    """Every foreign-key value that the referenced table lacks, named by file, row and field.
+
+    ``files`` maps a resource to the file name used in messages (default data/<name>.csv); the
+    row is the CSV record number (the header is row 1)."""
+    keys: dict[tuple[str, str], set] = {}
+    problems: list[Problem] = []
+    for res in package.metadata["resources"]:
+        for fk in res.get("foreignKeys", []):
+            (field,), ref = fk["fields"], fk["reference"]
+            target = (ref["resource"], ref["fields"][0])
+            if target not in keys:
+                keys[target] = {row[target[1]] for row in package.tables[target[0]]}
+            allowed = keys[target]
+            file = (files or {}).get(res["name"], f"data/{res['name']}.csv")
+            for number, row in enumerate(package.tables[res["name"]], start=2):
+                value = row[field]
+                if value is not None and value not in allowed:
+                    problems.append(Problem(file, None, f"{str(value)!r} is not a {target[1]} of {target[0]}",
+                                            row=number, field=field))
+    return problems
+
+
+def load(package_dir: Path) -> Package:
+    """A published package (``datapackage.json`` and its CSVs) read into the model by frictionless.
+
+    Cells are typed by the Table Schema; a cell frictionless cannot type, a missing file or a
+    descriptor without the ``kanmin`` metadata is a ``DataError`` naming file, row and field.
+    Foreign keys are checked once on the typed rows."""
+    from frictionless import Resource, system
+
+    from .package import metadata_from_descriptor
+
+    package_dir = Path(package_dir)
+    descriptor_path = package_dir / DESCRIPTOR
+    if not descriptor_path.is_file():
+        raise DataError([Problem(str(descriptor_path), None, "descriptor not found",
+                                 "run `kanmin build` first, or pass --package DIR")])
+    try:
+        descriptor = json.loads(descriptor_path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DataError([Problem(str(descriptor_path), getattr(exc, "lineno", None),
+                                 f"not a JSON descriptor: {exc}", "rebuild the package")]) from None
+    metadata = metadata_from_descriptor(descriptor, str(descriptor_path))
+    problems: list[Problem] = []
+    tables: dict[str, list[Row]] = {}
+    declared = {r["name"]: r for r in descriptor.get("resources", [])}
+    with system.use_context(trusted=True):
+        for res in metadata["resources"]:
+            name = res["name"]
+            # Each resource on its own, outside its package, so that frictionless does not
+            # re-read the referenced tables for every foreign key (checked once below).
+            declared_res = declared[name]
+            schema = {k: v for k, v in declared_res.get("schema", {}).items() if k != "foreignKeys"}
+            resource = Resource({**declared_res, "schema": schema}, basepath=str(package_dir))
+            path = package_dir / str(resource.path)
+            if not path.is_file():
+                problems.append(Problem(str(resource.path), None, "table not found",
+                                        "run `kanmin build` to write the CSVs first"))
+                continue
+            rows: list[Row] = []
+            with resource:
+                header = list(resource.labels or [])
+                expected = [f["name"] for f in res["fields"]]
+                if header != expected:
+                    problems.append(Problem(str(resource.path), 1,
+                                            f"header {header} differs from the schema's fields {expected}",
+                                            "rebuild the package"))
+                    continue
+                for row in resource.row_stream:
+                    for error in row.errors:
+                        problems.append(_cell_problem(str(resource.path), error, res))
+                    rows.append(row.to_dict())
+            tables[name] = rows
+    package = Package(metadata, tables)
+    if not problems:
+        problems = foreign_key_problems(package)
+    elif set(tables) == {r["name"] for r in metadata["resources"]}:
+        problems += foreign_key_problems(package)
+    if problems:
+        order = {r["name"]: i for i, r in enumerate(metadata["resources"])}
+        fields = {(r["name"], f["name"]): i for r in metadata["resources"] for i, f in enumerate(r["fields"])}
+
+        def where(p: Problem) -> tuple:
+            name = Path(p.file).stem
+            return (order.get(name, -1), p.row or 0, fields.get((name, p.field or ""), -1))
+        raise DataError(sorted(problems, key=where))
+    return package
+
+
+_EXPECTED = {"integer": "an integer", "boolean": "true/false", "number": "a number"}
+
+
+def _cell_problem(file: str, error: Any, resource: dict) -> Problem:
+    """A frictionless row error as a Problem: file, row, field and what was expected."""
+    field = getattr(error, "field_name", None)
+    cell = getattr(error, "cell", None)
+    if error.type == "type-error":
+        ftype = next((f["type"] for f in resource["fields"] if f["name"] == field), "")
+        message = f"{cell!r} is not {_EXPECTED.get(ftype, ftype)}"
+    elif error.type == "constraint-error" and cell in ("", None):
+        message = "required value is missing"
+    else:
+        message = f"{error.type}: {error.note}"
+    return Problem(file, None, message, row=getattr(error, "row_number", None), field=field)
