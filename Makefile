@@ -1,12 +1,12 @@
 # Two commands do everything on a fresh machine (python3, make, git):
 #   make build   set up .venv from requirements.lock, then run the full pipeline
-#   make test    set up, then run every test and validator
+#   make test    set up, then run every test (validators included: frictionless, SHACL, once each)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup build test validate linkcheck bench bench-linkcheck clean
+.PHONY: setup build test lint validate linkcheck bench bench-linkcheck clean
 
 setup: $(STAMP)
 
@@ -24,15 +24,17 @@ validate: setup
 	$(BIN)/kanmin rdf --validate-only
 
 test: setup
-	$(BIN)/frictionless validate datapackage.json
-	$(BIN)/kanmin rdf --validate-only
 	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check scripts tests benchmarks
+	$(BIN)/mypy
 
 linkcheck: setup
 	$(BIN)/kanmin linkcheck
 
 bench: setup
-	$(BIN)/python -m kanmin.bench
+	$(BIN)/python benchmarks/build.py
 
 bench-linkcheck: setup
 	$(BIN)/python -m kanmin.links.bench

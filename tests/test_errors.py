@@ -1,0 +1,35 @@
+"""One problem type and one error path: how a problem reads, and the exit codes."""
+
+from __future__ import annotations
+
+import io
+
+from kanmin import errors
+from kanmin.cli import main
+
+
+def test_problem_names_file_line_row_field_and_hint():
+    assert str(errors.Problem("a.txt", 12, "no code", "add it")) == "a.txt:12: no code (add it)"
+    assert str(errors.Problem("data/kpis.csv", None, "'x' is not an integer", row=3, field="position")) == \
+        "data/kpis.csv, row 3, field position: 'x' is not an integer"
+    assert str(errors.Problem("m.json", None, "bad")) == "m.json: bad"
+
+
+def test_report_and_exit_codes():
+    out = io.StringIO()
+    errors.report([errors.Problem("f", 1, "m"), errors.Problem("g", None, "n", "h")], out)
+    assert out.getvalue() == "error: f:1: m\nerror: g: n (h)\n"
+    assert errors.exit_code(errors.DataError([])) == 1
+    assert errors.exit_code(errors.UsageError("bad option")) == 2
+
+
+def test_cli_usage_error_exits_2(capsys):
+    assert main(["extract", "--row", "99"]) == 2
+    assert capsys.readouterr().err == "error: kanmin: --row 99: no such row (rows are numbered 1 to 75)\n"
+
+
+def test_validate_of_a_missing_folder_is_a_usage_error(tmp_path, capsys):
+    assert main(["validate", "--package", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: kanmin: {tmp_path}/nowhere/datapackage.json: no such file " \
+                  "(pass --package DIR, a folder holding datapackage.json)\n"

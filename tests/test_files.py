@@ -1,0 +1,49 @@
+"""File mechanics shared by the stages: staged publish, atomic writes, hashing, Markdown tables."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from kanmin import files
+
+
+def test_staged_publishes_only_on_success(tmp_path):
+    out = tmp_path / "out"
+    with files.staged(out) as staging:
+        (staging / "a.txt").write_text("new", encoding="utf-8")
+        (staging / "sub").mkdir()
+        (staging / "sub" / "b.txt").write_text("b", encoding="utf-8")
+        assert files.staged_files(staging) == ["a.txt", "sub/b.txt"]
+    assert (out / "a.txt").read_text(encoding="utf-8") == "new"
+    with pytest.raises(RuntimeError):
+        with files.staged(out) as staging:
+            (staging / "a.txt").write_text("half", encoding="utf-8")
+            raise RuntimeError("a stage failed")
+    assert (out / "a.txt").read_text(encoding="utf-8") == "new"
+    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "sub"]  # no staging folder left
+
+
+def test_write_atomic_replaces_whole_files(tmp_path):
+    target = tmp_path / "d" / "r.json"
+    files.write_atomic(target, "one")
+    files.write_atomic(target, b"two")
+    assert target.read_bytes() == b"two"
+    assert [p.name for p in target.parent.iterdir()] == ["r.json"]
+
+
+def test_sha256_file_and_size(tmp_path):
+    blob = bytes(range(256)) * 5000
+    (tmp_path / "x").write_bytes(blob)
+    assert files.sha256_file(tmp_path / "x") == (hashlib.sha256(blob).hexdigest(), len(blob))
+    assert files.sha256_bytes(blob) == hashlib.sha256(blob).hexdigest()
+
+
+def test_markdown_table_escapes_cells():
+    text = files.markdown_table(["a", "b"], [["x|y", 1], ["line\nbreak", None]], ["left", "right"])
+    lines = text.split("\n")
+    assert len(lines) == 4
+    assert lines[1].startswith("|:") and lines[1].endswith(":|")
+    assert "x\\|y" in lines[2] and "line break" in lines[3]
+    assert all(line.count("|") - line.count("\\|") == 3 for line in lines)
