@@ -35,7 +35,7 @@ bench: setup
 	$(BIN)/python -m kanmin.bench
 
 bench-linkcheck: setup
-	$(BIN)/python -m kanmin.links.bench
+	$(BIN)/python benchmarks/linkcheck/bench.py
 
 clean:
 	rm -rf $(VENV) build/linkcheck .pytest_cache
