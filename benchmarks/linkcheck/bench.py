@@ -1,4 +1,4 @@
-"""Benchmark: `python benchmarks/linkcheck/bench.py` (`make bench-linkcheck`). Prints figures; asserts nothing.
+"""Benchmark: `python benchmarks/linkcheck/bench.py` (`make bench-linkcheck`). Prints figures only.
 
 Input: options (N URLs, H hosts, latency, limits, URL order). Output, for each URL order:
 the wall time of every contestant, the requests the server saw and the peak in-flight

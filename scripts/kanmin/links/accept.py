@@ -45,7 +45,8 @@ def load(path: Path) -> list[AcceptRule]:
     file = str(path)
     header, rows = read_csv(path, read_text(path, "--accept expects a CSV file"))
     if tuple(header) != COLUMNS:
-        raise InputError([Problem(file, 1, f"header must be {','.join(COLUMNS)}, found {','.join(header) or 'nothing'}",
+        found = ",".join(header) or "nothing"
+        raise InputError([Problem(file, 1, f"header must be {','.join(COLUMNS)}, found {found}",
                                   "fix the first line of the accept list")])
     problems, rules, seen = [], [], {}
     for line, row in rows:
@@ -55,8 +56,8 @@ def load(path: Path) -> list[AcceptRule]:
         if not pattern:
             problems.append(Problem(file, line, "empty pattern", "give an exact URL or a glob"))
         elif pattern in seen:
-            problems.append(Problem(file, line, f"duplicate pattern {pattern!r} (first on line {seen[pattern]})",
-                                    "keep one line per pattern"))
+            problems.append(Problem(file, line, f"duplicate pattern {pattern!r} "
+                                    f"(first on line {seen[pattern]})", "keep one line per pattern"))
         seen.setdefault(pattern, line)
         status, _, kind = expected.partition(":")
         if not (expected == "skip" or (status in STATUSES and status != "ok" and not kind)

@@ -133,7 +133,8 @@ def command(args: argparse.Namespace) -> int:
     targets = inputs.from_url_list(args.urls) if args.urls else inputs.from_references(args.references)
     rules = accept.load(args.accept)
     if args.ca_bundle and not args.ca_bundle.is_file():
-        raise errors.UsageError("no such CA bundle", "--ca-bundle expects a PEM file", file=str(args.ca_bundle))
+        raise errors.UsageError("no such CA bundle", "--ca-bundle expects a PEM file",
+                                file=str(args.ca_bundle))
     settings = settings_from(args)
     with console.progress(len(targets), enabled=not args.no_progress) as tick:
         result = check_urls(targets, settings, rules=rules, cache_path=args.out / "cache.json",

@@ -30,13 +30,17 @@ class InputError(DataError):
     exit_code = USAGE
 
 
-def read_text(path: Path, what: str) -> str:
+def read_text(path: Path, hint: str) -> str:
     """The whole file as text: UTF-8, a leading byte-order mark dropped.
 
-    `what` names the option that takes the file, for the message when it is missing."""
+    `hint` says what to do when the file is missing (a usage error)."""
     if not path.is_file():
-        raise UsageError("no such file", what, file=str(path))
-    data = path.read_bytes()
+        raise UsageError("no such file", hint, file=str(path))
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read the file ({e.strerror})", "check that it is a readable file",
+                         file=str(path)) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as e:
