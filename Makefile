@@ -37,7 +37,7 @@ bench: setup
 	$(BIN)/python benchmarks/build.py
 
 bench-linkcheck: setup
-	$(BIN)/python -m kanmin.links.bench
+	$(BIN)/python benchmarks/linkcheck/bench.py
 
 clean:
 	rm -rf $(VENV) build/linkcheck .pytest_cache

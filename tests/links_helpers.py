@@ -1,7 +1,9 @@
 """Test servers for the link-checker tests: real HTTP(S) servers on 127.0.0.1.
 
 `Site` serves a fixed set of routes (see `Handler`) and counts requests per (method, path),
-so tests can assert what was and was not requested.
+so tests can assert what was and was not requested. Requests to `/hold` are held for
+`HOLD` seconds and counted in flight (`InFlight`, which several sites may share), so tests
+can assert the most requests a client had open at once, per host and overall.
 """
 from __future__ import annotations
 
@@ -11,8 +13,41 @@ import struct
 import threading
 import time
 from collections import Counter
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
+
+
+HOLD = 0.2  # seconds a /hold request is held before the answer
+
+
+class InFlight:
+    """Requests being held right now and the most held at once, per host and overall.
+
+    A request counts from when the server has read it until just before the answer is
+    written, a span inside the client's own request: these peaks never exceed what the
+    client really had in flight."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.now: Counter = Counter()
+        self.peak: Counter = Counter()
+        self.total = 0
+        self.peak_total = 0
+
+    @contextmanager
+    def holding(self, host: str):
+        with self.lock:
+            self.now[host] += 1
+            self.total += 1
+            self.peak[host] = max(self.peak[host], self.now[host])
+            self.peak_total = max(self.peak_total, self.total)
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.now[host] -= 1
+                self.total -= 1
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -45,6 +80,10 @@ class Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]  # routes ignore the query; hits count it
         if path == "/ok":
             return self._send(200, body=b"hello")
+        if path == "/hold":
+            with site.inflight.holding(site.host):
+                time.sleep(HOLD)
+            return self._send(200)
         if path == "/notfound":
             return self._send(404, body=b"no")
         if path == "/gone":
@@ -130,8 +169,10 @@ class _Server(ThreadingHTTPServer):
 class Site:
     """A running test server; use as a context manager."""
 
-    def __init__(self, host: str = "127.0.0.1", tls_context: ssl.SSLContext | None = None):
+    def __init__(self, host: str = "127.0.0.1", tls_context: ssl.SSLContext | None = None,
+                 inflight: InFlight | None = None):
         self.hits: Counter = Counter()
+        self.inflight = inflight or InFlight()
         self.lock = threading.Lock()
         self.body_bytes = 0
         self.server_errors = 0

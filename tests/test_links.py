@@ -12,7 +12,7 @@ import trustme
 from kanmin.links import Settings, Target, check_urls, safety
 from kanmin.links.model import Result
 
-from links_helpers import Site, refused_port
+from links_helpers import HOLD, InFlight, Site, refused_port
 
 FAST = Settings(allow_private=True, backoff=0.01, connect_timeout=2, read_timeout=2,
                 deadline=20, retries=2, use_cache=False)
@@ -281,10 +281,18 @@ def test_archive_snapshot_is_looked_up_for_broken_links_only(site):
     assert site.count(f"/wayback/{site.url('/ok?a')}") == 0
 
 
-def test_per_host_and_global_limits_hold(site):
-    with Site("127.0.0.3") as other:
+def test_per_host_and_global_limits_hold():
+    # Every request is held HOLD s by the server. 10 URLs on one host and 2 on another, at most
+    # 2 per host and 3 overall: while both hosts have work the global limit binds (2 + 1), after
+    # that only the per-host limit keeps the busy host at 2 although a worker is free.
+    gauge = InFlight()
+    with Site("127.0.0.1", inflight=gauge) as busy, Site("127.0.0.3", inflight=gauge) as quiet:
+        urls = [Target(busy.url(f"/hold?limit{i}")) for i in range(10)]
+        urls[1:1] = [Target(quiet.url(f"/hold?limit{i}")) for i in range(2)]
         t0 = time.monotonic()
-        urls = [Target(h.url(f"/ok?limit{i}")) for i in range(8) for h in (site, other)]
         report = check_urls(urls, dataclasses.replace(FAST, per_host=2, concurrency=3))
-        assert all(r.status == "ok" for r in report.results)
-        assert time.monotonic() - t0 < 5
+        elapsed = time.monotonic() - t0
+    assert [r.status for r in report.results] == ["ok"] * 12
+    assert gauge.peak["127.0.0.1"] == 2 and gauge.peak["127.0.0.3"] <= 2, gauge.peak  # reached, not exceeded
+    assert gauge.peak_total == 3  # reached, not exceeded
+    assert elapsed < 12 * HOLD  # the requests did overlap (one at a time would take 2.4 s)

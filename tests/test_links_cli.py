@@ -103,8 +103,84 @@ def test_missing_references_is_a_usage_error(tmp_path, capsys):
     missing = tmp_path / "nope.csv"
     assert run(tmp_path, "--references", str(missing)) == 2
     assert capsys.readouterr().err == (
-        f"kanmin linkcheck: {missing}: no such file; run `make build` first, "
-        "or pass --references or --urls\n")
+        f"error: {missing}: no such file (run `make build` first, "
+        "or pass --references or --urls)\n")
+
+
+def test_missing_url_list_is_a_usage_error(tmp_path, capsys):
+    missing = tmp_path / "nope.txt"
+    assert run(tmp_path, "--urls", str(missing)) == 2
+    assert capsys.readouterr().err == (
+        f"error: {missing}: no such file (--urls expects a text file, one URL per line)\n")
+
+
+def test_references_without_the_columns_name_line_1(tmp_path, capsys):
+    refs = tmp_path / "references.csv"
+    refs.write_text("reference_id,link\nR1,http://example.invalid/\n", encoding="utf-8")
+    assert run(tmp_path, "--references", str(refs)) == 2
+    assert capsys.readouterr().err == (
+        f"error: {refs}:1: missing column(s) policy_id, url (expected the references table "
+        "(reference_id, policy_id, url, ...))\n")
+
+
+def test_url_list_that_is_not_utf8_names_the_line(tmp_path, capsys):
+    urls = tmp_path / "urls.txt"
+    urls.write_bytes("http://example.invalid/a\n# 施策\nhttp://example.invalid/b\n".encode("shift_jis"))
+    assert run(tmp_path, "--urls", str(urls)) == 2
+    assert capsys.readouterr().err == (
+        f"error: {urls}:2: not UTF-8 text (byte 0x8e); save it as UTF-8\n")
+
+
+def test_references_that_are_not_utf8_are_a_problem_not_a_traceback(tmp_path, capsys):
+    refs = tmp_path / "references.csv"
+    refs.write_bytes((REF_COLUMNS + "\nR1,P001,1,施策,http://example.invalid/,,,1,1\n").encode("cp932"))
+    assert run(tmp_path, "--references", str(refs)) == 2
+    assert capsys.readouterr().err.startswith(f"error: {refs}:2: not UTF-8 text")
+
+
+def test_byte_order_marks_are_ignored(site, tmp_path, capsys):
+    urls = tmp_path / "urls.txt"
+    urls.write_text(site.url("/ok?bom") + "\n", encoding="utf-8-sig")
+    assert run(tmp_path, "--urls", str(urls), "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(r["url"], r["status"]) for r in data["results"]] == [(site.url("/ok?bom"), "ok")]
+    refs = write_refs(tmp_path / "references.csv", site)
+    refs.write_text(refs.read_text(encoding="utf-8"), encoding="utf-8-sig")
+    (tmp_path / "accept.csv").write_text(
+        "pattern,expected_status,reason\n" f"{site.url('/notfound')},broken,removed page\n",
+        encoding="utf-8-sig")
+    assert run(tmp_path, "--references", str(refs)) == 0
+    assert "broken (accepted)" in capsys.readouterr().out
+
+
+def test_missing_ca_bundle_is_a_usage_error(tmp_path, capsys):
+    (tmp_path / "urls.txt").write_text("http://example.invalid/\n", encoding="utf-8")
+    pem = tmp_path / "ca.pem"
+    assert run(tmp_path, "--urls", str(tmp_path / "urls.txt"), "--ca-bundle", str(pem)) == 2
+    assert capsys.readouterr().err == f"error: {pem}: no such CA bundle (--ca-bundle expects a PEM file)\n"
+
+
+def test_command_raises_and_kanmin_main_reports(tmp_path):
+    # links.cli.command leaves printing to the caller: one error path for every command.
+    import argparse
+
+    from kanmin.errors import DataError, UsageError
+    parser = argparse.ArgumentParser(prog="kanmin")
+    cli.register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["linkcheck", "--urls", str(tmp_path / "nope.txt")])
+    with pytest.raises(UsageError) as exc:
+        args.func(args)
+    assert exc.value.exit_code == 2 and exc.value.problems[0].file == str(tmp_path / "nope.txt")
+    accept = tmp_path / "accept.csv"
+    accept.write_text("pattern,status\n", encoding="utf-8")
+    (tmp_path / "urls.txt").write_text("http://example.invalid/\n", encoding="utf-8")
+    args = parser.parse_args(["linkcheck", "--urls", str(tmp_path / "urls.txt"), "--accept", str(accept)])
+    with pytest.raises(DataError) as exc:
+        args.func(args)
+    assert exc.value.exit_code == 2
+    assert [str(p) for p in exc.value.problems] == [
+        f"{accept}:1: header must be pattern,expected_status,reason, found pattern,status "
+        "(fix the first line of the accept list)"]
 
 
 def test_bad_accept_list_lists_every_problem(tmp_path, capsys):
@@ -120,6 +196,8 @@ def test_bad_accept_list_lists_every_problem(tmp_path, capsys):
     assert f"{accept}:3: duplicate pattern 'http://a.invalid/' (first on line 2)" in err
     assert f"{accept}:4: expected_status 'gone' is not skip" in err
     assert f"{accept}:5: give a reason why 'http://c.invalid/' stays" in err
+    lines = err.splitlines()
+    assert len(lines) == 3 and all(line.startswith(f"error: {accept}:") for line in lines)
 
 
 @pytest.mark.parametrize("args, message", [
@@ -160,7 +238,7 @@ def test_the_curated_accept_list_is_valid():
     from kanmin.links import accept
     path = Path(__file__).resolve().parents[1] / "data" / "curated" / "linkcheck_accept.csv"
     assert path.is_file()
-    accept.load(path)  # raises InputError listing every problem (duplicates included)
+    accept.load(path)  # raises InputError (a DataError) listing every problem, duplicates included
 
 
 def test_terminal_table_uses_rich(site, tmp_path):

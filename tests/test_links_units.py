@@ -169,19 +169,38 @@ def test_json_report_parses_to_every_field_with_one_result_per_line():
 
 
 def test_markdown_summary_text():
+    # Tables come from kanmin.files.markdown_table (tabulate, cells escaped): the `|` in a URL
+    # is escaped, an absent HTTP status or archive copy is an empty cell.
     assert report.to_markdown(sample_report()) == "\n".join([
         "## Link check", "",
         "3 distinct URLs checked 2026-01-01T00:00:00.000Z – 2026-01-01T00:00:03.000Z (3.0 s, "
         "5 requests). **1 link(s) fail** (`--fail-on broken,invalid`)", "",
-        "| ok | redirected | broken | unknown | timeout | error | invalid | skipped |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|",
-        "| 1 | 1 | 1 | 0 | 0 | 0 | 0 | 0 |", "",
+        "|   ok |   redirected |   broken |   unknown |   timeout |   error |   invalid |   skipped |",
+        "|-----:|-------------:|---------:|----------:|----------:|--------:|----------:|----------:|",
+        "|    1 |            1 |        1 |         0 |         0 |       0 |         0 |         0 |", "",
         "### Needs attention", "",
-        "| status | URL | HTTP | error / detail | cited by | archived copy |",
-        "|---|---|---:|---|---|---|",
-        "| broken | <https://b.example/x\\|y> | 404 | HTTP 404 Not Found | P3 | "
-        "<https://web.archive.org/web/2019/https://b.example/x\\|y> |", "",
+        "| status   | URL                      |   HTTP | error / detail     | cited by   "
+        "| archived copy                                             |",
+        "|:---------|:-------------------------|-------:|:-------------------|:-----------"
+        "|:----------------------------------------------------------|",
+        "| broken   | <https://b.example/x\\|y> |    404 | HTTP 404 Not Found | P3         "
+        "| <https://web.archive.org/web/2019/https://b.example/x\\|y> |", "",
         "### Moved permanently (update the citation?)", "",
-        "| URL | now at | cited by |", "|---|---|---|",
-        "| <https://a.example/old> | <https://a.example/new> | P1 P2 |", "",
+        "| URL                     | now at                  | cited by   |",
+        "|:------------------------|:------------------------|:-----------|",
+        "| <https://a.example/old> | <https://a.example/new> | P1 P2      |", "",
     ])
+
+
+def test_markdown_summary_escapes_every_cell_and_lists_accepted_and_stale_rules():
+    rep = sample_report()
+    rep.results[2].accepted = "cited by the source"
+    rep.results[0].detail = "a|b\nc; accept list (line 3) expects broken"
+    text = report.to_markdown(rep)
+    assert "### Needs attention" not in text and "**No failing links.**" in text
+    accepted = text.split("### Accepted (known, do not fail)\n\n", 1)[1].split("\n\n", 1)[0]
+    stale = text.split("### Accept-list entries that no longer match\n\n", 1)[1].split("\n\n", 1)[0]
+    assert "<https://b.example/x\\|y>" in accepted and len(accepted.splitlines()) == 3
+    assert "a\\|b c; accept list (line 3) expects broken" in stale and len(stale.splitlines()) == 3
+    for table in (accepted, stale):  # every row has the header's six cells
+        assert {line.replace("\\|", "").count("|") for line in table.splitlines()} == {7}

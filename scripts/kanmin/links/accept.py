@@ -10,12 +10,12 @@ reported too, so the list does not rot.
 """
 from __future__ import annotations
 
-import csv
 import fnmatch
 from dataclasses import dataclass
 from pathlib import Path
 
-from .inputs import InputError
+from ..errors import Problem
+from .inputs import InputError, read_csv, read_text
 from .model import ERROR_KINDS, STATUSES, Result
 
 COLUMNS = ("pattern", "expected_status", "reason")
@@ -37,34 +37,40 @@ class AcceptRule:
 
 
 def load(path: Path) -> list[AcceptRule]:
-    """Read and validate the list; all problems are reported at once."""
+    """Read and validate the list; every bad line is reported at once (`InputError`).
+
+    A missing file is an empty list: nothing is accepted."""
     if not path.is_file():
         return []
+    file = str(path)
+    header, rows = read_csv(path, read_text(path, "--accept expects a CSV file"))
+    if tuple(header) != COLUMNS:
+        found = ",".join(header) or "nothing"
+        raise InputError([Problem(file, 1, f"header must be {','.join(COLUMNS)}, found {found}",
+                                  "fix the first line of the accept list")])
     problems, rules, seen = [], [], {}
-    with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        if tuple(reader.fieldnames or ()) != COLUMNS:
-            raise InputError(f"{path}: header must be {','.join(COLUMNS)}, found {reader.fieldnames}")
-        for row in reader:
-            line = reader.line_num
-            pattern = (row["pattern"] or "").strip()
-            expected = (row["expected_status"] or "").strip()
-            reason = (row["reason"] or "").strip()
-            if not pattern:
-                problems.append(f"{path}:{line}: empty pattern")
-            elif pattern in seen:
-                problems.append(f"{path}:{line}: duplicate pattern {pattern!r} (first on line {seen[pattern]})")
-            seen.setdefault(pattern, line)
-            status, _, kind = expected.partition(":")
-            if not (expected == "skip" or (status in STATUSES and status != "ok" and not kind)
-                    or (status == "error" and kind in ERROR_KINDS)):
-                problems.append(f"{path}:{line}: expected_status {expected!r} is not skip, a status "
-                                f"other than ok ({', '.join(STATUSES[1:])}) or error:KIND")
-            if not reason:
-                problems.append(f"{path}:{line}: give a reason why {pattern!r} stays")
-            rules.append(AcceptRule(pattern, expected, reason, line))
+    for line, row in rows:
+        pattern = (row["pattern"] or "").strip()
+        expected = (row["expected_status"] or "").strip()
+        reason = (row["reason"] or "").strip()
+        if not pattern:
+            problems.append(Problem(file, line, "empty pattern", "give an exact URL or a glob"))
+        elif pattern in seen:
+            problems.append(Problem(file, line, f"duplicate pattern {pattern!r} "
+                                    f"(first on line {seen[pattern]})", "keep one line per pattern"))
+        seen.setdefault(pattern, line)
+        status, _, kind = expected.partition(":")
+        if not (expected == "skip" or (status in STATUSES and status != "ok" and not kind)
+                or (status == "error" and kind in ERROR_KINDS)):
+            problems.append(Problem(file, line, f"expected_status {expected!r} is not skip, a status "
+                                    f"other than ok ({', '.join(STATUSES[1:])}) or error:KIND "
+                                    f"({', '.join(ERROR_KINDS)})"))
+        if not reason:
+            problems.append(Problem(file, line, f"give a reason why {pattern!r} stays",
+                                    "fill in the reason column"))
+        rules.append(AcceptRule(pattern, expected, reason, line))
     if problems:
-        raise InputError("\n".join(problems))
+        raise InputError(problems)
     return rules
 
 

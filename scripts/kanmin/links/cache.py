@@ -8,10 +8,10 @@ requests.
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..files import write_atomic
 from .model import Result
 
 REUSABLE = ("ok", "redirected")
@@ -52,11 +52,8 @@ def save(path: Path, previous: dict[str, Result], results: list[Result]) -> None
     for r in results:
         if not r.cached and r.status not in ("skipped", "invalid"):
             merged[r.url] = r
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
     body = {"version": VERSION, "results": {u: merged[u].to_dict() for u in sorted(merged)}}
-    tmp.write_text(json.dumps(body, ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(tmp, path)
+    write_atomic(path, json.dumps(body, ensure_ascii=False, indent=1))
 
 
 def utcnow() -> datetime:

@@ -1,6 +1,8 @@
 """`kanmin linkcheck`: parse options, run the links stage, write and print the reports.
 
 Exit codes: 0 nothing fails, 1 something fails under --fail-on, 2 usage or input error.
+Bad input raises `DataError` (see kanmin.errors); `kanmin.cli.main`, or `main` here when run
+on its own, prints the problems and turns them into the exit code.
 """
 from __future__ import annotations
 
@@ -8,14 +10,15 @@ import argparse
 import sys
 from pathlib import Path
 
+from .. import errors, settings as paths
 from . import accept, console, inputs, report
 from .model import ERROR_KINDS, STATUSES, WAYBACK_BASE, Settings
 from .run import check_urls
 
-DESCRIPTION = """\
+DESCRIPTION = f"""\
 Check every URL cited by the references table (or a --urls list): HEAD first, GET when HEAD
 is unreliable, redirects followed one by one, retries with backoff, polite per-host limits.
-Reports go to build/linkcheck/ (report.json, report.csv, summary.md); they are dated
+Reports go to {paths.LINKCHECK_DIR}/ (report.json, report.csv, summary.md); they are dated
 observations and never part of the data package.
 
 exit codes: 0 nothing fails, 1 a link fails under --fail-on, 2 usage or input error
@@ -65,12 +68,12 @@ def _fail_on(text: str) -> tuple[str, ...]:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     d = Settings()
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--references", type=Path, default=Path("data/references.csv"),
+    src.add_argument("--references", type=Path, default=Path(paths.REFERENCES_CSV),
                      help="references table to read (default: %(default)s)")
     src.add_argument("--urls", type=Path, help="text file, one URL per line, # comments")
-    p.add_argument("--out", type=Path, default=Path("build/linkcheck"),
+    p.add_argument("--out", type=Path, default=Path(paths.LINKCHECK_DIR),
                    help="folder for report.json, report.csv, summary.md, cache.json (default: %(default)s)")
-    p.add_argument("--accept", type=Path, default=Path("data/curated/linkcheck_accept.csv"),
+    p.add_argument("--accept", type=Path, default=paths.LINKCHECK_ACCEPT,
                    help="accept list: pattern,expected_status,reason (default: %(default)s)")
     p.add_argument("--fail-on", type=_fail_on, default=d.fail_on, metavar="LIST",
                    help="comma list of statuses or error:KIND that fail the run, or none "
@@ -126,15 +129,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def command(args: argparse.Namespace) -> int:
-    try:
-        targets = inputs.from_url_list(args.urls) if args.urls else inputs.from_references(args.references)
-        rules = accept.load(args.accept)
-    except inputs.InputError as e:
-        print(f"kanmin linkcheck: {e}", file=sys.stderr)
-        return 2
+    """Run the check; bad input raises DataError (InputError, UsageError) for the caller to report."""
+    targets = inputs.from_url_list(args.urls) if args.urls else inputs.from_references(args.references)
+    rules = accept.load(args.accept)
     if args.ca_bundle and not args.ca_bundle.is_file():
-        print(f"kanmin linkcheck: {args.ca_bundle}: no such CA bundle", file=sys.stderr)
-        return 2
+        raise errors.UsageError("no such CA bundle", "--ca-bundle expects a PEM file",
+                                file=str(args.ca_bundle))
     settings = settings_from(args)
     with console.progress(len(targets), enabled=not args.no_progress) as tick:
         result = check_urls(targets, settings, rules=rules, cache_path=args.out / "cache.json",
@@ -152,7 +152,11 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     register(sub)
     args = parser.parse_args(["linkcheck", *(sys.argv[1:] if argv is None else argv)])
-    return args.func(args)
+    try:
+        return args.func(args)
+    except errors.DataError as exc:
+        errors.report(exc.problems)
+        return errors.exit_code(exc)
 
 
 if __name__ == "__main__":

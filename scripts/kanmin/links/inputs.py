@@ -2,41 +2,79 @@
 
 Input: the published references table (`data/references.csv`: reference_id, policy_id, url,
 …) or a plain list (one URL per line, `#` starts a comment line or a comment after a space).
+Both are UTF-8; a byte-order mark at the start is ignored.
 Output: `Target`s, one per distinct URL, in first-seen order, each with the sorted distinct
-policy_ids and reference_ids that cite it.
+policy_ids and reference_ids that cite it. A missing file raises `UsageError`; a file that
+cannot be read as the expected table or list raises `InputError` naming the file and line.
 Why: the table cites some URLs more than once; each is requested once and the report says
 who cites it, so results can be joined back to `references` by url or reference_id.
 """
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
+from ..errors import USAGE, DataError, Problem, UsageError
 from .model import Target
 
+REFERENCE_COLUMNS = ("url", "policy_id", "reference_id")
 
-class InputError(Exception):
-    """An input file is missing or malformed; the message says what to do."""
+
+class InputError(DataError):
+    """An input file of the link check (references, URL list, accept list) is malformed.
+
+    Like a usage error it exits 2: the run could not start, and exit 1 keeps meaning that a
+    checked link fails."""
+
+    exit_code = USAGE
+
+
+def read_text(path: Path, hint: str) -> str:
+    """The whole file as text: UTF-8, a leading byte-order mark dropped.
+
+    `hint` says what to do when the file is missing (a usage error)."""
+    if not path.is_file():
+        raise UsageError("no such file", hint, file=str(path))
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        raise UsageError(f"cannot read the file ({e.strerror})", "check that it is a readable file",
+                         file=str(path)) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[:e.start].count(b"\n") + 1
+        raise InputError([Problem(str(path), line, f"not UTF-8 text (byte 0x{data[e.start]:02x}); "
+                                  "save it as UTF-8")]) from None
+
+
+def read_csv(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict]]]:
+    """(header, [(line number, row), ...]) of a CSV text; unreadable CSV is an InputError."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        header = list(reader.fieldnames or ())
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as e:
+        raise InputError([Problem(str(path), reader.line_num or 1, f"not readable as CSV ({e})",
+                                  "check the quoting of that line")]) from None
+    return header, rows
 
 
 def from_references(path: Path) -> list[Target]:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file; run `make build` first, or pass --references or --urls")
-    with path.open(encoding="utf-8", newline="") as f:
-        reader = csv.DictReader(f)
-        missing = {"url", "policy_id", "reference_id"} - set(reader.fieldnames or ())
-        if missing:
-            raise InputError(f"{path}: missing column(s) {', '.join(sorted(missing))}; "
-                             "expected the references table (reference_id, policy_id, url, ...)")
-        rows = [(r["url"] or "", r["policy_id"] or "", r["reference_id"] or "") for r in reader]
-    return _group(rows)
+    text = read_text(path, "run `make build` first, or pass --references or --urls")
+    header, rows = read_csv(path, text)
+    missing = set(REFERENCE_COLUMNS) - set(header)
+    if missing:
+        raise InputError([Problem(str(path), 1, f"missing column(s) {', '.join(sorted(missing))}",
+                                  "expected the references table (reference_id, policy_id, url, ...)")])
+    return _group([(r["url"] or "", r["policy_id"] or "", r["reference_id"] or "") for _, r in rows])
 
 
 def from_url_list(path: Path) -> list[Target]:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file (--urls expects a text file, one URL per line)")
+    text = read_text(path, "--urls expects a text file, one URL per line")
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         line = line.strip()
         if line.startswith("#"):
             continue

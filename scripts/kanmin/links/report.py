@@ -14,6 +14,7 @@ import io
 import json
 from pathlib import Path
 
+from ..files import markdown_table, write_atomic
 from .model import STATUSES, Result, RunReport
 
 CSV_COLUMNS = ("url", "status", "http_status", "final_url", "permanent", "redirects", "error",
@@ -55,15 +56,17 @@ def to_csv(report: RunReport) -> str:
     return out.getvalue()
 
 
-def _cell(text) -> str:
-    return "" if text is None else str(text).replace("|", "\\|").replace("\n", " ")
+PROBLEM_HEADERS = ("status", "URL", "HTTP", "error / detail", "cited by", "archived copy")
+PROBLEM_ALIGN = ("left", "left", "right", "left", "left", "left")
 
 
-def _line(r: Result) -> str:
-    code = r.http_status if r.http_status is not None else ""
-    why = r.error or r.detail or ""
-    cells = [r.status, f"<{r.url}>", code, why, " ".join(r.cited_by), r.archive_url and f"<{r.archive_url}>"]
-    return "| " + " | ".join(_cell(c) for c in cells) + " |"
+def _row(r: Result) -> list:
+    archived = f"<{r.archive_url}>" if r.archive_url else ""
+    return [r.status, f"<{r.url}>", r.http_status, r.error or r.detail, " ".join(r.cited_by), archived]
+
+
+def _problem_table(results: list[Result]) -> list[str]:
+    return [markdown_table(PROBLEM_HEADERS, [_row(r) for r in results], PROBLEM_ALIGN), ""]
 
 
 def to_markdown(report: RunReport) -> str:
@@ -75,42 +78,34 @@ def to_markdown(report: RunReport) -> str:
         "## Link check", "",
         f"{len(report.results)} distinct URLs checked {report.started_at} – {report.finished_at} "
         f"({report.elapsed_ms / 1000:.1f} s, {report.requests_sent} requests). {verdict}", "",
-        "| " + " | ".join(STATUSES) + " |",
-        "|" + "---:|" * len(STATUSES),
-        "| " + " | ".join(str(counts[s]) for s in STATUSES) + " |", "",
+        markdown_table(STATUSES, [[counts[s] for s in STATUSES]], ["right"] * len(STATUSES)), "",
     ]
-    head = ["| status | URL | HTTP | error / detail | cited by | archived copy |",
-            "|---|---|---:|---|---|---|"]
     problems = [r for r in report.results if r.status in PROBLEMS and not r.accepted]
     if problems:
         order = {s: i for i, s in enumerate(PROBLEMS)}
-        lines += ["### Needs attention", ""] + head
-        lines += [_line(r) for r in sorted(problems, key=lambda r: (order[r.status], r.url))] + [""]
+        lines += ["### Needs attention", ""]
+        lines += _problem_table(sorted(problems, key=lambda r: (order[r.status], r.url)))
     moved = [r for r in report.results if r.status == "redirected" and r.permanent]
     if moved:
         lines += ["### Moved permanently (update the citation?)", "",
-                  "| URL | now at | cited by |", "|---|---|---|"]
-        lines += [f"| <{_cell(r.url)}> | <{_cell(r.final_url)}> | {_cell(' '.join(r.cited_by))} |"
-                  for r in moved] + [""]
+                  markdown_table(("URL", "now at", "cited by"),
+                                 [[f"<{r.url}>", f"<{r.final_url}>", " ".join(r.cited_by)] for r in moved]),
+                  ""]
     accepted = [r for r in report.results if r.accepted]
     if accepted:
-        lines += ["### Accepted (known, do not fail)", ""] + head
-        lines += [_line(r) for r in accepted] + [""]
+        lines += ["### Accepted (known, do not fail)", ""] + _problem_table(accepted)
     stale = [r for r in report.results if r.detail and "accept list (line" in r.detail]
     if stale:
-        lines += ["### Accept-list entries that no longer match", ""] + head
-        lines += [_line(r) for r in stale] + [""]
+        lines += ["### Accept-list entries that no longer match", ""] + _problem_table(stale)
     return "\n".join(lines)
 
 
 def write(report: RunReport, out_dir: Path) -> dict[str, Path]:
-    """Write the three files; returns {"json": path, "csv": path, "markdown": path}."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write the three files (each atomically); returns {"json": path, "csv": path, "markdown": path}."""
     files = {"json": ("report.json", to_json(report)), "csv": ("report.csv", to_csv(report)),
              "markdown": ("summary.md", to_markdown(report))}
     paths = {}
     for kind, (name, text) in files.items():
-        p = out_dir / name
-        p.write_text(text, encoding="utf-8")
-        paths[kind] = p
+        paths[kind] = out_dir / name
+        write_atomic(paths[kind], text)
     return paths

@@ -16,7 +16,7 @@ import socket
 from urllib3.exceptions import LocationParseError
 from urllib3.util import parse_url
 
-SCHEMES = ("http", "https")
+from ..urls import SCHEMES
 
 
 class InvalidUrl(ValueError):

@@ -1,4 +1,4 @@
-"""Benchmark: `python -m kanmin.links.bench` (`make bench-linkcheck`). Prints figures; asserts nothing.
+"""Benchmark: `python benchmarks/linkcheck/bench.py` (`make bench-linkcheck`). Prints figures only.
 
 Input: options (N URLs, H hosts, latency, limits, URL order). Output, for each URL order:
 the wall time of every contestant, the requests the server saw and the peak in-flight
@@ -24,7 +24,9 @@ distinct URLs are on four hosts, listed policy by policy). A checker that takes 
 order into its global window stalls on a grouped list: the window fills with URLs of the
 first hosts, which the per-host limit holds back.
 Why: the checker's scheduling claim (no head-of-line blocking, limits respected) is only
-worth what a measurement shows. Talks only to a server it starts on 127.0.0.2 … 127.0.0.(H+1).
+worth what a measurement shows. Talks only to a server it starts on 127.0.0.2 … 127.0.0.(H+1)
+(server.py beside this file). Not part of the installed package: run it from a checkout whose
+`kanmin` is importable (the project's venv, or PYTHONPATH=scripts).
 """
 from __future__ import annotations
 
@@ -44,14 +46,14 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .model import Settings, Target
-from .run import check_urls
+from kanmin.links import Settings, Target, check_urls
 
 ORDERS = ("interleaved", "grouped")
+SERVER = Path(__file__).resolve().with_name("server.py")
 
 
 def start_server(latency_ms: float, hosts: list[str]) -> tuple[subprocess.Popen, dict[str, int]]:
-    proc = subprocess.Popen([sys.executable, "-m", "kanmin.links.bench_server", str(latency_ms), *hosts],
+    proc = subprocess.Popen([sys.executable, str(SERVER), str(latency_ms), *hosts],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     ports = json.loads(proc.stdout.readline())["ports"]
     return proc, ports
@@ -199,9 +201,10 @@ def run_order(args, order: str, hosts: list[str], ports: dict[str, int]) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m kanmin.links.bench", description=__doc__,
+    p = argparse.ArgumentParser(prog="python benchmarks/linkcheck/bench.py", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                epilog="example: python -m kanmin.links.bench --urls 1000 --hosts 20 --latency 100")
+                                epilog="example: python benchmarks/linkcheck/bench.py --urls 1000 --hosts 20 "
+                                       "--latency 100")
     p.add_argument("--urls", type=int, default=1000)
     p.add_argument("--hosts", type=int, default=20, help="at most 250 (127.0.0.2 …)")
     p.add_argument("--latency", type=float, default=100.0, help="server latency in ms")

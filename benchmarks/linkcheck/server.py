@@ -1,4 +1,4 @@
-"""Slow loopback web server for the link-checker benchmark (run in its own process).
+"""Slow loopback web server for the link-checker benchmark (bench.py starts it in its own process).
 
 Input (argv): latency in ms and host addresses (127.0.0.2 …). Output: prints one JSON line
 {"ports": {host: port}} once listening, then serves until stdin closes. Every request is
