@@ -33,3 +33,12 @@ def test_validate_of_a_missing_folder_is_a_usage_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err == f"error: kanmin: {tmp_path}/nowhere/datapackage.json: no such file " \
                   "(pass --package DIR, a folder holding datapackage.json)\n"
+
+
+def test_build_source_must_be_a_file(tmp_path, capsys):
+    assert main(["build", "--source", str(tmp_path / "none.txt"), "--out", str(tmp_path / "o")]) == 2
+    assert capsys.readouterr().err == f"error: kanmin: --source {tmp_path}/none.txt: no such file " \
+                                      "(pass the text file extracted from the PDF)\n"
+    assert main(["build", "--source", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert "a folder" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -73,7 +73,8 @@ def _build(args) -> int:
     from . import pipeline
     from .settings import RAW_SOURCE
 
-    result = pipeline.build(source=args.source or RAW_SOURCE, out=args.out or REPO, with_rdf=not args.no_rdf)
+    source = _source_file(args.source or RAW_SOURCE)
+    result = pipeline.build(source=source, out=args.out or REPO, with_rdf=not args.no_rdf)
     if args.json:
         print(json.dumps({"out": str(result.out), "counts": result.counts, "written": result.written,
                           "rdf": result.rdf}, ensure_ascii=False, indent=2, default=str))
@@ -88,13 +89,20 @@ def _extract(args) -> int:
     from .settings import RAW_SOURCE
 
     cur = curated.load()
-    ex = extract.extract(args.source or RAW_SOURCE, cur, int(cur.metadata["source_rows"]))
+    ex = extract.extract(_source_file(args.source or RAW_SOURCE), cur, int(cur.metadata["source_rows"]))
     rows = [r for r in ex.rows if args.row in (None, r.number)]
     if args.row is not None and not rows:
         raise UsageError(f"--row {args.row}: no such row", f"rows are numbered 1 to {len(ex.rows)}")
     out = [{k: (sorted(v) if isinstance(v, set) else v) for k, v in vars(r).items() if k != "used"} for r in rows]
     print(json.dumps(out, ensure_ascii=False, indent=1))
     return 0
+
+
+def _source_file(path: Path) -> Path:
+    if not Path(path).is_file():
+        what = "a folder" if Path(path).is_dir() else "no such file"
+        raise UsageError(f"--source {path}: {what}", "pass the text file extracted from the PDF")
+    return Path(path)
 
 
 def _validate(args) -> int:
