@@ -5,7 +5,8 @@ PDF-to-text extraction prints them, with the page furniture the extractor needs,
 ``expected.json`` (the published records of the snippet, whole dicts, for the tables policies,
 policy_ministries, kpis, references and budget_projects) and, optionally, ``corrections.csv``
 (used instead of the curated one; every other snippet runs with no corrections, since the real
-corrections name rows of the real source and would not match).
+corrections name rows of the real source and would not match). A folder with ``xfail.txt`` shows
+output the code gets wrong today: the test is an expected failure (strict) whose reason is that file.
 
 How the expected values were checked: each value was written by hand from the snippet and the
 rule it exercises, before running the code; line widths that decide an item or paragraph
@@ -31,6 +32,7 @@ Snippets and the rules they cover:
 * paragraphs — overview and support paragraphs: bullets, short lines, the 。 rule, a blank
   line inside the support cell, the first bullet glued to the effect KPI.
 * corrections — curated corrections applied to a policy field and splitting a KPI.
+* empty_pillar — "-" as an empty pillar cell (xfail: taken into the overview today).
 """
 
 from __future__ import annotations
@@ -59,12 +61,19 @@ def _curated(tmp_path: Path, case: Path) -> curated.Curated:
     return curated.load(d)
 
 
+def _param(case: Path):
+    reason = case / "xfail.txt"
+    marks = [pytest.mark.xfail(strict=True, reason=reason.read_text(encoding="utf-8").strip())] \
+        if reason.exists() else []
+    return pytest.param(case, id=case.name, marks=marks)
+
+
 def test_every_rule_has_a_snippet():
     assert {c.name for c in CASES} == {"kpi_items", "kpi_groups", "budget_url", "ministries", "effect_marks",
-                                       "empty_cells", "references", "paragraphs", "corrections"}
+                                       "empty_cells", "references", "paragraphs", "corrections", "empty_pillar"}
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+@pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_snippet(tmp_path, case):
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
     cur = _curated(tmp_path, case)
