@@ -232,7 +232,10 @@ def _case(case, lines, rows, line, message, xfail=None):
     _case("next_row_first", ROW1[:-1] + ["2", ""] + _row(None, ["電子調達の推進"], ["01-02 ◎総務省"]), 2, 17,
           "row 2 starts before row 1 (from line 1) has its policy code"),
     # the file ends right after the code (line 17)
-    _case("no_ministries", ROW1[:-1] + ["01-01"], 1, 17,
+    _case("no_ministries_at_end", ROW1[:-1] + ["01-01"], 1, 17,
+          "row 1: expected the ministries (a line starting with ◎) after the policy code on line 17"),
+    # the code (line 17) is followed by the next row (line 19) instead of the ministries
+    _case("no_ministries", ROW1[:-1] + ["01-01", ""] + _row("2", ["電子調達の推進"], ["01-02 ◎総務省"]), 2, 19,
           "row 1: expected the ministries (a line starting with ◎) after the policy code on line 17"),
     # a complete file with fewer rows than expected: named at the end of the last row (line 35)
     _case("too_few_rows", ROW1 + [""] + _row("2", ["電子調達の推進"], ["01-02 ◎総務省"]), 3, 35,
