@@ -12,9 +12,28 @@ from kanmin.errors import DataError
 
 def test_curated_files_load():
     cur = curated.load()
-    assert len(cur.corrections) >= 3
-    assert all(c.reason.strip() for c in cur.corrections)
+    # hand-checked against data/curated/corrections.csv, in file order: four printing errors and
+    # four item boundaries the text cannot show
+    assert [(c.policy_id, c.field, c.kind) for c in cur.corrections] == [
+        (3, "timing", "erratum"),
+        (38, "policy_code", "erratum"),
+        (50, "policy_code", "erratum"),
+        (30, "references.label", "erratum"),
+        (7, "kpis.effect", "extraction"),
+        (13, "kpis.effect", "extraction"),
+        (18, "budget_projects.name", "extraction"),
+        (69, "budget_projects.name", "extraction"),
+    ]
     assert cur.ministry_aliases == {"経産省": "meti"}
+
+
+def test_corrections_change_something_and_splits_only_cut():
+    """An erratum must change the printed value; an item split (" | ") must only insert
+    boundaries, never change the text of the printed item."""
+    for c in curated.load().corrections:
+        assert c.corrected != c.printed, c
+        if c.field.startswith(("kpis.", "budget_projects.")):
+            assert " | " in c.corrected and c.corrected.replace(" | ", "") == c.printed, c
 
 
 def _copy_with_line(tmp_path, name: str, line: str):
@@ -37,9 +56,16 @@ def test_duplicate_keys_are_rejected(tmp_path, name, line):
         curated.load(_copy_with_line(tmp_path, name, line))
 
 
-def test_correction_without_reason_is_rejected(tmp_path):
-    with pytest.raises(DataError, match="needs a reason"):
-        curated.load(_copy_with_line(tmp_path, "corrections.csv", "1,name,x,y,erratum,\n"))
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_correction_without_reason_is_rejected(tmp_path, reason):
+    """The refusal names the file and the line of the appended correction (today line 10: the
+    header and the eight corrections take lines 1-9, one line each)."""
+    last = len((curated.CURATED_DIR / "corrections.csv").read_text(encoding="utf-8").splitlines())
+    d = _copy_with_line(tmp_path, "corrections.csv", f"1,name,x,y,erratum,{reason}\n")
+    with pytest.raises(DataError) as e:
+        curated.load(d)
+    assert [(p.file, p.line, p.message) for p in e.value.problems] == [
+        (str(d / "corrections.csv"), last + 1, "a correction needs a reason")]
 
 
 def test_stale_correction_fails_the_build(tmp_path):
