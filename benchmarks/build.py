@@ -156,6 +156,14 @@ def _command_seconds(repeat: int) -> list[float]:
     return times
 
 
+def _figure(key: str, value: object) -> str:
+    if isinstance(value, bool):
+        return f"{key} {value}"
+    if isinstance(value, float):
+        return f"{key} {value:.2f} s"
+    return f"{key} {value:,}"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
@@ -186,14 +194,14 @@ def main(argv: list[str] | None = None) -> int:
                 for stage in stages:
                     fig = _run(stage, source, cdir, out)
                     rows = fig.get("rows", rows)
-                    detail = ", ".join(f"{k} {v:.2f} s" if isinstance(v, float) else f"{k} {v}" if isinstance(v, bool) else f"{k} {v:,}"
-                                       for k, v in fig.items() if k not in ("wall_s", "peak_mb", "rows"))
+                    detail = ", ".join(_figure(k, v) for k, v in fig.items() if k not in ("wall_s", "peak_mb", "rows"))
                     growth = ""
                     if stage in first:
                         growth = f"; {fig['wall_s'] / first[stage]:.1f}x the x{args.scales[0]} time"
                     else:
                         first[stage] = fig["wall_s"]
-                    print(f"{scale:>5} {stage:>9} {rows:>6} {fig['wall_s']:>7.2f} {fig['peak_mb']:>8.1f}  {detail}{growth}")
+                    print(f"{scale:>5} {stage:>9} {rows:>6} {fig['wall_s']:>7.2f} {fig['peak_mb']:>8.1f}  "
+                          f"{detail}{growth}")
     return 0
 
 

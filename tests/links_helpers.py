@@ -17,7 +17,6 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
-
 HOLD = 0.2  # seconds a /hold request is held before the answer
 
 
@@ -52,7 +51,7 @@ class InFlight:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "_Server"
+    server: _Server
 
     def log_message(self, format, *args):  # keep pytest output readable
         return
@@ -198,7 +197,7 @@ class Site:
         with self.lock:
             return sum(self.hits.values())
 
-    def __enter__(self) -> "Site":
+    def __enter__(self) -> Site:
         self.thread.start()
         return self
 

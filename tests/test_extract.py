@@ -16,7 +16,6 @@ import pytest
 
 from kanmin import curated, extract
 from kanmin.errors import DataError
-
 from support import SOURCE, read_table
 
 EXPECTED = json.loads((Path(__file__).parent / "expected" / "hard_rows.json").read_text(encoding="utf-8"))

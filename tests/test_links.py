@@ -11,7 +11,6 @@ import trustme
 
 from kanmin.links import Settings, Target, check_urls, safety
 from kanmin.links.model import Result
-
 from links_helpers import HOLD, InFlight, Site, refused_port
 
 FAST = Settings(allow_private=True, backoff=0.01, connect_timeout=2, read_timeout=2,

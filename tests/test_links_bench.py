@@ -44,6 +44,6 @@ def test_small_run_reports_every_contestant_within_the_limits(capsys):
     rows = re.findall(r"^(floor|kanmin engine|kanmin command) +[\d.]+ +[\d.]+ +(\d+) +(\d+)  (.*)$",
                       out, re.M)
     assert [r[0] for r in rows] == ["floor", "kanmin engine", "kanmin command"] * 2  # both orders
-    for name, requests, peak, note in rows:
+    for name, requests, peak, _note in rows:
         assert int(requests) == 24 and 1 <= int(peak) <= 2, (name, requests, peak)
     assert [r[3] for r in rows] == ["raw HEADs", "24 ok", "exit 0"] * 2

@@ -7,7 +7,6 @@ import json
 import pytest
 
 from kanmin.links import cli
-
 from links_helpers import Site
 
 REF_COLUMNS = ("reference_id,policy_id,position,label,url,note,printed_in,"

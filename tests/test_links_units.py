@@ -6,11 +6,12 @@ import json
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kanmin.links import classify, fetch, inputs, report, safety, schedule
 from kanmin.links.model import Hop, Result, RunReport, Settings, is_failure
@@ -93,9 +94,9 @@ def test_http_status_table(code, status):
 def test_retry_after_header_forms():
     assert fetch._retry_after("7") == 7.0
     assert fetch._retry_after(None) is None and fetch._retry_after("soon") is None
-    later = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
     assert 25 <= fetch._retry_after(later) <= 31
-    past = format_datetime(datetime.now(timezone.utc) - timedelta(days=1), usegmt=True)
+    past = format_datetime(datetime.now(UTC) - timedelta(days=1), usegmt=True)
     assert fetch._retry_after(past) == 0.0
 
 

@@ -4,13 +4,13 @@ consumer loading it exactly as the README shows."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kanmin import pipeline
 from support import REPO, SOURCE

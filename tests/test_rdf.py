@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pyoxigraph
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS, RDF
@@ -193,7 +193,7 @@ def test_base_iri_is_configurable(built, tmp_path):
 def test_catalog_metadata_comes_from_metadata_json(catalog):
     meta = json.loads(METADATA.read_text(encoding="utf-8"))
     dataset = B[f"dataset/{meta['name']}"]
-    assert set(catalog.objects(dataset, DCTERMS.title)) == {Literal(t, lang=l) for l, t in meta["title"].items()}
+    assert set(catalog.objects(dataset, DCTERMS.title)) == {Literal(t, lang=lang) for lang, t in meta["title"].items()}
     assert catalog.value(dataset, DCAT.version) == Literal(meta["version"])
     assert catalog.value(dataset, DCTERMS.license) == URIRef(meta["licenses"][0]["path"])
     assert catalog.value(dataset, DCTERMS.creator) == URIRef(meta["source_publisher"]["uri"])

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib import Graph, Literal, Namespace
 
 from kanmin.rdf import build_rdf
 from kanmin.rdf.build import SHAPES_SOURCE, VOCAB_SOURCE

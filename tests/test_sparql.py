@@ -4,7 +4,6 @@ graph from both pyoxigraph and rdflib; on the real graph the two engines must ag
 from __future__ import annotations
 
 import csv
-import shutil
 from pathlib import Path
 
 import pyoxigraph

@@ -188,7 +188,7 @@ def run_order(args, order: str, hosts: list[str], ports: dict[str, int]) -> None
             timed("kanmin engine",
                   lambda: f"{check_urls([Target(u) for u in urls], settings).counts()['ok']} ok")
             for name, cmd, stdin in cmds:
-                timed(name, lambda: "exit " + str(subprocess.run(
+                timed(name, lambda cmd=cmd, stdin=stdin: "exit " + str(subprocess.run(
                     cmd, input=stdin, capture_output=True, text=True, timeout=900, env=env).returncode))
     med = {n: statistics.median(w) for n, w in walls.items()}
     print(f"median of {args.repeat} run(s): " + ", ".join(

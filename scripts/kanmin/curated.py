@@ -70,7 +70,7 @@ def read_table(path: Path, keys: tuple[tuple[str, ...], ...], required: tuple[st
         seen: list[dict[tuple[str, ...], int]] = [{} for _ in keys]
         lineno = reader.line_num + 1  # the line a record starts on (cells may hold line breaks)
         for row in reader:
-            for key, first in zip(keys, seen):
+            for key, first in zip(keys, seen, strict=True):
                 k = tuple(row[c] for c in key)
                 if k in first:
                     problems.append(Problem(str(path), lineno,

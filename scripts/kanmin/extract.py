@@ -185,7 +185,9 @@ def _split_rows(name: str, content: list[Line], pillars: set[str]) -> list[RawRo
                     f"after the policy code on line {code_no}", "the row looks cut off")])
         while k < n:
             kt = content[k][1]
-            if not kt.strip() or kt[0] in " 　" or ROW_NUMBER.match(kt) or (row.ministries and kt.startswith("◎") and not row.ministries[-1][1].endswith("、")):
+            lead_after_complete_list = (row.ministries and kt.startswith("◎")
+                                        and not row.ministries[-1][1].endswith("、"))
+            if not kt.strip() or kt[0] in " 　" or ROW_NUMBER.match(kt) or lead_after_complete_list:
                 break
             row.ministries.append(content[k])
             k += 1
@@ -209,13 +211,15 @@ def _find_code(name: str, content: list[Line], start: int, number: int, row_line
             return j
         if t.startswith("◎"):
             raise DataError([Problem(name, content[j][0],
-                                     f"row {number} (from line {row_line}) has ministries but no policy code before them",
+                                     f"row {number} (from line {row_line}) has ministries but no policy code "
+                                     "before them",
                                      "expected a line with the code NN-NN (国の施策番号) before the ◎ line")])
         m = ROW_NUMBER.match(t)
         if m and int(m.group(1)) == number + 1 and j > start and not content[j - 1][1].strip() \
                 and (j + 1 >= len(content) or not content[j + 1][1].strip()):
             raise DataError([Problem(name, content[j][0],
-                                     f"row {number + 1} starts before row {number} (from line {row_line}) has its policy code",
+                                     f"row {number + 1} starts before row {number} (from line {row_line}) "
+                                     "has its policy code",
                                      "expected a line with the code NN-NN (国の施策番号) and the ministries")])
     raise DataError([Problem(name, content[-1][0] if content else None,
                              f"row {number} (from line {row_line}) has no policy code before the end of the file",
@@ -235,7 +239,7 @@ def _blocks(lines: list[Line]) -> list[list[Line]]:
 def _parse_body(name: str, row: RawRow, body: list[Line], pillars: set[str]) -> None:
     """Assign the lines between the row number and the code to the row's cells."""
     o, glued = None, None
-    for idx, (ln, t) in enumerate(body):
+    for idx, (_ln, t) in enumerate(body):
         if OVERVIEW_START.match(t):
             o = idx
             break

@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks, curated as curated_mod, extract, files, model, package, tidy
+from . import checks, extract, files, model, package, tidy
+from . import curated as curated_mod
 from .errors import DataError, Problem
 from .settings import CURATED_DIR, DATA_DIR, DESCRIPTOR, RAW_SOURCE, RDF_DIR, REPO, REPORT_PATH
 

@@ -9,7 +9,7 @@ that are read, here only.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 #: The repository (the folder holding datapackage.json), two levels above this package.
@@ -40,5 +40,5 @@ def build_timestamp(fallback: str) -> str:
     """``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) as UTC, else ``fallback``."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
-        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return datetime.fromtimestamp(int(epoch), tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return fallback

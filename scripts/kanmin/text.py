@@ -130,7 +130,7 @@ def start_fiscal_year(timing: str) -> int | None:
 
 
 def paragraphs(lines: list[tuple[int, str]], full_width: int, *, bullets: bool = True,
-               continues: "re.Pattern[str] | None" = None) -> list[tuple[str, int, int]]:
+               continues: re.Pattern[str] | None = None) -> list[tuple[str, int, int]]:
     """Group the wrapped lines of one cell into paragraphs (items).
 
     A new paragraph starts at a bullet marker (when ``bullets``), after a line whose width is

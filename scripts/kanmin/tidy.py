@@ -307,7 +307,8 @@ def _apply_one(index: dict[str, dict[int, list[dict]]], c: Correction) -> bool:
     table, _, column = c.field.partition(".")
     if not column:
         table, column = "policies", c.field
-    if table not in index or (table == "policies" and column not in ("timing", "policy_code", "name", "pillar_as_printed")):
+    correctable = ("timing", "policy_code", "name", "pillar_as_printed")
+    if table not in index or (table == "policies" and column not in correctable):
         raise DataError([Problem("data/curated/corrections.csv", None, f"unknown field {c.field!r}",
                                  "use timing, policy_code, name, pillar_as_printed, references.<column>, "
                                  "kpis.progress, kpis.effect or budget_projects.name")])

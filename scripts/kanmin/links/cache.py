@@ -8,7 +8,7 @@ requests.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..files import write_atomic
@@ -57,4 +57,4 @@ def save(path: Path, previous: dict[str, Result], results: list[Result]) -> None
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -10,7 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from .. import errors, settings as paths
+from .. import errors
+from .. import settings as paths
 from . import accept, console, inputs, report
 from .model import ERROR_KINDS, STATUSES, WAYBACK_BASE, Settings
 from .run import check_urls

@@ -102,7 +102,7 @@ class Result:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Result":
+    def from_dict(cls, d: dict) -> Result:
         kw = {k: v for k, v in d.items() if k in _RESULT_FIELDS}
         kw["redirects"] = [Hop(**h) for h in d.get("redirects", [])]
         kw["cited_by"] = tuple(d.get("cited_by", ()))

@@ -10,8 +10,8 @@ look-ups → apply the accept list → remember results.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from . import accept, archive, cache, fetch, safety, schedule
 from .model import Result, RunReport, Settings, Target
@@ -56,7 +56,7 @@ def check_urls(targets: Sequence[Target], settings: Settings, *,
             targets[i].url, "timeout", checked_at=_stamp(cache.utcnow()),
             detail=f"run deadline ({settings.deadline:g} s) reached before this URL was finished")
     ordered = [results[i] for i in range(len(targets))]
-    for t, r in zip(targets, ordered):
+    for t, r in zip(targets, ordered, strict=True):
         r.cited_by, r.reference_ids = t.cited_by, t.reference_ids
 
     if settings.archive:

@@ -11,8 +11,8 @@ unknown.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..errors import DataError, Problem
 from ..model import Package
