@@ -73,7 +73,7 @@ def synthesize(scale: int, work: Path) -> tuple[Path, Path]:
         reader = csv.DictReader(fh)
         fields, corr = reader.fieldnames, [r for r in reader if r["field"] != "policy_code"]
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=list(fields or ()), lineterminator="\n")
     w.writeheader()
     for copy in range(scale):
         for r in corr:

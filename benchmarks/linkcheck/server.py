@@ -32,7 +32,8 @@ async def main(latency: float, hosts: list[str]) -> None:
                                (h.partition(":") for h in header_lines if h)}
                     if path.startswith("/__"):
                         if path == "/__reset":
-                            peak.clear(), count.clear()
+                            peak.clear()
+                            count.clear()
                         body = json.dumps({"peak": peak, "requests": count}).encode()
                     else:
                         count[host] += 1

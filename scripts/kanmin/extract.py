@@ -167,6 +167,7 @@ def _split_rows(name: str, content: list[Line], pillars: set[str]) -> list[RawRo
             row.used.add(lineno)
         body = [c for c in content[body_start:j]]
         cm = CODE_LINE.match(content[j][1])
+        assert cm is not None  # the search above stopped at j because CODE_LINE matches there
         code_no = content[j][0]
         if cm.group("pre"):
             body.append((code_no, cm.group("pre")))

@@ -132,15 +132,15 @@ def load(package_dir: Path) -> Package:
                                         "run `kanmin build` to write the CSVs first"))
                 continue
             rows: list[Row] = []
-            with resource:
-                header = list(resource.labels or [])
+            with resource:  # typed as the base Resource; opened, it is a TableResource
+                header = list(resource.labels or [])  # type: ignore[attr-defined]
                 expected = [f["name"] for f in res["fields"]]
                 if header != expected:
                     problems.append(Problem(str(resource.path), 1,
                                             f"header {header} differs from the schema's fields {expected}",
                                             "rebuild the package"))
                     continue
-                for row in resource.row_stream:
+                for row in resource.row_stream:  # type: ignore[attr-defined]
                     for error in row.errors:
                         problems.append(_cell_problem(str(resource.path), error, res))
                     rows.append(row.to_dict())

@@ -48,7 +48,9 @@ def load(path: Path) -> list[AcceptRule]:
         found = ",".join(header) or "nothing"
         raise InputError([Problem(file, 1, f"header must be {','.join(COLUMNS)}, found {found}",
                                   "fix the first line of the accept list")])
-    problems, rules, seen = [], [], {}
+    problems: list[Problem] = []
+    rules: list[AcceptRule] = []
+    seen: dict[str, int] = {}
     for line, row in rows:
         pattern = (row["pattern"] or "").strip()
         expected = (row["expected_status"] or "").strip()

@@ -54,7 +54,7 @@ def from_http_status(code: int) -> Outcome:
     return Outcome("error", "protocol", detail=f"unexpected HTTP {code}")
 
 
-def _chain(exc: BaseException):
+def _chain(exc: BaseException | None):
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from typing import TYPE_CHECKING
 
 import certifi
 import urllib3
@@ -21,8 +22,15 @@ from urllib3.util import connection as u3conn
 from . import safety
 from .model import Settings
 
+if TYPE_CHECKING:
+    # The mixin is only ever combined with urllib3's HTTPConnection (see make_pool_manager); the
+    # type checker sees that base so that it knows the attributes `_new_conn` uses.
+    _Base = HTTPConnection
+else:
+    _Base = object
 
-class _GuardedConnect:
+
+class _GuardedConnect(_Base):
     """Mixin replacing urllib3's `_new_conn` with resolve → check → connect to that address."""
 
     allow_private = False

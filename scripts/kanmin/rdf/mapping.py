@@ -203,9 +203,9 @@ def data_triples(package: Package, iris: Iris, source_iri: str) -> set[Triple]:
                         continue
                     add((s, spec.props[0], value))
                 elif kind == "concept":
-                    o = concept.get((spec.target, value)) or concept.setdefault(
+                    term = concept.get((spec.target, value)) or concept.setdefault(
                         (spec.target, value), vocab_term(spec.target, value))
-                    add((s, spec.props[0], o))
+                    add((s, spec.props[0], term))
                 elif kind == "parent":
                     add((iris.policy(value), spec.props[0], s))
                 elif kind == "effect":
