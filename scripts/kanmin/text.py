@@ -39,6 +39,8 @@ _ERA_YEAR = re.compile(r"(平成|令和)(元|[0-9０-９]+)年度")
 
 def width(text: str) -> int:
     """Display width in half-width units: wide and full-width characters count 2."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -81,17 +83,23 @@ def split_inline_cells(line: str) -> list[str]:
     A line that is one string printed twice ("AB" + "AB") is two cells.
     """
     parts: list[str] = []
-    depth = 0
-    start = 0
-    for i, ch in enumerate(line):
-        if ch == " " and depth == 0 and 0 < i < len(line) - 1:
-            left, right = line[i - 1], line[i + 1]
-            if (not left.isascii() or not right.isascii()) and left != " " and right != " ":
-                parts.append(line[start:i])
-                start = i + 1
-                continue
-        depth = bracket_depth(ch, depth)
-    parts.append(line[start:])
+    if " " in line:
+        depth = 0
+        start = 0
+        for i, ch in enumerate(line):
+            if ch == " ":
+                if depth == 0 and 0 < i < len(line) - 1:
+                    left, right = line[i - 1], line[i + 1]
+                    if (not left.isascii() or not right.isascii()) and left != " " and right != " ":
+                        parts.append(line[start:i])
+                        start = i + 1
+            elif ch in _OPEN:
+                depth += 1
+            elif ch in _CLOSE and depth > 0:
+                depth -= 1
+        parts.append(line[start:])
+    else:
+        parts.append(line)
     out: list[str] = []
     for part in (p.strip() for p in parts):
         half = len(part) // 2
