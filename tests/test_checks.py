@@ -58,9 +58,9 @@ def test_every_policy_has_a_lead(tables):
 
 
 def test_urls_absolute_with_dotted_host(tables):
-    assert len(tables.references) == 83
-    assert len({r["url"] for r in tables.references}) == 74
-    assert all(is_web_url(r["url"]) for r in tables.references)
+    assert len(tables.policy_references) == 83
+    assert len({r["url"] for r in tables.policy_references}) == 74
+    assert all(is_web_url(r["url"]) for r in tables.policy_references)
 
 
 def test_no_furniture_or_bullets_in_text(tables):
@@ -77,8 +77,8 @@ def test_no_furniture_or_bullets_in_text(tables):
     (lambda t: t.policies[4].update(policy_code=t.policies[3]["policy_code"]),
      f"{SOURCE}:{{line}}: policies.policy_code: unique-error"),
     (lambda t: [m.update(role="co") for m in t.policy_ministries if m["policy_id"] == 9], "row 9: no lead ministry"),
-    (lambda t: t.references[0].update(url="https://www.sukusuku- japan.cao.go.jp/"), "references.url: constraint-error"),
-    (lambda t: t.references[0].update(url="http://localhost/x"), "references.url: constraint-error"),
+    (lambda t: t.policy_references[0].update(url="https://www.sukusuku- japan.cao.go.jp/"), "policy_references.url: constraint-error"),
+    (lambda t: t.policy_references[0].update(url="http://localhost/x"), "policy_references.url: constraint-error"),
     (lambda t: t.policies[0].update(name="国の施策番号"), "page furniture"),
     (lambda t: t.policies[0].update(overview="a\n- b"), "keeps a bullet marker"),
 ])

@@ -18,7 +18,7 @@ def test_curated_files_load():
         (3, "timing", "erratum"),
         (38, "policy_code", "erratum"),
         (50, "policy_code", "erratum"),
-        (30, "references.label", "erratum"),
+        (30, "policy_references.label", "erratum"),
         (7, "kpis.effect", "extraction"),
         (13, "kpis.effect", "extraction"),
         (18, "budget_projects.name", "extraction"),

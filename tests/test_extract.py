@@ -24,9 +24,9 @@ EXPECTED = json.loads((Path(__file__).parent / "expected" / "hard_rows.json").re
 @pytest.fixture(scope="module")
 def published(fresh_build):
     t = {name: read_table(fresh_build, name) for name in
-         ("policies", "kpis", "budget_projects", "references", "policy_ministries")}
+         ("policies", "kpis", "budget_projects", "policy_references", "policy_ministries")}
     by = defaultdict(list)
-    for name in ("kpis", "budget_projects", "references", "policy_ministries"):
+    for name in ("kpis", "budget_projects", "policy_references", "policy_ministries"):
         for r in t[name]:
             by[(name, int(r["policy_id"]))].append(r)
     return {int(p["policy_id"]): p for p in t["policies"]}, by
@@ -46,7 +46,7 @@ def test_hand_checked_row(published, exp):
     assert p["name"] == exp["name"]
     for kind in ("progress", "effect"):
         mine = sorted((r for r in by[("kpis", i)] if r["kind"] == kind), key=lambda r: int(r["position"]))
-        got = [{"group": r["group"], "text": r["text"]} if r["group"] else r["text"] for r in mine]
+        got = [{"group": r["kpi_group"], "text": r["text"]} if r["kpi_group"] else r["text"] for r in mine]
         assert got == exp[f"kpi_{kind}"], kind
     assert (p["overview"].split("\n") if p["overview"] else []) == exp["overview"]
     assert p["pillar_as_printed"] == exp["pillar_as_printed"]
@@ -54,7 +54,7 @@ def test_hand_checked_row(published, exp):
     assert int(p["effect_mark_count"]) == exp["effect_mark_count"]
     assert (p["support_measures"].split("\n") if p["support_measures"] else []) == exp["support_measures"]
     assert [b["name"] for b in by[("budget_projects", i)]] == exp["budget_projects"]
-    refs = [r for r in by[("references", i)] if r["printed_in"] == "reference_url"]
+    refs = [r for r in by[("policy_references", i)] if r["printed_in"] == "reference_url"]
     assert [{"label": r["label"], "url": r["url"], "note": r["note"]} for r in refs] == exp["references"]
     assert [{"name": m["name_as_printed"], "lead": m["role"] == "lead"} for m in by[("policy_ministries", i)]] \
         == exp["ministries"]
@@ -85,7 +85,7 @@ def test_lost_row_numbers_are_inferred():
 
 def test_budget_cell_url_is_published_as_reference(published):
     _, by = published
-    refs = by[("references", 75)]
+    refs = by[("policy_references", 75)]
     assert [(r["printed_in"], r["url"]) for r in refs] == [
         ("budget_project", "http://www.rinya.maff.go.jp/j/rinsei/yosankesan/attach/pdf/31hikoukyou-34.pdf")]
 

@@ -41,7 +41,7 @@ def test_descriptor_keeps_the_multilingual_metadata(built_model, fresh_build):
 
 
 def test_rows_are_in_primary_key_order(built_model):
-    for table, key in (("kpis", "kpi_id"), ("references", "reference_id")):
+    for table, key in (("kpis", "kpi_id"), ("policy_references", "reference_id")):
         ids = [r[key] for r in built_model.tables[table]]
         assert ids == sorted(ids, key=model.sort_key), table
     assert model.sort_key("9-13") < model.sort_key("10-2")

@@ -17,7 +17,7 @@ from support import REPO, SOURCE
 
 BIN = Path(sys.executable).parent
 PUBLISHED = ["datapackage.json", "build/report.md"] + [
-    f"data/{n}.csv" for n in ("policies", "ministries", "policy_ministries", "kpis", "references",
+    f"data/{n}.csv" for n in ("policies", "ministries", "policy_ministries", "kpis", "policy_references",
                               "budget_projects", "pillars", "effect_categories")]
 
 
@@ -52,7 +52,7 @@ def test_descriptor_is_complete(fresh_build):
     assert d["licenses"][0]["name"] == "CC-BY-4.0"
     assert "政府標準利用規約" in d["licenses"][0]["title"]
     assert {r["name"] for r in d["resources"]} == {
-        "policies", "ministries", "policy_ministries", "kpis", "references", "budget_projects",
+        "policies", "ministries", "policy_ministries", "kpis", "policy_references", "budget_projects",
         "pillars", "effect_categories"}
     for r in d["resources"]:
         assert r["type"] == "table"
@@ -63,7 +63,7 @@ def test_descriptor_is_complete(fresh_build):
             assert " / " in f["title"] and f["description"], (r["name"], f["name"])
     fks = {(r["name"], fk["reference"]["resource"]) for r in d["resources"] for fk in r["schema"].get("foreignKeys", [])}
     assert {("policies", "pillars"), ("policy_ministries", "ministries"), ("kpis", "policies"),
-            ("references", "policies"), ("budget_projects", "policies")} <= fks
+            ("policy_references", "policies"), ("budget_projects", "policies")} <= fks
 
 
 def test_created_follows_source_date_epoch(tmp_path, monkeypatch):
@@ -88,7 +88,7 @@ def test_consumer_loads_the_package_as_the_readme_shows():
     ]
 
 
-@pytest.mark.parametrize("name", ["policies", "kpis", "references"])
+@pytest.mark.parametrize("name", ["policies", "kpis", "policy_references"])
 def test_pandas_reads_types(name):
     import pandas as pd
 

@@ -267,7 +267,7 @@ def test_failed_build_keeps_previous_output(tmp_path):
     out = tmp_path / "out"
     build_rdf(package, out)
     before = (out / "data.ttl").read_bytes()
-    _break(package, "references", "https://cio.go.jp/opendata100", "not a url")
+    _break(package, "policy_references", "https://cio.go.jp/opendata100", "not a url")
     with pytest.raises(RdfInputError):
         build_rdf(package, out)
     assert (out / "data.ttl").read_bytes() == before

@@ -3,7 +3,7 @@
 Each folder under ``fixtures/snippets/`` holds ``source.txt`` (1–4 printed rows laid out as the
 PDF-to-text extraction prints them, with the page furniture the extractor needs, if any),
 ``expected.json`` (the published records of the snippet, whole dicts, for the tables policies,
-policy_ministries, kpis, references and budget_projects) and, optionally, ``corrections.csv``
+policy_ministries, kpis, policy_references and budget_projects) and, optionally, ``corrections.csv``
 (used instead of the curated one; every other snippet runs with no corrections, since the real
 corrections name rows of the real source and would not match). A folder with ``xfail.txt`` shows
 output the code gets wrong today: the test is an expected failure (strict) whose reason is that file.
@@ -47,7 +47,7 @@ from kanmin import curated, extract, tidy
 
 SNIPPETS = Path(__file__).parent / "fixtures" / "snippets"
 CASES = sorted(p for p in SNIPPETS.iterdir() if (p / "source.txt").is_file())
-TABLES = ("policies", "policy_ministries", "kpis", "references", "budget_projects")
+TABLES = ("policies", "policy_ministries", "kpis", "policy_references", "budget_projects")
 NO_CORRECTIONS = "policy_id,field,printed,corrected,kind,reason\n"
 
 

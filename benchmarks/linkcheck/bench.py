@@ -19,7 +19,7 @@ Contestants:
   (linkinator has no per-host limit; LinkChecker limits requests per second per host).
 
 URL orders: `interleaved` (URL i on host i mod H: every window of the list spans all hosts)
-and `grouped` (sorted by host, as citation lists cluster: in data/references.csv 47 of the 74
+and `grouped` (sorted by host, as citation lists cluster: in data/policy_references.csv 47 of the 74
 distinct URLs are on four hosts, listed policy by policy). A checker that takes URLs in list
 order into its global window stalls on a grouped list: the window fills with URLs of the
 first hosts, which the per-host limit holds back.

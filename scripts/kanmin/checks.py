@@ -18,8 +18,8 @@ from .tidy import Tables
 BULLET_LINE = re.compile(r"^[ 　]*[-・]")
 TEXT_FIELDS = {
     "policies": ("name", "overview", "timing", "pillar_as_printed", "support_measures"),
-    "kpis": ("text", "group"),
-    "references": ("label", "note"),
+    "kpis": ("text", "kpi_group"),
+    "policy_references": ("label", "note"),
     "budget_projects": ("name",),
 }
 

@@ -22,7 +22,7 @@ DESCRIPTOR = "datapackage.json"
 REPORT_PATH = "build/report.md"
 RDF_DIR = "build/rdf"
 LINKCHECK_DIR = "build/linkcheck"
-REFERENCES_CSV = f"{DATA_DIR}/references.csv"
+REFERENCES_CSV = f"{DATA_DIR}/policy_references.csv"
 LINKCHECK_ACCEPT = CURATED_DIR / "linkcheck_accept.csv"
 
 #: Base of every instance IRI; download URLs of the published files hang off it too.

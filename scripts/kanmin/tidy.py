@@ -48,7 +48,7 @@ class Tables:
     ministries: list[dict] = field(default_factory=list)
     policy_ministries: list[dict] = field(default_factory=list)
     kpis: list[dict] = field(default_factory=list)
-    references: list[dict] = field(default_factory=list)
+    policy_references: list[dict] = field(default_factory=list)
     budget_projects: list[dict] = field(default_factory=list)
     pillars: list[dict] = field(default_factory=list)
     effect_categories: list[dict] = field(default_factory=list)
@@ -71,8 +71,8 @@ def tidy(extraction: Extraction, curated: Curated) -> Tables:
         tables.budget_projects += budget
         # the budget column is printed before the 参考URL column, so its URLs come first
         budget_refs = _references(row, budget_urls, "budget_project", 1, extraction.path, problems)
-        tables.references += budget_refs
-        tables.references += _references(row, row.urls, "reference_url", len(budget_refs) + 1,
+        tables.policy_references += budget_refs
+        tables.policy_references += _references(row, row.urls, "reference_url", len(budget_refs) + 1,
                                          extraction.path, problems)
         if row.number_inferred:
             tables.inferred_numbers.append(row.number)
@@ -174,7 +174,7 @@ def _kpis(row: RawRow, kind: str, cell: list[Line]) -> list[dict]:
         "policy_id": row.number,
         "kind": kind,
         "position": pos,
-        "group": group,
+        "kpi_group": group,
         "text": text,
         "not_set": text.startswith("未設定"),
         "source_line_start": first,
@@ -282,7 +282,8 @@ def _apply_corrections(tables: Tables, corrections: list[Correction], path: str,
                        problems: list[Problem]) -> list[Correction]:
     """Apply each reviewed correction to the value it names; a correction that matches nothing
     is an error (the source or the rules changed and the correction must be reviewed)."""
-    index = {name: _by_policy(getattr(tables, name)) for name in ("policies", "references", "kpis", "budget_projects")}
+    index = {name: _by_policy(getattr(tables, name))
+             for name in ("policies", "policy_references", "kpis", "budget_projects")}
     applied = []
     for c in corrections:
         if _apply_one(index, c):
@@ -310,7 +311,7 @@ def _apply_one(index: dict[str, dict[int, list[dict]]], c: Correction) -> bool:
     correctable = ("timing", "policy_code", "name", "pillar_as_printed")
     if table not in index or (table == "policies" and column not in correctable):
         raise DataError([Problem("data/curated/corrections.csv", None, f"unknown field {c.field!r}",
-                                 "use timing, policy_code, name, pillar_as_printed, references.<column>, "
+                                 "use timing, policy_code, name, pillar_as_printed, policy_references.<column>, "
                                  "kpis.progress, kpis.effect or budget_projects.name")])
     rows = index[table].get(c.policy_id, [])
     if table in ("kpis", "budget_projects"):

@@ -1,6 +1,6 @@
 """Read the URLs to check.
 
-Input: the published references table (`data/references.csv`: reference_id, policy_id, url,
+Input: the published references table (`data/policy_references.csv`: reference_id, policy_id, url,
 …) or a plain list (one URL per line, `#` starts a comment line or a comment after a space).
 Both are UTF-8; a byte-order mark at the start is ignored.
 Output: `Target`s, one per distinct URL, in first-seen order, each with the sorted distinct

@@ -2,7 +2,7 @@
 
 Input: a `RunReport` and an output folder (default `build/linkcheck/`, git-ignored).
 Output: `report.json` (everything), `report.csv` (one row per URL; join to
-`data/references.csv` on `url`, or split `reference_ids` on `;`) and `summary.md` (fit for a
+`data/policy_references.csv` on `url`, or split `reference_ids` on `;`) and `summary.md` (fit for a
 GitHub job summary). Returns the paths written.
 Why: link results are dated observations, so they live beside the data package, never in it.
 """

@@ -91,11 +91,11 @@ MAPPING: dict[str, ResourceMap] = {
          "policy_id": F("parent", (KD + "kpi",)),
          "kind": F("concept", (DCT + "type",), target="kpi"),
          "position": POSITION,
-         "group": lit(KD + "kpiGroup"),
+         "kpi_group": lit(KD + "kpiGroup"),
          "text": lit(RDFS + "label"),
          "not_set": lit(KD + "notSet"),
          **SOURCE_LINES}),
-    "references": ResourceMap(
+    "policy_references": ResourceMap(
         (KD + "Reference",), lambda i, r: i.reference(r["reference_id"]),
         {"reference_id": IDENT,
          "policy_id": F("parent", (KD + "reference",)),
