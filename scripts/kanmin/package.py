@@ -12,8 +12,10 @@ extension property named ``kanmin`` on the package, each resource and each field
 ``metadata_from_descriptor`` gives back exactly the curated metadata: a published package is
 self-contained for ``kanmin rdf --package DIR``.
 
-Deterministic: the same model gives byte-identical files. ``created`` comes from
-``SOURCE_DATE_EPOCH`` when set, else from the source document's date in ``metadata.json``.
+Deterministic: the same model gives byte-identical files. ``created`` (when this descriptor was
+made) is the build's reproducible timestamp: ``SOURCE_DATE_EPOCH`` when set, else the date of
+this version (``modified`` in ``metadata.json``). The source document's own date is a fact of the
+source (``source_issued``), not of the package.
 """
 
 from __future__ import annotations
@@ -119,7 +121,7 @@ def _package(md: dict, resources: list[dict]) -> dict:
         **{key: md[key] for key in NATIVE},
         "title": bilingual(md["title"]),
         "description": bilingual(md["description"], "\n\n") + "\n\n" + bilingual(md["attribution"], "\n"),
-        "created": build_timestamp(md["created"]),
+        "created": build_timestamp(md["modified"]),
         EXTENSION: {k: v for k, v in md.items() if k not in (*NATIVE, "resources")},
         "resources": resources,
     }

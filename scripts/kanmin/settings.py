@@ -36,6 +36,28 @@ def dcat_ap_dir() -> Path:
     return Path(env) if env else REPO.parent / "shared" / "dcat-ap"
 
 
+#: Mail domains reserved for examples (RFC 2606 / RFC 6761): an address there is a placeholder.
+PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net", "example", "invalid", "test", "localhost")
+
+
+def contact_email() -> str | None:
+    """The publisher's contact address: ``KANMIN_CONTACT_EMAIL``, else none.
+
+    It is a setting, not curated metadata, so that no placeholder is ever published: a build
+    without it publishes the contact point's web page only, and a placeholder address is refused."""
+    email = os.environ.get("KANMIN_CONTACT_EMAIL", "").strip()
+    if not email:
+        return None
+    domain = email.rpartition("@")[2].lower()
+    if "@" not in email or domain in PLACEHOLDER_DOMAINS or domain.endswith(
+            tuple("." + d for d in PLACEHOLDER_DOMAINS)):
+        from .errors import UsageError
+
+        raise UsageError(f"KANMIN_CONTACT_EMAIL={email!r} is not a real address (placeholder domain {domain!r})",
+                         "set it to the publisher's real contact address, or unset it")
+    return email
+
+
 def build_timestamp(fallback: str) -> str:
     """``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) as UTC, else ``fallback``."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")

@@ -17,6 +17,8 @@ Rules (all general; row-specific fixes live in ``data/curated/corrections.csv``)
 * The ○ marks give only a count; the four effect flags are set only when the count is 0 or 4.
 * Ministries are split at "、"; "◎" marks a lead; printed names map to ids through the curated
   canonical names and aliases.
+* A budget project is one thing: projects printed under several policies with the same name are
+  one ``budget_projects`` row, and ``policy_budget_projects`` lists them per policy.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class Tables:
     kpis: list[dict] = field(default_factory=list)
     policy_references: list[dict] = field(default_factory=list)
     budget_projects: list[dict] = field(default_factory=list)
+    policy_budget_projects: list[dict] = field(default_factory=list)
     pillars: list[dict] = field(default_factory=list)
     effect_categories: list[dict] = field(default_factory=list)
     applied: list[Correction] = field(default_factory=list)
@@ -81,6 +84,7 @@ def tidy(extraction: Extraction, curated: Curated) -> Tables:
         raise DataError(problems)
     for p in tables.policies:
         p["start_fiscal_year"] = T.start_fiscal_year(p["timing"])
+    tables.budget_projects, tables.policy_budget_projects = _budget_identities(tables.budget_projects)
     used = {pm["ministry_id"] for pm in tables.policy_ministries}
     tables.ministries = [dict(m) for m in curated.ministries if m["ministry_id"] in used]
     tables.pillars = [dict(p) for p in curated.pillars]
@@ -180,6 +184,18 @@ def _kpis(row: RawRow, kind: str, cell: list[Line]) -> list[dict]:
         "source_line_start": first,
         "source_line_end": last,
     } for pos, (group, text, first, last) in enumerate(_items(cell), start=1)]
+
+
+def _budget_identities(listed: list[dict]) -> tuple[list[dict], list[dict]]:
+    """One budget project per distinct name (numbered in order of first appearance), and the
+    policies' listings of them: the same project under two policies is one project."""
+    ids: dict[str, int] = {}
+    links = []
+    for item in listed:
+        project = ids.setdefault(item["name"], len(ids) + 1)
+        links.append({"policy_id": item["policy_id"], "position": item["position"], "budget_project_id": project,
+                      "source_line_start": item["source_line_start"], "source_line_end": item["source_line_end"]})
+    return [{"budget_project_id": i, "name": name} for name, i in ids.items()], links
 
 
 def _budget(row: RawRow) -> tuple[list[dict], list[Line]]:

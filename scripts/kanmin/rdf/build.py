@@ -10,8 +10,9 @@ Output directory:
 ``write_rdf`` writes into a folder the caller stages (the build stages the whole package at
 once); ``build_rdf`` is the stand-alone stage of ``kanmin rdf``: it loads a published package
 through frictionless into the same model and publishes with ``files.staged``. No clock is read:
-dct:modified comes from SOURCE_DATE_EPOCH when set, else from the metadata ("modified", falling
-back to "created").
+dct:modified comes from SOURCE_DATE_EPOCH when set, else from the metadata ("modified", the date
+of this version); dct:issued is when the dataset was first issued ("issued"); the source
+document's date ("source_issued") belongs to the source only.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def default_out_dir(package_dir: Path) -> Path:
 
 
 def modified_timestamp(metadata: dict) -> str:
-    return build_timestamp(metadata.get("modified") or metadata["created"])
+    return build_timestamp(metadata["modified"])
 
 
 def build_rdf(package_dir: Path, out_dir: Path, base_iri: str | None = None,

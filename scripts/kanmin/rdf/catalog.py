@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import sha256_file
+from ..settings import contact_email
 from ..model import Package
 from .namespaces import (
     CSV_RFC4180,
@@ -33,7 +34,7 @@ from .namespaces import (
     SKOS,
     SPDX,
     SPDX_SHA256,
-    STANDARD_TITLES,
+    SHACL, STANDARD_TITLES,
     TABLE_SCHEMA_V2,
     VCARD,
     XSD,
@@ -46,6 +47,10 @@ from .serialize import RDF_TYPE, Lit, Triple
 FILE_TITLES = {
     "datapackage.json": ("データパッケージ記述子（Frictionless Data Package v2）",
                          "Data Package descriptor (Frictionless Data Package v2)"),
+    "vocab.ttl": ("語彙（kd: の用語のラベルと説明、Turtle）",
+                  "Vocabulary: labels and comments of the kd: terms (Turtle)"),
+    "shapes.ttl": ("データグラフのSHACLシェイプ（Turtle）", "SHACL shapes of the data graph (Turtle)"),
+    "context.jsonld": ("JSON-LDコンテキスト", "JSON-LD context"),
     ".ttl": ("RDFグラフ（Turtle）", "RDF graph (Turtle)"),
     ".nt": ("RDFグラフ（N-Triples）", "RDF graph (N-Triples)"),
     ".jsonld": ("RDFグラフ（JSON-LD）", "RDF graph (JSON-LD)"),
@@ -101,7 +106,7 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
     publisher, creator = metadata["publisher"], metadata["source_publisher"]
     licence = metadata["licenses"][0]
     homepage = publisher["homepage"]
-    issued = _date_literal(metadata["created"])
+    issued = _date_literal(metadata["issued"])
     modified_lit = _date_literal(modified)
     languages = [ISO639_1 + code for code in metadata["language"]]
     spatial, theme = metadata["spatial"]["uri"], metadata["theme"]
@@ -156,8 +161,9 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
     t += [(contact, RDF_TYPE, VCARD + "Kind"), (contact, RDF_TYPE, VCARD + "Organization"),
           *_texts(contact, VCARD + "fn", pub_names),
           (contact, VCARD + "hasURL", homepage)]
-    if publisher.get("email"):
-        t.append((contact, VCARD + "hasEmail", "mailto:" + publisher["email"]))
+    email = contact_email()
+    if email:
+        t.append((contact, VCARD + "hasEmail", "mailto:" + email))
     t += [(licence["path"], RDF_TYPE, DCT + "LicenseDocument"),
           (licence["path"], RDFS + "label", Lit(licence["title"])),
           (licence["path"], DCT + "identifier", Lit(licence["name"])),
@@ -200,7 +206,7 @@ def _source(metadata: dict, dataset: str, iris: Iris, creator: dict, spatial: st
                 (s, DCT + "description", Lit(source["description"], "en")),
                 (s, DCT + "publisher", creator["uri"]),
                 (s, DCT + "creator", creator["uri"]),
-                (s, DCT + "issued", _date_literal(metadata["created"])),
+                (s, DCT + "issued", _date_literal(metadata["source_issued"])),
                 (s, DCT + "license", source_licence["path"]),
                 (s, DCT + "spatial", spatial),
                 (s, DCT + "temporal", temporal),
@@ -214,6 +220,7 @@ def _source(metadata: dict, dataset: str, iris: Iris, creator: dict, spatial: st
 
 def _distribution(f: PublishedFile, metadata: dict, iris: Iris, download_base: str,
                   licence: str, modified: Lit, dataset: str, used_standards: set[str]) -> list[Triple]:
+    vocabulary = KD.rstrip("#")
     d = iris.distribution(metadata["name"], f.path)
     suffix = Path(f.path).suffix
     media, eu_type = FILE_FORMATS[suffix]
@@ -239,11 +246,19 @@ def _distribution(f: PublishedFile, metadata: dict, iris: Iris, download_base: s
         out += _texts(d, DCT + "description", f.resource["description"])
         standards = [TABLE_SCHEMA_V2, CSV_RFC4180]
     else:
-        key = Path(f.path).name if Path(f.path).name in FILE_TITLES else suffix
+        name = Path(f.path).name
+        key = name if name in FILE_TITLES else suffix
         ja, en = FILE_TITLES[key]
         out += [(d, DCT + "title", Lit(ja, "ja")), (d, DCT + "title", Lit(en, "en"))]
         out += [(d, DCT + "description", Lit(ja, "ja")), (d, DCT + "description", Lit(en, "en"))]
-        standards = [DATA_PACKAGE_V2] if suffix == ".json" else [KD.rstrip("#")]
+        if name == "datapackage.json":
+            standards = [DATA_PACKAGE_V2]
+        elif name == "shapes.ttl":
+            standards = [SHACL]
+        elif name in ("vocab.ttl", "context.jsonld"):
+            standards = []
+        else:
+            standards = [vocabulary]
     for std in standards:
         used_standards.add(std)
         out.append((d, DCT + "conformsTo", std))

@@ -27,14 +27,16 @@ class F:
     kind: "lit" (literal, datatype from the schema, strings tagged `lang` unless lang == ""),
     "ident" (the row's key as a plain xsd:string, also for integer keys),
     "ref" (object IRI built by `Iris.<target>(value)`), "iri" (the value is an IRI), "concept"
-    (vocabulary concept `kd:<target>-<value>`), "parent" (triple parent-policy -> this row),
-    "effect" (policy flag for the effect category named after the field).
+    (vocabulary concept `kd:<target>-<value>`), "parent" (triple parent-policy -> this row, and
+    `inverse` back from the row to its policy), "effect" (policy flag for the effect category
+    named after the field).
     """
 
     kind: str
     props: tuple[str, ...] = ()
     lang: str = "ja"
     target: str = ""
+    inverse: str = ""
 
 
 def lit(*props: str, lang: str = "ja") -> F:
@@ -42,16 +44,57 @@ def lit(*props: str, lang: str = "ja") -> F:
 
 
 IDENT = F("ident", (DCT + "identifier",))
+LABEL = RDFS + "label"
 POSITION = lit(SCHEMA + "position")
 SOURCE_LINES = {"source_line_start": lit(KD + "sourceLineStart"),
                 "source_line_end": lit(KD + "sourceLineEnd")}
 
 
 @dataclass(frozen=True)
+class Shortcut:
+    """A direct link from the row's policy to the node a field points at (and back), beside the
+    qualified node the row itself becomes (as prov:wasAttributedTo beside prov:qualifiedAttribution)."""
+
+    prop: str
+    inverse: str
+    target: str
+    field: str
+
+
+@dataclass(frozen=True)
 class ResourceMap:
-    types: tuple[str, ...]
+    types: tuple[str, ...] | Callable[[dict], tuple[str, ...]]
     subject: Callable[[Iris, dict], str]
     fields: dict[str, F]
+    # rdfs:label of a node whose table has no name field of its own: row -> {lang: text}
+    label: Callable[[dict], dict[str, str]] | None = None
+    shortcut: Shortcut | None = None
+
+
+def _ministry_types(row: dict) -> tuple[str, ...]:
+    """A collective (関係府省庁, 全府省庁, …) is a group of organisations, not an organisation."""
+    if row["kind"] == "collective":
+        return (FOAF + "Group", FOAF + "Agent")
+    return (ORG + "Organization", FOAF + "Agent")
+
+
+def _attribution_label(row: dict) -> dict[str, str]:
+    lead = row["role"] == "lead"
+    return {"ja": f"施策{row['policy_id']}の府省庁{row['position']}：{row['name_as_printed']}{'（◎）' if lead else ''}",
+            "en": f"Policy {row['policy_id']}, ministry {row['position']} ({'lead' if lead else 'co-responsible'})"}
+
+
+def _reference_label(row: dict) -> dict[str, str]:
+    """An English label always; a Japanese one only where no caption is printed."""
+    label = {"en": f"Reference {row['reference_id']} of policy {row['policy_id']}"}
+    if row["label"] is None:
+        label["ja"] = f"施策{row['policy_id']}の参考URL {row['position']}"
+    return label
+
+
+def _listing_label(row: dict) -> dict[str, str]:
+    return {"ja": f"施策{row['policy_id']}の予算事業{row['position']}",
+            "en": f"Policy {row['policy_id']}, budget project {row['position']}"}
 
 
 MAPPING: dict[str, ResourceMap] = {
@@ -59,7 +102,7 @@ MAPPING: dict[str, ResourceMap] = {
         (KD + "Policy",), lambda i, r: i.policy(r["policy_id"]),
         {"policy_id": IDENT,
          "policy_code": lit(SKOS + "notation", lang=""),
-         "name": lit(DCT + "title"),
+         "name": lit(DCT + "title", LABEL),
          "overview": lit(DCT + "description"),
          "pillar_id": F("ref", (DCT + "subject",), target="pillar"),
          "pillar_as_printed": lit(KD + "pillarAsPrinted"),
@@ -73,10 +116,10 @@ MAPPING: dict[str, ResourceMap] = {
          "support_measures": lit(KD + "supportMeasures"),
          **SOURCE_LINES}),
     "ministries": ResourceMap(
-        (ORG + "Organization", FOAF + "Agent"), lambda i, r: i.ministry(r["ministry_id"]),
+        _ministry_types, lambda i, r: i.ministry(r["ministry_id"]),
         {"ministry_id": IDENT,
-         "name_ja": lit(SKOS + "prefLabel", FOAF + "name"),
-         "name_en": lit(SKOS + "prefLabel", FOAF + "name", lang="en"),
+         "name_ja": lit(SKOS + "prefLabel", FOAF + "name", LABEL),
+         "name_en": lit(SKOS + "prefLabel", FOAF + "name", LABEL, lang="en"),
          "kind": F("concept", (DCT + "type",), target="kind")}),
     "policy_ministries": ResourceMap(
         (PROV + "Attribution",), lambda i, r: i.attribution(r["policy_id"], r["position"]),
@@ -84,11 +127,13 @@ MAPPING: dict[str, ResourceMap] = {
          "position": POSITION,
          "ministry_id": F("ref", (PROV + "agent",), target="ministry"),
          "role": F("concept", (DCAT + "hadRole",), target="role"),
-         "name_as_printed": lit(KD + "nameAsPrinted")}),
+         "name_as_printed": lit(KD + "nameAsPrinted")},
+        label=_attribution_label,
+        shortcut=Shortcut(PROV + "wasAttributedTo", "", "ministry", "ministry_id")),
     "kpis": ResourceMap(
         (KD + "KPI",), lambda i, r: i.kpi(r["kpi_id"]),
         {"kpi_id": IDENT,
-         "policy_id": F("parent", (KD + "kpi",)),
+         "policy_id": F("parent", (KD + "kpi",), inverse=DCT + "isPartOf"),
          "kind": F("concept", (DCT + "type",), target="kpi"),
          "position": POSITION,
          "kpi_group": lit(KD + "kpiGroup"),
@@ -98,30 +143,37 @@ MAPPING: dict[str, ResourceMap] = {
     "policy_references": ResourceMap(
         (KD + "Reference",), lambda i, r: i.reference(r["reference_id"]),
         {"reference_id": IDENT,
-         "policy_id": F("parent", (KD + "reference",)),
+         "policy_id": F("parent", (KD + "reference",), inverse=DCT + "isReferencedBy"),
          "position": POSITION,
-         "label": lit(RDFS + "label"),
+         "label": lit(LABEL),
          "url": F("iri", (SCHEMA + "url",)),
          "note": lit(KD + "note"),
          "printed_in": F("concept", (KD + "printedIn",), target="column"),
-         **SOURCE_LINES}),
+         **SOURCE_LINES},
+        label=_reference_label),
     "budget_projects": ResourceMap(
-        (KD + "BudgetProject",), lambda i, r: i.budget_project(r["policy_id"], r["position"]),
-        {"policy_id": F("parent", (KD + "budgetProject",)),
+        (KD + "BudgetProject",), lambda i, r: i.budget_project(r["budget_project_id"]),
+        {"budget_project_id": IDENT,
+         "name": lit(DCT + "title", LABEL)}),
+    "policy_budget_projects": ResourceMap(
+        (KD + "BudgetProjectListing",), lambda i, r: i.budget_listing(r["policy_id"], r["position"]),
+        {"policy_id": F("parent", (KD + "qualifiedBudgetProject",)),
          "position": POSITION,
-         "name": lit(DCT + "title"),
-         **SOURCE_LINES}),
+         "budget_project_id": F("ref", (KD + "budgetProject",), target="budget_project"),
+         **SOURCE_LINES},
+        label=_listing_label,
+        shortcut=Shortcut(KD + "budgetProject", DCT + "isReferencedBy", "budget_project", "budget_project_id")),
     "pillars": ResourceMap(
         (SKOS + "Concept",), lambda i, r: i.pillar(r["pillar_id"]),
         {"pillar_id": IDENT,
-         "name_ja": lit(SKOS + "prefLabel"),
-         "name_en": lit(SKOS + "prefLabel", lang="en")}),
+         "name_ja": lit(SKOS + "prefLabel", LABEL),
+         "name_en": lit(SKOS + "prefLabel", LABEL, lang="en")}),
     "effect_categories": ResourceMap(
         (SKOS + "Concept",), lambda i, r: i.effect_category(r["effect_category_id"]),
         {"effect_category_id": IDENT,
          "position": POSITION,
-         "name_ja": lit(SKOS + "prefLabel"),
-         "name_en": lit(SKOS + "prefLabel", lang="en")}),
+         "name_ja": lit(SKOS + "prefLabel", LABEL),
+         "name_en": lit(SKOS + "prefLabel", LABEL, lang="en")}),
 }
 # Tables whose rows are the concepts of one SKOS concept scheme titled like the table.
 SCHEMES = ("pillars", "effect_categories")
@@ -172,6 +224,7 @@ def data_triples(package: Package, iris: Iris, source_iri: str) -> set[Triple]:
         fields = {f["name"]: f for f in package.resource(name)["fields"]}
         file = f"data/{name}.csv"
         types = rmap.types
+        row_types = types if callable(types) else (lambda _row, t=types: t)
         seen: set[str] = set()
         add = triples.add
         for number, row in enumerate(package.tables[name], start=2):
@@ -180,8 +233,11 @@ def data_triples(package: Package, iris: Iris, source_iri: str) -> set[Triple]:
                 problems.append(Problem(file, None, f"duplicate or unusable key giving IRI {s}", row=number))
                 continue
             seen.add(s)
-            for t in types:
+            for t in row_types(row):
                 add((s, RDF_TYPE, t))
+            if rmap.label:
+                for lang, text in rmap.label(row).items():
+                    add((s, LABEL, Lit(text, lang)))
             for field, spec in rmap.fields.items():
                 value = row[field]
                 if value is None:
@@ -208,6 +264,8 @@ def data_triples(package: Package, iris: Iris, source_iri: str) -> set[Triple]:
                     add((s, spec.props[0], term))
                 elif kind == "parent":
                     add((iris.policy(value), spec.props[0], s))
+                    if spec.inverse:
+                        add((s, spec.inverse, iris.policy(value)))
                 elif kind == "effect":
                     category = field[len(EFFECT_PREFIX):]
                     if category not in effect_ids:
@@ -218,9 +276,12 @@ def data_triples(package: Package, iris: Iris, source_iri: str) -> set[Triple]:
                     add((s, p, iris.effect_category(category)))
             if "source_line_start" in row:
                 add((s, PROV + "wasDerivedFrom", source_iri))
-            if name == "policy_ministries":
-                add((iris.policy(row["policy_id"]), PROV + "wasAttributedTo",
-                     iris.ministry(row["ministry_id"])))
+            if rmap.shortcut:
+                cut = rmap.shortcut
+                policy, other = iris.policy(row["policy_id"]), getattr(iris, cut.target)(row[cut.field])
+                add((policy, cut.prop, other))
+                if cut.inverse:
+                    add((other, cut.inverse, policy))
     if problems:
         raise DataError(problems)
     triples |= scheme_triples(package, iris)
@@ -236,6 +297,7 @@ def scheme_triples(package: Package, iris: Iris) -> set[Triple]:
         out.add((scheme, RDF_TYPE, SKOS + "ConceptScheme"))
         for lang, text in schema["title"].items():
             out.add((scheme, DCT + "title", Lit(text, lang)))
+            out.add((scheme, LABEL, Lit(text, lang)))
         for lang, text in schema.get("description", {}).items():
             out.add((scheme, DCT + "description", Lit(text, lang)))
         rmap = MAPPING[name]

@@ -66,7 +66,9 @@ FILE_FORMATS: dict[str, tuple[str, str]] = {
 DATA_PACKAGE_V2 = "https://datapackage.org/standard/data-package/"
 TABLE_SCHEMA_V2 = "https://datapackage.org/standard/table-schema/"
 CSV_RFC4180 = "https://www.rfc-editor.org/rfc/rfc4180"
+SHACL = "https://www.w3.org/TR/shacl/"
 STANDARD_TITLES: dict[str, str] = {
+    SHACL: "Shapes Constraint Language (SHACL)",
     DATA_PACKAGE_V2: "Data Package (v2)",
     TABLE_SCHEMA_V2: "Table Schema (v2)",
     CSV_RFC4180: "RFC 4180: Common Format and MIME Type for Comma-Separated Values (CSV) Files",
@@ -103,8 +105,11 @@ class Iris:
     def reference(self, reference_id: str) -> str:
         return f"{self.base}reference/{reference_id}"
 
-    def budget_project(self, policy_id: int | str, position: int | str) -> str:
-        return f"{self.base}budget-project/{policy_id}-{position}"
+    def budget_project(self, budget_project_id: int | str) -> str:
+        return f"{self.base}budget-project/{budget_project_id}"
+
+    def budget_listing(self, policy_id: int | str, position: int | str) -> str:
+        return f"{self.base}budget-listing/{policy_id}-{position}"
 
     def pillar(self, pillar_id: str) -> str:
         return f"{self.base}pillar/{pillar_id}"
@@ -117,9 +122,10 @@ class Iris:
 
     def prefixes(self) -> dict[str, str]:
         """Prefixes for the instance IRIs (used by the Turtle and JSON-LD writers)."""
-        names = ("attribution", "budget-project", "effect-category", "kpi", "ministry", "pillar",
-                 "policy", "reference", "scheme")
-        return {name.split("-")[0]: f"{self.base}{name}/" for name in names}
+        paths = {"attribution": "attribution", "budget": "budget-project", "listing": "budget-listing",
+                 "effect": "effect-category", "kpi": "kpi", "ministry": "ministry", "pillar": "pillar",
+                 "policy": "policy", "reference": "reference", "scheme": "scheme"}
+        return {prefix: f"{self.base}{path}/" for prefix, path in paths.items()}
 
     def catalog(self) -> str:
         return f"{self.base}catalog"
