@@ -56,8 +56,16 @@ _CANONICAL_INTEGER = re.compile(r"-?(0|[1-9][0-9]*)")
 
 
 def bad_iri(iri: str) -> bool:
-    """True if the string cannot be written as an absolute IRI in N-Triples / Turtle."""
-    return bool(_BAD_IRI_CHARS.search(iri)) or ":" not in iri
+    """True if the string cannot be written as an absolute IRI in N-Triples / Turtle (the
+    writers' own check, pyoxigraph's IRI parser, also refuses e.g. a "%" not followed by two hex
+    digits, which would otherwise stop the build with a traceback)."""
+    if _BAD_IRI_CHARS.search(iri) or ":" not in iri:
+        return True
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        return True
+    return False
 
 
 # --- pyoxigraph terms ------------------------------------------------------------------------

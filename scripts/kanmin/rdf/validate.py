@@ -103,17 +103,27 @@ def compare_data_files(out_dir: Path) -> tuple[dict[str, int], list[Problem]]:
             counts[name] = len(canonical_lines(out_dir / name, fmt))
         except SyntaxError as exc:
             problems.append(_syntax_problem(out_dir / name, exc))
-    try:
-        json.loads((out_dir / "context.jsonld").read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        problems.append(Problem(str(out_dir / "context.jsonld"), exc.lineno,
-                                f"is not JSON: {exc.msg}", "rebuild it with `kanmin rdf`"))
     return counts, problems
 
 
-def rdflib_graph(sources: Iterable[tuple[Path, ox.RdfFormat]]) -> Graph:
-    """One rdflib graph of the files, parsed by pyoxigraph (terms converted, IRIs shared)."""
-    graph = Graph(bind_namespaces="none")
+def read_prefixes(out_dir: Path) -> tuple[dict[str, str], list[Problem]]:
+    """The prefixes of context.jsonld (the project's), or a problem if it is not that JSON."""
+    path = out_dir / "context.jsonld"
+    try:
+        context = json.loads(path.read_text(encoding="utf-8"))["@context"]
+    except json.JSONDecodeError as exc:
+        return {}, [Problem(str(path), exc.lineno, f"is not JSON: {exc.msg}", "rebuild it with `kanmin rdf`")]
+    except (KeyError, TypeError):
+        return {}, [Problem(str(path), None, "has no @context object", "rebuild it with `kanmin rdf`")]
+    return {k: v for k, v in context.items() if isinstance(v, str)}, []
+
+
+def rdflib_graph(sources: Iterable[tuple[Path, ox.RdfFormat]], prefixes: dict[str, str]) -> Graph:
+    """One rdflib graph of the files, parsed by pyoxigraph (terms converted, IRIs shared), with
+    rdflib's usual prefixes and the project's bound (pySHACL's messages name nodes with them)."""
+    graph = Graph()
+    for prefix, ns in sorted(prefixes.items()):
+        graph.bind(prefix, ns, override=True, replace=True)
     iris: dict[str, URIRef] = {}
 
     def iri(term) -> URIRef:
@@ -192,6 +202,8 @@ def shapes_view(data: Graph, shapes: Graph) -> Graph | None:
         seeds |= set(data.subjects(p, None))
     reached, todo = set(), [s for s in seeds if isinstance(s, URIRef)]
     view = Graph(bind_namespaces="none")
+    for prefix, ns in data.namespaces():  # pySHACL's messages name nodes with these
+        view.bind(prefix, ns, override=True, replace=True)
     while todo:
         node = todo.pop()
         if node in reached:
@@ -223,15 +235,17 @@ def validate_rdf(out_dir: Path, dcat_ap_dir: Path | None = None) -> dict:
                                                       "set KANMIN_DCAT_AP_DIR or pass --dcat-ap-dir"))
                                           for p in absent]}
     counts, problems = compare_data_files(out_dir)
+    prefixes, context_problems = read_prefixes(out_dir)
+    problems += context_problems
     if any(p.message.startswith("does not parse") for p in problems):
         return {"ok": False, "problems": [str(p) for p in problems]}
 
     # The vocabulary is validated with the data: it types the concepts the data points at.
     data = rdflib_graph([(out_dir / "data.nt", FORMATS["data.nt"]),
-                         (out_dir / "vocab.ttl", OTHER_GRAPHS["vocab.ttl"])])
+                         (out_dir / "vocab.ttl", OTHER_GRAPHS["vocab.ttl"])], prefixes)
     own = shacl_results(data, Graph().parse(SHAPES_SOURCE, format="turtle"), inplace=True)
 
-    catalog = rdflib_graph([(out_dir / "catalog.ttl", OTHER_GRAPHS["catalog.ttl"])])
+    catalog = rdflib_graph([(out_dir / "catalog.ttl", OTHER_GRAPHS["catalog.ttl"])], prefixes)
     combined = data
     for triple in catalog:
         combined.add(triple)  # the data graph is ours: no copy
