@@ -19,12 +19,25 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import Graph, Literal, URIRef
 
-from kanmin.rdf.namespaces import KD, PREFIXES
-from kanmin.rdf.serialize import (RDF_TYPE, XSD_BOOLEAN, XSD_INTEGER, Lit, _plain, bad_iri, jsonld_context,
-                                  to_jsonld, to_ntriples, to_turtle, write_data_files)
+from kanmin.rdf.namespaces import KD
+from kanmin.rdf.serialize import (
+    RDF_TYPE,
+    XSD_BOOLEAN,
+    XSD_INTEGER,
+    Lit,
+    _plain,
+    bad_iri,
+    jsonld_context,
+    to_jsonld,
+    to_ntriples,
+    to_turtle,
+    write_data_files,
+)
+from support import make_package
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "build" / "rdf"
@@ -242,9 +255,7 @@ def built(tmp_path_factory) -> Path:
     from kanmin.rdf import build_rdf
 
     package = tmp_path_factory.mktemp("val") / "pkg"
-    shutil.copytree(REPO / "tests" / "fixtures" / "rdf" / "package", package)
-    (package / "data" / "curated").mkdir()
-    shutil.copyfile(REPO / "data" / "curated" / "metadata.json", package / "data" / "curated" / "metadata.json")
+    make_package(package)
     build_rdf(package, package / "out")
     return package / "out"
 
@@ -261,10 +272,11 @@ def test_validate_names_the_file_whose_triples_differ(built, tmp_path):
     report = validate_rdf(out, DCAT_AP_DIR)
     assert report["ok"] is False
     assert len(report["problems"]) == 1
-    assert report["problems"][0].startswith(f"{out / 'data.jsonld'}: ") and "differ from data.nt" in report["problems"][0]
+    problem = str(report["problems"][0])
+    assert problem.startswith(f"{out / 'data.jsonld'}: ") and "differ from data.nt" in problem
     (out / "data.ttl").write_text("@prefix broken\n", encoding="utf-8")
     report = validate_rdf(out, DCAT_AP_DIR)
-    assert report["ok"] is False and report["problems"][0].startswith(f"{out / 'data.ttl'}:1: does not parse")
+    assert report["ok"] is False and str(report["problems"][0]).startswith(f"{out / 'data.ttl'}:1: does not parse")
 
 
 def _concept_without_label(g: Graph) -> None:

@@ -28,8 +28,9 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple, Union
+from typing import NamedTuple
 
 import pyoxigraph as ox
 
@@ -44,7 +45,7 @@ class Lit(NamedTuple):
     datatype: str = ""
 
 
-Term = Union[str, Lit]
+Term = str | Lit
 Triple = tuple[str, str, Term]
 
 RDF_TYPE = RDF + "type"

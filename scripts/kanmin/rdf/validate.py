@@ -2,7 +2,7 @@
 
 Input: the output folder of `kanmin rdf` and the folder of the official DCAT-AP 3.0.1 shapes
 (`kanmin.settings.dcat_ap_dir()`: $KANMIN_DCAT_AP_DIR, else ../shared/dcat-ap; never copied into
-the project). Output: a report dict with the keys ok, problems (strings naming the file),
+the project). Output: a report dict with the keys ok, problems (``kanmin.errors.Problem``s naming the file),
 triples (per file), own_shapes, dcat_ap, dcat_ap_recommended (SHACL results as plain dicts).
 
 1. pyoxigraph parses data.nt, data.ttl, data.jsonld, catalog.ttl and vocab.ttl (Rust parsers,
@@ -48,7 +48,7 @@ def shacl_results(data: Graph, shapes: Graph, inplace: bool = False) -> list[dic
                                                 advanced=True, inplace=inplace)
     out = []
     for result in results.subjects(SH.resultSeverity, None):
-        def one(p):
+        def one(p, result=result):
             value = results.value(result, p)
             return None if value is None else str(value)
         out.append({"severity": one(SH.resultSeverity).rsplit("#", 1)[-1],
@@ -66,8 +66,8 @@ def _triples(path: Path, fmt: ox.RdfFormat) -> Iterator[ox.Triple]:
 
 def canonical_lines(path: Path, fmt: ox.RdfFormat) -> list[bytes]:
     """The file's distinct triples as canonical N-Triples lines, sorted. Raises SyntaxError."""
-    lines = ox.serialize(_triples(path, fmt), format=ox.RdfFormat.N_TRIPLES).split(b"\n")
-    return sorted(set(lines) - {b""})
+    text = ox.serialize(_triples(path, fmt), format=ox.RdfFormat.N_TRIPLES) or b""
+    return sorted(set(text.split(b"\n")) - {b""})
 
 
 def _syntax_problem(path: Path, error: SyntaxError) -> Problem:
@@ -78,7 +78,8 @@ def _syntax_problem(path: Path, error: SyntaxError) -> Problem:
 def compare_data_files(out_dir: Path) -> tuple[dict[str, int], list[Problem]]:
     """Triple counts of the three data files and of catalog.ttl/vocab.ttl; a problem for a file
     that does not parse or whose triples differ from data.nt's."""
-    counts, problems = {}, []
+    counts: dict[str, int] = {}
+    problems: list[Problem] = []
     try:
         reference = canonical_lines(out_dir / "data.nt", FORMATS["data.nt"])
     except SyntaxError as exc:
@@ -226,19 +227,19 @@ def validate_rdf(out_dir: Path, dcat_ap_dir: Path | None = None) -> dict:
     dcat_ap_dir = Path(dcat_ap_dir) if dcat_ap_dir else default_dcat_ap_dir()
     missing = [n for n in (*FORMATS, *OTHER_GRAPHS, "context.jsonld") if not (out_dir / n).is_file()]
     if missing:
-        return {"ok": False, "problems": [str(Problem(str(out_dir / n), None, "missing",
-                                                      "run `kanmin rdf` first")) for n in missing]}
+        return {"ok": False, "problems": [Problem(str(out_dir / n), None, "missing", "run `kanmin rdf` first")
+                                          for n in missing]}
     shape_files = [dcat_ap_dir / n for n in (*DCAT_AP_SHAPES, DCAT_AP_RECOMMENDED)]
     absent = [p for p in shape_files if not p.is_file()]
     if absent:
-        return {"ok": False, "problems": [str(Problem(str(p), None, "DCAT-AP shapes not found",
-                                                      "set KANMIN_DCAT_AP_DIR or pass --dcat-ap-dir"))
+        return {"ok": False, "problems": [Problem(str(p), None, "DCAT-AP shapes not found",
+                                                  "set KANMIN_DCAT_AP_DIR or pass --dcat-ap-dir")
                                           for p in absent]}
     counts, problems = compare_data_files(out_dir)
     prefixes, context_problems = read_prefixes(out_dir)
     problems += context_problems
     if any(p.message.startswith("does not parse") for p in problems):
-        return {"ok": False, "problems": [str(p) for p in problems]}
+        return {"ok": False, "problems": problems}
 
     # The vocabulary is validated with the data: it types the concepts the data points at.
     data = rdflib_graph([(out_dir / "data.nt", FORMATS["data.nt"]),
@@ -262,7 +263,7 @@ def validate_rdf(out_dir: Path, dcat_ap_dir: Path | None = None) -> dict:
     violations = [r for r in own + dcat if r["severity"] == "Violation"]
     return {
         "ok": not problems and not violations,
-        "problems": [str(p) for p in problems],
+        "problems": problems,
         "triples": counts,
         "own_shapes": own,
         "dcat_ap": dcat,
