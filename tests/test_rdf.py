@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pyoxigraph
@@ -289,8 +290,7 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
 
 # --- serialisers (property test) -------------------------------------------------------------
 
-# min_size=1: the mapping never emits empty literals (empty cells give no triple, tested above),
-# and rdflib's JSON-LD writer drops empty plain literals.
+# min_size=1: the mapping never emits empty literals (empty cells give no triple, tested above).
 text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), min_size=1, max_size=30)
 
 
@@ -318,13 +318,6 @@ def test_writers_round_trip_any_literal(items):
     assert isomorphic(nt, ttl) and isomorphic(nt, jsonld)
 
 
-def test_jsonld_writer_refuses_to_drop_a_falsy_value():
-    s = "https://w3id.org/kanmin-data/policy/1"
-    triples = {(s, KD + "count", Lit("0", "", str(XSD.integer))), (s, KD + "count", Lit("1", "", str(XSD.integer)))}
-    with pytest.raises(ValueError, match="would drop"):
-        to_jsonld(triples, {"kd": KD})
-
-
 # --- the real package ------------------------------------------------------------------------
 
 @pytest.mark.skipif(not (REPO / "data" / "policies.csv").is_file(), reason="real tables not built yet")
@@ -346,3 +339,13 @@ def test_committed_rdf_validates_with_the_cli(capsys):
     out = capsys.readouterr().out
     assert "project shapes: 0 violations" in out and "DCAT-AP 3.0.1 shapes: 0 violations" in out
     assert out.rstrip().endswith("valid")
+
+
+def test_failed_validation_goes_through_the_one_error_path(tmp_path, capsys):
+    out = tmp_path / "rdf"
+    shutil.copytree(REPO / "build" / "rdf", out)
+    (out / "data.jsonld").write_text("{}", encoding="utf-8")
+    assert kanmin_main(["rdf", "--validate-only", "--out", str(out), "--dcat-ap-dir", str(DCAT_AP_DIR)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out.rstrip().endswith("INVALID")
+    assert captured.err.startswith(f"error: {out / 'data.jsonld'}: ") and "differ from data.nt" in captured.err

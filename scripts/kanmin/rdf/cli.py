@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
+from ..errors import DataError, Problem
 from ..settings import DEFAULT_BASE, DEFAULT_DOWNLOAD_BASE, REPO
 
 EXAMPLE = """examples:
@@ -50,10 +50,23 @@ def run(args) -> int:
     if args.validate or args.validate_only:
         result["validate"] = validate_rdf(out, args.dcat_ap_dir)
     if args.json:
-        print(json.dumps(result, ensure_ascii=False, indent=1))
+        print(json.dumps(result, ensure_ascii=False, indent=1, default=str))
     else:
         _print_human(result)
-    return 0 if result.get("validate", {"ok": True})["ok"] else 1
+    report = result.get("validate")
+    if report and not report["ok"]:
+        raise DataError(_problems(report, out))
+    return 0
+
+
+def _problems(report: dict, out: Path) -> list[Problem]:
+    """What made the validation fail: unparsable or differing files, then every SHACL violation."""
+    problems = list(report["problems"])
+    for key, label, graph in (("own_shapes", "project shapes", "data.ttl"),
+                              ("dcat_ap", "DCAT-AP 3.0.1 shapes", "catalog.ttl")):
+        problems += [Problem(str(out / graph), None, f"{label}: {r['focus']} {r['path']}: {r['message']}")
+                     for r in report.get(key, []) if r["severity"] == "Violation"]
+    return problems
 
 
 def _print_human(result: dict) -> None:
@@ -64,15 +77,11 @@ def _print_human(result: dict) -> None:
     v = result.get("validate")
     if v is None:
         return
-    for problem in v.get("problems", []):
-        print(f"error: {problem}", file=sys.stderr)
     if "triples" not in v:
         return
     print("parsed: " + ", ".join(f"{name} {n}" for name, n in v["triples"].items()))
     for key, label in (("own_shapes", "project shapes"), ("dcat_ap", "DCAT-AP 3.0.1 shapes")):
         bad = [r for r in v[key] if r["severity"] == "Violation"]
         print(f"{label}: {len(bad)} violations, {len(v[key]) - len(bad)} other results")
-        for r in bad:
-            print(f"error: {label}: {r['focus']} {r['path']}: {r['message']}", file=sys.stderr)
     print(f"DCAT-AP recommendations: {len(v['dcat_ap_recommended'])} warnings (see README, RDF section)")
     print("valid" if v["ok"] else "INVALID")
