@@ -24,11 +24,14 @@ EXPECTED = json.loads((Path(__file__).parent / "expected" / "hard_rows.json").re
 @pytest.fixture(scope="module")
 def published(fresh_build):
     t = {name: read_table(fresh_build, name) for name in
-         ("policies", "kpis", "budget_projects", "policy_references", "policy_ministries")}
+         ("policies", "kpis", "budget_projects", "policy_budget_projects", "policy_references", "policy_ministries")}
+    names = {b["budget_project_id"]: b["name"] for b in t["budget_projects"]}
     by = defaultdict(list)
-    for name in ("kpis", "budget_projects", "policy_references", "policy_ministries"):
+    for name in ("kpis", "policy_budget_projects", "policy_references", "policy_ministries"):
         for r in t[name]:
             by[(name, int(r["policy_id"]))].append(r)
+    for r in t["policy_budget_projects"]:  # a policy's budget projects by name, in printed order
+        by[("budget_projects", int(r["policy_id"]))].append({**r, "name": names[r["budget_project_id"]]})
     return {int(p["policy_id"]): p for p in t["policies"]}, by
 
 

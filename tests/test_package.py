@@ -18,7 +18,7 @@ from support import REPO, SOURCE
 BIN = Path(sys.executable).parent
 PUBLISHED = ["datapackage.json", "build/report.md"] + [
     f"data/{n}.csv" for n in ("policies", "ministries", "policy_ministries", "kpis", "policy_references",
-                              "budget_projects", "pillars", "effect_categories")]
+                              "budget_projects", "policy_budget_projects", "pillars", "effect_categories")]
 
 
 def test_frictionless_cli_validates_committed_package():
@@ -28,7 +28,7 @@ def test_frictionless_cli_validates_committed_package():
     assert run.returncode == 0, run.stdout[-2000:]
     assert report["valid"] is True
     assert sum(len(t["errors"]) for t in report["tasks"]) == 0
-    assert len(report["tasks"]) == 8
+    assert len(report["tasks"]) == 9
 
 
 def test_two_builds_are_byte_identical(fresh_build, tmp_path):
@@ -52,7 +52,7 @@ def test_descriptor_is_complete(fresh_build):
     assert d["licenses"][0]["name"] == "CC-BY-4.0"
     assert "政府標準利用規約" in d["licenses"][0]["title"]
     assert {r["name"] for r in d["resources"]} == {
-        "policies", "ministries", "policy_ministries", "kpis", "policy_references", "budget_projects",
+        "policies", "ministries", "policy_ministries", "kpis", "policy_references", "budget_projects", "policy_budget_projects",
         "pillars", "effect_categories"}
     for r in d["resources"]:
         assert r["type"] == "table"
@@ -63,7 +63,8 @@ def test_descriptor_is_complete(fresh_build):
             assert " / " in f["title"] and f["description"], (r["name"], f["name"])
     fks = {(r["name"], fk["reference"]["resource"]) for r in d["resources"] for fk in r["schema"].get("foreignKeys", [])}
     assert {("policies", "pillars"), ("policy_ministries", "ministries"), ("kpis", "policies"),
-            ("policy_references", "policies"), ("budget_projects", "policies")} <= fks
+            ("policy_references", "policies"), ("policy_budget_projects", "policies"),
+            ("policy_budget_projects", "budget_projects")} <= fks
 
 
 def test_created_follows_source_date_epoch(tmp_path, monkeypatch):
@@ -113,3 +114,18 @@ def test_csv_round_trip(values):
     back = list(csv.DictReader(io.StringIO(to_csv(rows, resource).decode("utf-8"), newline="")))
     assert [r["text"] for r in back] == [t for t, _ in values]
     assert [r["flag"] for r in back] == [{True: "true", False: "false", None: ""}[b] for _, b in values]
+
+
+def test_a_budget_project_is_one_row_however_many_policies_name_it(fresh_build):
+    from support import read_table
+
+    projects = read_table(fresh_build, "budget_projects")
+    listings = read_table(fresh_build, "policy_budget_projects")
+    assert (len(projects), len(listings)) == (36, 40)
+    assert len({p["name"] for p in projects}) == len(projects)
+    policies_of: dict[str, set[str]] = {}
+    for row in listings:
+        policies_of.setdefault(row["budget_project_id"], set()).add(row["policy_id"])
+    shared = {k: v for k, v in policies_of.items() if len(v) > 1}
+    assert len(shared) == 4 and len(set().union(*shared.values())) == 8
+    assert [p["budget_project_id"] for p in projects] == [str(i) for i in range(1, 37)]

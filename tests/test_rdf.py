@@ -40,7 +40,7 @@ FORMATS = {"data.ttl": "turtle", "data.nt": "nt", "data.jsonld": "json-ld"}
 
 # Standard terms the graphs may use (a typo such as dct:titel fails the vocabulary test).
 STANDARD_TERMS = {
-    str(DCTERMS[t]) for t in ("identifier title description subject type source creator publisher "
+    str(DCTERMS[t]) for t in ("identifier title description subject type source creator publisher isPartOf isReferencedBy "
                               "license rights issued modified language spatial temporal conformsTo "
                               "format LicenseDocument RightsStatement Location PeriodOfTime "
                               "LinguisticSystem MediaType MediaTypeOrExtent Standard".split())
@@ -50,7 +50,7 @@ STANDARD_TERMS = {
     "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
     "http://www.w3.org/2000/01/rdf-schema#label",
     "http://www.w3.org/ns/org#Organization",
-    "http://xmlns.com/foaf/0.1/Agent", "http://xmlns.com/foaf/0.1/name",
+    "http://xmlns.com/foaf/0.1/Agent", "http://xmlns.com/foaf/0.1/name", "http://xmlns.com/foaf/0.1/Group",
     "http://xmlns.com/foaf/0.1/homepage", "http://xmlns.com/foaf/0.1/Document",
     str(PROV.Attribution), str(PROV.qualifiedAttribution), str(PROV.agent),
     str(PROV.wasAttributedTo), str(PROV.wasDerivedFrom),
@@ -137,7 +137,9 @@ def test_multi_lead_policy_has_two_lead_attributions(data):
 def test_empty_cells_give_no_triples(data):
     assert data.value(B["policy/2"], DCTERMS.subject) is None  # empty pillar
     assert data.value(B["policy/1"], KDN.startFiscalYear) is None
-    assert data.value(B["reference/2-1"], URIRef("http://www.w3.org/2000/01/rdf-schema#label")) is None
+    # no caption printed: only the generic labels every resource has, no caption literal
+    assert set(data.objects(B["reference/2-1"], URIRef("http://www.w3.org/2000/01/rdf-schema#label"))) == {
+        Literal("施策2の参考URL 1", lang="ja"), Literal("Reference 2-1 of policy 2", lang="en")}
     assert data.value(B["kpi/1-effect-1"], KDN.kpiGroup) is None
 
 
@@ -181,12 +183,51 @@ def test_vocabulary_labels_and_comments_are_bilingual(built):
         assert {lab.language for lab in labels} == {"ja", "en"}, term
 
 
-def test_base_iri_is_configurable(built, tmp_path):
+def test_base_iri_moves_everything_derived_from_it(built, tmp_path):
     out = tmp_path / "other"
     build_rdf(built[0].parents[1], out, base_iri="https://example.org/k/")
     graph = Graph().parse(out / "data.ttl", format="turtle")
     subjects = {str(s) for s in graph.subjects()}
     assert subjects and all(s.startswith("https://example.org/k/") for s in subjects)
+    # no trace of the default base in any file: data, catalog (identifier, agents, downloads),
+    # vocabulary, shapes, context
+    for path in sorted(out.iterdir()):
+        assert "w3id.org/kanmin-data" not in path.read_text(encoding="utf-8"), path.name
+    catalog = Graph().parse(out / "catalog.ttl", format="turtle")
+    dataset = URIRef("https://example.org/k/dataset/kuni-shisaku-ichiran-todofuken-2019")
+    assert catalog.value(dataset, DCTERMS.identifier) == Literal(str(dataset))
+    assert str(next(catalog.objects(None, DCAT.downloadURL))).startswith("https://example.org/k/files/")
+
+
+def test_every_kpi_reference_and_budget_project_links_back_to_its_policy(data):
+    for cls, forward, back in ((KDN.KPI, KDN.kpi, DCTERMS.isPartOf), (KDN.Reference, KDN.reference, DCTERMS.isReferencedBy),
+                               (KDN.BudgetProject, KDN.budgetProject, DCTERMS.isReferencedBy)):
+        nodes = set(data.subjects(RDF.type, cls))
+        assert nodes, cls
+        for node in nodes:
+            policies = {s for s in data.subjects(forward, node) if (s, RDF.type, KDN.Policy) in data}
+            assert set(data.objects(node, back)) == policies != set(), node
+
+
+def test_every_resource_has_an_rdfs_label(data, catalog):
+    label = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
+    for graph in (data,):
+        typed = set(graph.subjects(RDF.type, None))
+        assert typed and [s for s in typed if graph.value(s, label) is None] == []
+    for cls in (DCAT.Catalog, DCAT.Dataset, DCAT.Distribution):
+        for node in catalog.subjects(RDF.type, cls):
+            assert {lit.language for lit in catalog.objects(node, label)} >= {"ja"}, node
+
+
+def test_collectives_are_groups_not_organisations(data):
+    org = URIRef("http://www.w3.org/ns/org#Organization")
+    group = URIRef("http://xmlns.com/foaf/0.1/Group")
+    assert (B["ministry/related-fushocho"], RDF.type, group) in data
+    assert (B["ministry/related-fushocho"], RDF.type, org) not in data
+    assert (B["ministry/mic"], RDF.type, org) in data
+    for name in data.objects(B["ministry/related-fushocho"], SKOS.prefLabel):
+        if name.language == "en":
+            assert name.isascii() and "関係" not in name
 
 
 # --- the catalog -----------------------------------------------------------------------------
@@ -199,7 +240,13 @@ def test_catalog_metadata_comes_from_metadata_json(catalog):
     assert catalog.value(dataset, DCTERMS.license) == URIRef(meta["licenses"][0]["path"])
     assert catalog.value(dataset, DCTERMS.creator) == URIRef(meta["source_publisher"]["uri"])
     assert (None, RDF.type, DCTERMS.LicenseDocument) in catalog
-    assert catalog.value(dataset, DCTERMS.issued) == Literal(meta["created"], datatype=XSD.dateTime)
+    # the dataset's own dates are this package's; the source document's date is the source's
+    assert catalog.value(dataset, DCTERMS.issued) == Literal(meta["issued"], datatype=XSD.dateTime)
+    assert catalog.value(dataset, DCTERMS.modified) == Literal(meta["modified"], datatype=XSD.dateTime)
+    source = URIRef(meta["sources"][0]["path"])
+    assert catalog.value(source, DCTERMS.issued) == Literal("2019-10-11", datatype=XSD.date)
+    assert "2019-10-11" not in {str(o) for p in (DCTERMS.issued, DCTERMS.modified)
+                                for o in catalog.objects(dataset, p)}
 
 
 def test_one_distribution_per_published_file_with_size_and_checksum(built, catalog):
@@ -213,7 +260,8 @@ def test_one_distribution_per_published_file_with_size_and_checksum(built, catal
         urls[url] = (int(catalog.value(dist, DCAT.byteSize)), str(catalog.value(checksum, spdx.checksumValue)))
     base = "https://w3id.org/kanmin-data/files/"
     expected = ["datapackage.json", *(f"data/{p.name}" for p in (package / "data").glob("*.csv")),
-                "build/rdf/data.ttl", "build/rdf/data.nt", "build/rdf/data.jsonld"]
+                "build/rdf/data.ttl", "build/rdf/data.nt", "build/rdf/data.jsonld", "build/rdf/context.jsonld",
+                "build/rdf/vocab.ttl", "build/rdf/shapes.ttl"]
     assert sorted(urls) == sorted(base + e for e in expected)
     for rel in expected:
         blob = (package / rel).read_bytes()
@@ -349,3 +397,16 @@ def test_failed_validation_goes_through_the_one_error_path(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out.rstrip().endswith("INVALID")
     assert captured.err.startswith(f"error: {out / 'data.jsonld'}: ") and "differ from data.nt" in captured.err
+
+
+def test_contact_address_is_a_setting_and_placeholders_are_refused(built, tmp_path, monkeypatch):
+    vcard = Namespace("http://www.w3.org/2006/vcard/ns#")
+    catalog = Graph().parse(built[0] / "catalog.ttl", format="turtle")
+    assert list(catalog.objects(None, vcard.hasEmail)) == []  # none set: none published
+    monkeypatch.setenv("KANMIN_CONTACT_EMAIL", "opendata@kanmin-data.jp")
+    build_rdf(built[0].parents[1], tmp_path / "o")
+    catalog = Graph().parse(tmp_path / "o" / "catalog.ttl", format="turtle")
+    assert list(catalog.objects(None, vcard.hasEmail)) == [URIRef("mailto:opendata@kanmin-data.jp")]
+    monkeypatch.setenv("KANMIN_CONTACT_EMAIL", "kanmin-data@example.org")
+    with pytest.raises(RdfInputError, match="placeholder domain 'example.org'"):
+        build_rdf(built[0].parents[1], tmp_path / "p")

@@ -47,7 +47,7 @@ from kanmin import curated, extract, tidy
 
 SNIPPETS = Path(__file__).parent / "fixtures" / "snippets"
 CASES = sorted(p for p in SNIPPETS.iterdir() if (p / "source.txt").is_file())
-TABLES = ("policies", "policy_ministries", "kpis", "policy_references", "budget_projects")
+TABLES = ("policies", "policy_ministries", "kpis", "policy_references", "budget_projects", "policy_budget_projects")
 NO_CORRECTIONS = "policy_id,field,printed,corrected,kind,reason\n"
 
 

@@ -36,8 +36,10 @@ def dcat_ap_dir() -> Path:
     return Path(env) if env else REPO.parent / "shared" / "dcat-ap"
 
 
-#: Mail domains reserved for examples (RFC 2606 / RFC 6761): an address there is a placeholder.
-PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net", "example", "invalid", "test", "localhost")
+#: Mail domains reserved for examples (RFC 2606, RFC 6761, JPRS's example.jp): an address there
+#: is a placeholder.
+PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net", "example.jp", "example", "invalid", "test",
+                       "localhost")
 
 
 def contact_email() -> str | None:

@@ -17,7 +17,6 @@ document's date ("source_issued") belongs to the source only.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from .. import files, model
@@ -26,12 +25,14 @@ from ..settings import DATA_DIR, DEFAULT_BASE, DEFAULT_DOWNLOAD_BASE, DESCRIPTOR
 from .catalog import catalog_triples, describe_files
 from .mapping import check_mapping, data_triples
 from .namespaces import PREFIXES, Iris
-from .serialize import to_turtle, write_data_files
+from .serialize import Lit, Triple, to_turtle, write_data_files
 
 HERE = Path(__file__).parent
 VOCAB_SOURCE = HERE / "vocab.ttl"
 SHAPES_SOURCE = HERE / "shapes.ttl"
 DATA_FILES = ("data.ttl", "data.nt", "data.jsonld")
+#: The files of build/rdf/ that the catalog describes as distributions (all but itself).
+DESCRIBED_FILES = (*DATA_FILES, "context.jsonld", "vocab.ttl", "shapes.ttl")
 
 
 def default_out_dir(package_dir: Path) -> Path:
@@ -64,22 +65,53 @@ def write_rdf(pkg: model.Package, out_dir: Path, published: dict[str, Path], rdf
     """Write the RDF files of the model into ``out_dir``; return counts and the written paths.
 
     ``published`` maps each published file of the package (relative path) to where it is now;
-    the catalog describes those and the data graph files as ``<rdf_rel>/<name>``."""
+    the catalog describes those, the data graph files and the vocabulary, shapes and context as
+    ``<rdf_rel>/<name>``. Everything is made under the default base IRI and then moved to
+    ``base_iri`` in one place (``rebase``), so nothing derived from the base keeps the default:
+    instance IRIs, the vocabulary and shapes namespaces, the dataset's identifier, the agents
+    and, unless ``download_base`` is given, the download URLs."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    iris = Iris(base_iri or DEFAULT_BASE)
+    base = base_iri or DEFAULT_BASE
+    iris = Iris(DEFAULT_BASE)
     problems = check_mapping(pkg.metadata)
     if problems:
         raise DataError(problems)
-    triples = data_triples(pkg, iris, pkg.metadata["sources"][0]["path"])
-    prefixes = {**PREFIXES, **iris.prefixes()}
+    triples = rebase(data_triples(pkg, iris, pkg.metadata["sources"][0]["path"]), base)
+    prefixes = {k: _rebase_iri(v, base) for k, v in {**PREFIXES, **iris.prefixes()}.items()}
     n_triples = write_data_files(triples, prefixes, out_dir)
-    shutil.copyfile(VOCAB_SOURCE, out_dir / "vocab.ttl")
-    shutil.copyfile(SHAPES_SOURCE, out_dir / "shapes.ttl")
-    described = {**published, **{f"{rdf_rel}/{name}": out_dir / name for name in DATA_FILES}}
-    catalog = catalog_triples(pkg, describe_files(pkg, described), iris,
-                              download_base or DEFAULT_DOWNLOAD_BASE, modified_timestamp(pkg.metadata))
+    del triples
+    for source, name in ((VOCAB_SOURCE, "vocab.ttl"), (SHAPES_SOURCE, "shapes.ttl")):
+        text = source.read_text(encoding="utf-8")
+        (out_dir / name).write_text(text.replace(DEFAULT_BASE, base), encoding="utf-8", newline="\n")
+    described = {**published, **{f"{rdf_rel}/{name}": out_dir / name for name in DESCRIBED_FILES}}
+    downloads = download_base or (DEFAULT_DOWNLOAD_BASE if base == DEFAULT_BASE else base + "files/")
+    catalog = rebase(catalog_triples(pkg, describe_files(pkg, described), iris, downloads,
+                                     modified_timestamp(pkg.metadata)), base)
     (out_dir / "catalog.ttl").write_text(to_turtle(catalog, prefixes), encoding="utf-8", newline="\n")
-    names = sorted([*DATA_FILES, "context.jsonld", "vocab.ttl", "shapes.ttl", "catalog.ttl"])
+    names = sorted([*DESCRIBED_FILES, "catalog.ttl"])
     return {"triples": n_triples, "catalog_triples": len(catalog),
             "paths": [str(out_dir / name) for name in names]}
+
+
+def _rebase_iri(value: str, base: str) -> str:
+    if value.startswith(DEFAULT_BASE):
+        return base + value[len(DEFAULT_BASE):]
+    if value == DEFAULT_BASE.rstrip("/"):  # the project's home page, the base without its slash
+        return base.rstrip("/#")
+    return value
+
+
+def rebase(triples: set[Triple], base: str) -> set[Triple]:
+    """The triples with every IRI (and IRI-valued literal, such as the dataset's dct:identifier)
+    under the default base moved under ``base``; the same set when the base is the default."""
+    if base == DEFAULT_BASE:
+        return triples
+    out: set[Triple] = set()
+    for s, p, o in triples:
+        if isinstance(o, Lit):
+            o = o._replace(lex=_rebase_iri(o.lex, base), datatype=_rebase_iri(o.datatype, base))
+        else:
+            o = _rebase_iri(o, base)
+        out.add((_rebase_iri(s, base), _rebase_iri(p, base), o))
+    return out

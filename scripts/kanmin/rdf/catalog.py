@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..files import sha256_file
-from ..settings import contact_email
 from ..model import Package
+from ..settings import contact_email
 from .namespaces import (
     CSV_RFC4180,
     DATA_PACKAGE_V2,
@@ -31,10 +31,11 @@ from .namespaces import (
     KD,
     PROV,
     RDFS,
+    SHACL,
     SKOS,
     SPDX,
     SPDX_SHA256,
-    SHACL, STANDARD_TITLES,
+    STANDARD_TITLES,
     TABLE_SCHEMA_V2,
     VCARD,
     XSD,
@@ -190,7 +191,29 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
                            dataset, used_standards)
     for std in sorted(used_standards):
         t += [(std, RDF_TYPE, DCT + "Standard"), (std, DCT + "title", Lit(STANDARD_TITLES[std], "en"))]
-    return set(t)
+    return with_labels(set(t))
+
+
+#: Where a catalog node's name already is, in order of preference: copied to rdfs:label so that a
+#: generic client finds one label property on every resource.
+NAME_PROPERTIES = (SKOS + "prefLabel", DCT + "title", FOAF + "name", VCARD + "fn")
+
+
+def with_labels(triples: set[Triple]) -> set[Triple]:
+    """The triples plus an rdfs:label for every subject that has a name but no rdfs:label."""
+    names: dict[str, dict[str, list[Lit]]] = {}
+    labelled = set()
+    for s, p, o in triples:
+        if p == RDFS + "label":
+            labelled.add(s)
+        elif p in NAME_PROPERTIES and isinstance(o, Lit):
+            names.setdefault(s, {}).setdefault(p, []).append(o)
+    out = set(triples)
+    for s, by_property in names.items():
+        if s not in labelled:
+            first = next(p for p in NAME_PROPERTIES if p in by_property)
+            out |= {(s, RDFS + "label", o) for o in by_property[first]}
+    return out
 
 
 def _source(metadata: dict, dataset: str, iris: Iris, creator: dict, spatial: str,
