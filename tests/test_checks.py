@@ -67,7 +67,21 @@ def test_no_furniture_or_bullets_in_text(tables):
     for p in tables.policies:
         for f in ("name", "overview", "support_measures"):
             assert "施策番号" not in p[f] and "KPI（進捗）" not in p[f]
-            assert not any(line.startswith(("- ", "・")) for line in p[f].split("\n"))
+            assert not any(line.startswith(("-", " ", "　", "・ ", "・　")) for line in p[f].split("\n"))
+    for f in ("name", "overview"):
+        assert not any(line.startswith("・") for p in tables.policies for line in p[f].split("\n"))
+
+
+def test_support_items_keep_their_printed_marker(tables):
+    """The policies whose 支援策 prints "・" before items (counted in the source: 19 rows,
+    48 marked lines opening a paragraph) publish it, directly before the item's text."""
+    marked = {p["policy_id"]: [line for line in p["support_measures"].split("\n") if line.startswith("・")]
+              for p in tables.policies}
+    marked = {k: v for k, v in marked.items() if v}
+    assert sorted(marked) == [9, 11, 12, 14, 17, 18, 27, 29, 30, 31, 36, 37, 42, 44, 46, 54, 67, 69, 74]
+    assert sum(len(v) for v in marked.values()) == 48
+    assert all(checks.KEPT_MARKER[("policies", "support_measures")].match(line)
+               for v in marked.values() for line in v)
 
 
 @pytest.mark.parametrize("break_it, message", [
@@ -81,6 +95,13 @@ def test_no_furniture_or_bullets_in_text(tables):
     (lambda t: t.policy_references[0].update(url="http://localhost/x"), "policy_references.url: constraint-error"),
     (lambda t: t.policies[0].update(name="国の施策番号"), "page furniture"),
     (lambda t: t.policies[0].update(overview="a\n- b"), "keeps a bullet marker"),
+    (lambda t: t.policies[0].update(overview="a\n・b"), "policies overview keeps a bullet marker"),
+    (lambda t: t.policies[0].update(support_measures="a\n- b"), "support_measures keeps a bullet marker"),
+    (lambda t: t.policies[0].update(support_measures="a\n　・b"), "support_measures keeps a bullet marker"),
+    (lambda t: t.policies[0].update(support_measures="a\n・ b"), "support_measures keeps a bullet marker"),
+    (lambda t: t.policies[0].update(support_measures="a\n・・b"), "support_measures keeps a bullet marker"),
+    (lambda t: t.policy_references[0].update(label="・b"), "policy_references label keeps a bullet marker"),
+    (lambda t: t.budget_projects[0].update(name="・b"), "budget_projects name keeps a bullet marker"),
 ])
 def test_each_check_can_fail(tables, tmp_path, break_it, message):
     broken = copy.deepcopy(tables)

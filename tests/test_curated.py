@@ -12,8 +12,8 @@ from kanmin.errors import DataError
 
 def test_curated_files_load():
     cur = curated.load()
-    # hand-checked against data/curated/corrections.csv, in file order: four printing errors and
-    # four item boundaries the text cannot show
+    # hand-checked against data/curated/corrections.csv, in file order: four printing errors,
+    # four item boundaries the text cannot show, and a misprinted agency name
     assert [(c.policy_id, c.field, c.kind) for c in cur.corrections] == [
         (3, "timing", "erratum"),
         (38, "policy_code", "erratum"),
@@ -23,17 +23,21 @@ def test_curated_files_load():
         (13, "kpis.effect", "extraction"),
         (18, "budget_projects.name", "extraction"),
         (69, "budget_projects.name", "extraction"),
+        (25, "budget_projects.name", "erratum"),
     ]
     assert cur.ministry_aliases == {"経産省": "meti"}
 
 
 def test_corrections_change_something_and_splits_only_cut():
-    """An erratum must change the printed value; an item split (" | ") must only insert
-    boundaries, never change the text of the printed item."""
+    """An erratum must change the printed value; an item split (an extraction correction, " | ")
+    must only insert boundaries, never change the text of the printed item; an erratum of an item
+    changes its text and does not split it."""
     for c in curated.load().corrections:
         assert c.corrected != c.printed, c
-        if c.field.startswith(("kpis.", "budget_projects.")):
+        if c.kind == "extraction":
             assert " | " in c.corrected and c.corrected.replace(" | ", "") == c.printed, c
+        elif c.field.startswith(("kpis.", "budget_projects.")):
+            assert " | " not in c.corrected, c
 
 
 def _copy_with_line(tmp_path, name: str, line: str):
@@ -58,8 +62,8 @@ def test_duplicate_keys_are_rejected(tmp_path, name, line):
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_correction_without_reason_is_rejected(tmp_path, reason):
-    """The refusal names the file and the line of the appended correction (today line 10: the
-    header and the eight corrections take lines 1-9, one line each)."""
+    """The refusal names the file and the line of the appended correction (today line 11: the
+    header and the nine corrections take lines 1-10, one line each)."""
     last = len((curated.CURATED_DIR / "corrections.csv").read_text(encoding="utf-8").splitlines())
     d = _copy_with_line(tmp_path, "corrections.csv", f"1,name,x,y,erratum,{reason}\n")
     with pytest.raises(DataError) as e:

@@ -86,3 +86,27 @@ def test_width_counts_full_width_twice():
 
 def test_mark_count_counts_both_circle_characters():
     assert T.mark_count("〇 ○") == 2 and T.mark_count("○ ○ ○ ○") == 4
+
+
+# The support cell of row 37 (lines 1853-1857) and the first item of row 11 (line 566), as printed:
+# an introducing paragraph, two items indented with U+3000, one with a space after the mark.
+SUPPORT = [(1, "財政措置（次の事業は緊急防災・減災事業債の対象）。"),
+           (2, "　・新型受信機の導入（平成30年度まで）"),
+           (3, "　・情報伝達手段の多重化（平成31年度まで）"),
+           (4, "・ 「オープンデータ基本指針」を踏まえ、今後、地方公共団"),
+           (5, "体がオープンデータを推進する上で参考となるガイドライ"),
+           (6, "ン。")]
+
+
+def test_paragraphs_keep_listed_markers_without_layout_spaces():
+    assert T.paragraphs(SUPPORT, 47, keep="・") == [
+        ("財政措置（次の事業は緊急防災・減災事業債の対象）。", 1, 1),
+        ("・新型受信機の導入（平成30年度まで）", 2, 2),
+        ("・情報伝達手段の多重化（平成31年度まで）", 3, 3),
+        ("・「オープンデータ基本指針」を踏まえ、今後、地方公共団体がオープンデータを推進する上で参考となるガイドライン。", 4, 6)]
+
+
+def test_paragraphs_remove_markers_not_listed():
+    texts = [t for t, _, _ in T.paragraphs(SUPPORT, 47)]
+    assert texts[1:3] == ["新型受信機の導入（平成30年度まで）", "情報伝達手段の多重化（平成31年度まで）"]
+    assert [t for t, _, _ in T.paragraphs([(1, "- 概要。"), (2, "・ 効果。")], 60, keep="・")] == ["概要。", "・効果。"]

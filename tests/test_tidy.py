@@ -28,9 +28,11 @@ Snippets and the rules they cover:
   with the printed name kept, names broken over lines.
 * effect_marks — ○ counts 0 / 4 → flags false / true, 1 and 3 → unknown (None).
 * empty_cells — "-" as empty KPI, timing and tail cells.
-* references — URLs rejoined across lines (also before a hyphen), captions, notes.
-* paragraphs — overview and support paragraphs: bullets, short lines, the 。 rule, a blank
-  line inside the support cell, the first bullet glued to the effect KPI.
+* references — URLs rejoined across lines (also before a hyphen), captions (a boundary between two
+  printed captions kept as a newline), notes.
+* paragraphs — overview and support paragraphs: bullets (removed in the overview, the printed ・
+  kept in the support cell), short lines, the 。 rule, a blank line inside the support cell, the
+  first bullet glued to the effect KPI.
 * corrections — curated corrections applied to a policy field and splitting a KPI.
 * empty_pillar — "-" as an empty pillar cell (xfail: taken into the overview today).
 """
@@ -90,3 +92,24 @@ def test_snippet_corrections_are_all_applied(tmp_path):
     tables = tidy.tidy(extract.extract(case / "source.txt", cur, 1), cur)
     assert [(c.policy_id, c.field) for c in tables.applied] == [
         (1, "timing"), (1, "policy_code"), (1, "kpis.effect")]
+
+
+# --- caption boundaries (tidy._caption), each rule on its own ------------------------------
+
+@pytest.mark.parametrize("lines, label", [
+    # row 12, lines 660-662: a closed bracket and a ■ mark both end the first caption
+    (["（パッケージツール）", "■政府CIOポータルオープンデータ", "ページ"],
+     "（パッケージツール）\n■政府CIOポータルオープンデータページ"),
+    # a line that closes every bracket of the caption ends it, even without a mark
+    (["（ガイドライン）", "オープンデータ基本指針"], "（ガイドライン）\nオープンデータ基本指針"),
+    # a ■ mark starts a caption, even after a line without brackets
+    (["総務省｜ICT利活用の促進｜テレワー", "クの推進", "■テレワーク総合ポータル"],
+     "総務省｜ICT利活用の促進｜テレワークの推進\n■テレワーク総合ポータル"),
+    # wrapped lines of one caption: a bracket still open (rows 22, 30), no bracket (row 13)
+    (["（地理空間情報活用推進基本法（平成", "19年法律第63号））"], "（地理空間情報活用推進基本法（平成19年法律第63号））"),
+    (["（携帯電話等エリア整備事業の概要", "（総務省電波利用ホームページ））"],
+     "（携帯電話等エリア整備事業の概要（総務省電波利用ホームページ））"),
+    (["都市計画基礎調査情報のオープン化", "に向けた取組"], "都市計画基礎調査情報のオープン化に向けた取組"),
+])
+def test_caption_keeps_the_boundary_between_printed_captions(lines, label):
+    assert tidy._caption(list(enumerate(lines, start=1))) == label

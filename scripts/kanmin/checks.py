@@ -4,7 +4,8 @@ Only what the Table Schema cannot say lives here; patterns, uniqueness, enums, r
 ranges and URL shapes are declared once in the schema (``data/curated/metadata.json``) and checked
 by frictionless on the staged package, foreign keys once by ``model.foreign_key_problems``.
 Checked here: rows 1..N without gaps, at least one lead ministry per policy, and no leaked page
-furniture (the ``=`` leak markers of ``page_furniture.txt``) or bullet markers in any text cell.
+furniture (the ``=`` leak markers of ``page_furniture.txt``) or bullet markers in any text cell
+(the one exception: a support-measures item keeps its printed "・" directly before its text).
 Each failure is a ``Problem`` naming the source file and the line the row came from.
 """
 
@@ -13,9 +14,13 @@ from __future__ import annotations
 import re
 
 from .errors import Problem
-from .tidy import Tables
+from .tidy import SUPPORT_MARKERS, Tables
 
 BULLET_LINE = re.compile(r"^[ 　]*[-・]")
+#: Lines that may start with a marker: field → the form tidy gives a kept marker (the marker
+#: directly before text). Anything else that matches BULLET_LINE is a leaked marker.
+_KEPT = re.escape(SUPPORT_MARKERS)
+KEPT_MARKER = {("policies", "support_measures"): re.compile(rf"^[{_KEPT}][^\s{_KEPT}-]")}
 TEXT_FIELDS = {
     "policies": ("name", "overview", "timing", "pillar_as_printed", "support_measures"),
     "kpis": ("text", "kpi_group"),
@@ -44,8 +49,12 @@ def check(tables: Tables, expected_rows: int, source: str, leaks: tuple[str, ...
                     problems.append(Problem(source, rec.get("source_line_start"),
                                             f"{table} {f} contains page furniture {bad[0]!r}",
                                             "extend data/curated/page_furniture.txt"))
-                if any(BULLET_LINE.match(line) for line in value.split("\n")):
+                kept = KEPT_MARKER.get((table, f))
+                leaked = [line for line in value.split("\n")
+                          if BULLET_LINE.match(line) and not (kept and kept.match(line))]
+                if leaked:
                     problems.append(Problem(source, rec.get("source_line_start"),
-                                            f"{table} {f} keeps a bullet marker: {value[:40]!r}",
-                                            "bullet markers are removed by tidy"))
+                                            f"{table} {f} keeps a bullet marker: {leaked[0][:40]!r}",
+                                            "tidy removes bullet markers (支援策 keeps a printed "
+                                            "・ directly before an item's text)"))
     return problems

@@ -27,7 +27,7 @@ URL_CHARS = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+$")
 URL_START = re.compile(r"^https?://")
 _ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 _OPEN = "（(「『【＜［"
-_CLOSE = "）)」』】＞］"
+CLOSE = "）)」』】＞］"
 #: Bullet markers at the start of an overview or support paragraph: "- ", "-　", "・ ", "・", "-" + text.
 BULLET = re.compile(r"^[ 　]*(?:[-・][ 　]*)(?=\S)")
 MARKS = re.compile(r"^[○〇](?:[ 　]*[○〇])*$")
@@ -70,7 +70,7 @@ def bracket_depth(text: str, depth: int = 0) -> int:
     for ch in text:
         if ch in _OPEN:
             depth += 1
-        elif ch in _CLOSE and depth > 0:
+        elif ch in CLOSE and depth > 0:
             depth -= 1
     return depth
 
@@ -95,7 +95,7 @@ def split_inline_cells(line: str) -> list[str]:
                         start = i + 1
             elif ch in _OPEN:
                 depth += 1
-            elif ch in _CLOSE and depth > 0:
+            elif ch in CLOSE and depth > 0:
                 depth -= 1
         parts.append(line[start:])
     else:
@@ -138,19 +138,24 @@ def start_fiscal_year(timing: str) -> int | None:
 
 
 def paragraphs(lines: list[tuple[int, str]], full_width: int, *, bullets: bool = True,
-               continues: re.Pattern[str] | None = None) -> list[tuple[str, int, int]]:
+               continues: re.Pattern[str] | None = None, keep: str = "") -> list[tuple[str, int, int]]:
     """Group the wrapped lines of one cell into paragraphs (items).
 
     A new paragraph starts at a bullet marker (when ``bullets``), after a line whose width is
     below ``full_width`` (the writer broke the line), and never at a line matching
     ``continues`` (e.g. a line opening with a bracket or a particle that cannot start an item).
-    Returns (text without marker, first line number, last line number).
+    Markers are removed, except those listed in ``keep``: such a marker stays at the start of its
+    paragraph, without the layout spaces around it ("　・ 「…" → "・「…").
+    Returns (text, first line number, last line number).
     """
     out: list[tuple[str, list[str], int, int]] = []
     prev_full = False
     for lineno, raw in lines:
         line = raw.strip(" ")
         had_bullet, body = strip_bullet(line) if bullets else (False, line)
+        marker = line.lstrip(" 　")[:1]
+        if had_bullet and marker in keep:
+            body = marker + body
         starts_new = (
             not out
             or had_bullet

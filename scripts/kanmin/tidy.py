@@ -12,7 +12,11 @@ Rules (all general; row-specific fixes live in ``data/curated/corrections.csv``)
   hiragana particle, or follows an unclosed bracket, continues it too; anything else starts a new
   item. ``＜…＞`` lines are group headings inside a KPI cell.
 * Overview and support cells: a bullet marker or a line shorter than the column starts a new
-  paragraph; markers are removed; paragraphs are separated by newlines.
+  paragraph; paragraphs are separated by newlines. Overview markers ("- ", "・ ", printed before
+  every paragraph) are removed; the support cell keeps its printed "・" (``SUPPORT_MARKERS``),
+  which tells a list's items from the paragraph that introduces them.
+* 参考URL captions: wrapped lines are joined; a line opening with a mark ("■") or following a line
+  that closes all of the caption's brackets starts a new caption, kept on its own line.
 * "-" is an empty cell. ``未設定…`` KPIs are flagged ``not_set``.
 * The ○ marks give only a count; the four effect flags are set only when the count is 0 or 4.
 * Ministries are split at "、"; "◎" marks a lead; printed names map to ids through the curated
@@ -39,6 +43,11 @@ OVERVIEW_FULL = 60
 #: sentence ("。") still fills it.
 SUPPORT_FULL = 47
 SUPPORT_SENTENCE_FULL = 50
+#: Bullet markers kept at the start of a support-measures paragraph (as printed, without the layout
+#: spaces around them); ``checks`` accepts them there and nowhere else.
+SUPPORT_MARKERS = "・"
+#: A caption line opening with one of these marks starts a new caption.
+CAPTION_MARKER = re.compile(r"^[■□◆◇●]")
 CONTINUES_ITEM = re.compile(r"^[（(ぁ-ゖ）)、。ー]")
 EFFECT_FIELDS = ("effect_efficiency", "effect_regional_economy", "effect_convenience", "effect_safety")
 LIST_SEPARATOR = " | "
@@ -107,7 +116,7 @@ def _policy(row: RawRow, pillar_ids: dict[str, str], path: str, problems: list[P
     timing = _join(row.timing)
     count = T.mark_count(row.marks[1]) if row.marks else 0
     certain = {0: False, 4: True}.get(count)
-    support = _paragraphs(row.support, SUPPORT_FULL, SUPPORT_SENTENCE_FULL)
+    support = _paragraphs(row.support, SUPPORT_FULL, SUPPORT_SENTENCE_FULL, keep=SUPPORT_MARKERS)
     return {
         "policy_id": row.number,
         "policy_code": row.code[1],
@@ -125,18 +134,20 @@ def _policy(row: RawRow, pillar_ids: dict[str, str], path: str, problems: list[P
     }
 
 
-def _paragraphs(cell: list[Line], full: int, sentence_full: int | None = None) -> list[tuple[str, int, int]]:
-    """Paragraphs of an overview or support cell; a blank entry ("") forces a break."""
+def _paragraphs(cell: list[Line], full: int, sentence_full: int | None = None,
+                keep: str = "") -> list[tuple[str, int, int]]:
+    """Paragraphs of an overview or support cell; a blank entry ("") forces a break. Markers in
+    ``keep`` stay at the start of their paragraph."""
     out: list[tuple[str, int, int]] = []
     chunk: list[Line] = []
     for ln, t in cell + [(0, "")]:
         if t.strip():
             chunk.append((ln, t))
             if sentence_full and t.rstrip().endswith("。") and T.width(t.strip(" ")) < sentence_full:
-                out += T.paragraphs(chunk, full)
+                out += T.paragraphs(chunk, full, keep=keep)
                 chunk = []
         elif chunk:
-            out += T.paragraphs(chunk, full)
+            out += T.paragraphs(chunk, full, keep=keep)
             chunk = []
     return out
 
@@ -251,6 +262,25 @@ def _url_groups(lines: list[Line]) -> list[dict]:
     return refs
 
 
+def _caption(lines: list[Line]) -> str:
+    """A caption's printed lines: wrapped lines are joined; a line that opens with a marker
+    (``CAPTION_MARKER``, e.g. "■") or follows a line that closes all the caption's brackets with a
+    closing bracket starts a new caption, kept on its own line ("（パッケージツール）" / "■政府CIO…")."""
+    segments: list[list[str]] = []
+    for _, raw in lines:
+        t = raw.strip()
+        if segments and not CAPTION_MARKER.match(t) and not _caption_closed(segments[-1]):
+            segments[-1].append(t)
+        else:
+            segments.append([t])
+    return "\n".join(T.join_lines(seg) for seg in segments)
+
+
+def _caption_closed(caption: list[str]) -> bool:
+    """The caption's last line ends with a closing bracket that closes all its brackets."""
+    return caption[-1].endswith(tuple(T.CLOSE)) and T.bracket_depth("".join(caption)) == 0
+
+
 def _references(row: RawRow, lines: list[Line], printed_in: str, start: int, path: str,
                 problems: list[Problem]) -> list[dict]:
     out = []
@@ -265,7 +295,7 @@ def _references(row: RawRow, lines: list[Line], printed_in: str, start: int, pat
             "reference_id": f"{row.number}-{pos}",
             "policy_id": row.number,
             "position": pos,
-            "label": _join(ref["label"]),
+            "label": _caption(ref["label"]),
             "url": T.join_url([t for _, t in ref["url"]]),
             "note": "\n".join(_join(n) for n in ref["note"]),
             "printed_in": printed_in,
