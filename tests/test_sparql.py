@@ -199,8 +199,9 @@ def tables_lead_ministry_kpis_not_set():
 def tables_shared_budget_projects():
     policies = _policies()
     by_name = defaultdict(set)
-    for bp in _table("budget_projects"):
-        by_name[bp["name"]].add(bp["policy_id"])
+    names = {bp["budget_project_id"]: bp["name"] for bp in _table("budget_projects")}
+    for listing in _table("policy_budget_projects"):
+        by_name[names[listing["budget_project_id"]]].add(listing["policy_id"])
     rows = [(name, len(ids), pid, policies[pid]["policy_code"], policies[pid]["name"])
             for name, ids in by_name.items() if len(ids) > 1 for pid in ids]
     return _rows("budget_project,policies,policy_no,code,name", sorted(rows, key=lambda r: (-r[1], r[0], int(r[2]))))
