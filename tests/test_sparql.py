@@ -14,9 +14,9 @@ from pathlib import Path
 import pyoxigraph
 import pytest
 from rdflib import Graph
-from sparql_server import OXIGRAPH_VERSION, PUBLISHED, ServerError, load_args, oxigraph_binary, serve_args, start_server
 
 from kanmin.rdf import build_rdf
+from sparql_server import OXIGRAPH_VERSION, PUBLISHED, ServerError, load_args, oxigraph_binary, serve_args, start_server
 from support import make_package
 
 REPO = Path(__file__).resolve().parents[1]
