@@ -42,3 +42,20 @@ def test_build_source_must_be_a_file(tmp_path, capsys):
     assert main(["build", "--source", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "a folder" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_readme_error_example_is_what_the_build_prints(tmp_path, capsys):
+    """The README's example, run as printed (with /tmp/ replaced by a test folder)."""
+    import re
+
+    from support import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```console\n\$ head -n (\d+) (\S+) > /tmp/x.txt\n\$ kanmin build --source /tmp/x.txt "
+                        r"--out /tmp/pkg\n(error: .*)\n```", readme)
+    assert example, "the README's error example is missing"
+    lines, source, expected = int(example.group(1)), example.group(2), example.group(3)
+    text = (REPO / source).read_text(encoding="utf-8").split("\n")
+    (tmp_path / "x.txt").write_text("\n".join(text[:lines]) + "\n", encoding="utf-8")
+    assert main(["build", "--source", str(tmp_path / "x.txt"), "--out", str(tmp_path / "pkg")]) == 1
+    assert capsys.readouterr().err == expected.replace("/tmp/", f"{tmp_path}/") + "\n"

@@ -16,7 +16,7 @@ from kanmin import pipeline
 from support import REPO, SOURCE
 
 BIN = Path(sys.executable).parent
-PUBLISHED = ["datapackage.json", "build/report.md"] + [
+PUBLISHED = ["datapackage.json", "build/report.md", "CITATION.cff"] + [
     f"data/{n}.csv" for n in ("policies", "ministries", "policy_ministries", "kpis", "policy_references",
                               "budget_projects", "policy_budget_projects", "pillars", "effect_categories")]
 
@@ -129,3 +129,31 @@ def test_a_budget_project_is_one_row_however_many_policies_name_it(fresh_build):
     shared = {k: v for k, v in policies_of.items() if len(v) > 1}
     assert len(shared) == 4 and len(set().union(*shared.values())) == 8
     assert [p["budget_project_id"] for p in projects] == [str(i) for i in range(1, 37)]
+
+
+def test_citation_file_cites_this_version_and_the_source(fresh_build):
+    import yaml
+
+    meta = json.loads((REPO / "data" / "curated" / "metadata.json").read_text(encoding="utf-8"))
+    cff = yaml.safe_load((fresh_build / "CITATION.cff").read_text(encoding="utf-8"))
+    for key in ("cff-version", "message", "title", "authors"):  # required by CFF 1.2.0
+        assert cff[key], key
+    assert (cff["cff-version"], cff["type"], cff["version"]) == ("1.2.0", "dataset", meta["version"])
+    assert cff["license"] == "CC-BY-4.0" and cff["date-released"] == meta["modified"][:10]
+    source = cff["references"][0]
+    assert source["authors"][0]["name"] == "内閣官房 情報通信技術（IT）総合戦略室"
+    assert source["date-published"] == "2019-10-11" and source["url"] == meta["sources"][0]["path"]
+
+
+def test_make_refuses_an_old_python_with_a_clear_message(tmp_path):
+    fake = tmp_path / "python3.10"
+    # a stand-in for an old interpreter: the real one, reporting itself as 3.10.12
+    fake.write_text("#!/bin/sh\nexec python3 -c 'import collections, sys; "
+                    "sys.version_info = collections.namedtuple(\"V\", \"major minor micro\")(3, 10, 12); "
+                    "exec(sys.argv[2])' \"$@\"\n", encoding="utf-8")
+    fake.chmod(0o755)
+    run = subprocess.run(["make", "setup", f"PYTHON={fake}", "VENV=" + str(tmp_path / "venv")],
+                         cwd=REPO, capture_output=True, text=True)
+    assert run.returncode != 0
+    assert "kanmin needs Python 3.11 or newer" in run.stderr and "3.10" in run.stderr
+    assert not (tmp_path / "venv").exists()

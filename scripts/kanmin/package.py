@@ -145,3 +145,41 @@ def metadata_from_descriptor(descriptor: dict, file: str = DESCRIPTOR) -> dict:
         resources.append(item)
     md["resources"] = resources
     return md
+
+
+def citation_cff(md: dict) -> str:
+    """CITATION.cff (Citation File Format 1.2.0) for this dataset and the source document it is
+    made from, from the one metadata source. Strings are written as JSON strings, which YAML reads
+    as double-quoted scalars, so no text needs YAML escaping rules of its own."""
+    q = json.dumps  # a JSON string is a YAML double-quoted scalar
+    publisher, source = md["publisher"], md["sources"][0]
+    office = md["source_publisher"]["name"]
+    lines = [
+        "# Written by `kanmin build` from data/curated/metadata.json; do not edit by hand.",
+        'cff-version: "1.2.0"',
+        'message: "If you use this dataset, please cite it as below, and cite the source document it was made from."',
+        'type: "dataset"',
+        f"title: {q(bilingual(md['title']), ensure_ascii=False)}",
+        f"version: {q(md['version'])}",
+        f"date-released: {q(md['modified'][:10])}",
+        f"license: {q(md['licenses'][0]['name'])}",
+        f"identifiers:\n  - type: \"url\"\n    value: {q(md['id'])}",
+        "authors:",
+        f"  - name: {q(publisher['name']['en'], ensure_ascii=False)}",
+        f"    website: {q(publisher['homepage'])}",
+        f"abstract: {q(md['description']['en'], ensure_ascii=False)}",
+        "keywords:",
+        *(f"  - {q(k, ensure_ascii=False)}" for k in md["keywords"]),
+        "references:",
+        '  - type: "report"',
+        f"    title: {q(source['title'], ensure_ascii=False)}",
+        "    authors:",
+        f"      - name: {q(office['ja'], ensure_ascii=False)}",
+        f"        alias: {q(office['en'], ensure_ascii=False)}",
+        f"    date-published: {q(md['source_issued'])}",
+        f"    url: {q(source['path'])}",
+        '    languages: ["ja"]',
+        f"    notes: {q(bilingual(md['attribution']), ensure_ascii=False)}",
+        "",
+    ]
+    return "\n".join(lines)

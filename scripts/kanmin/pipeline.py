@@ -15,7 +15,7 @@ from pathlib import Path
 from . import checks, extract, files, model, package, tidy
 from . import curated as curated_mod
 from .errors import DataError, Problem
-from .settings import CURATED_DIR, DATA_DIR, DESCRIPTOR, RAW_SOURCE, RDF_DIR, REPO, REPORT_PATH
+from .settings import CITATION, CURATED_DIR, DATA_DIR, DESCRIPTOR, RAW_SOURCE, RDF_DIR, REPO, REPORT_PATH
 
 __all__ = ["BuildResult", "build", "build_report", "validate_staged"]
 
@@ -53,6 +53,7 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
         package.write_package(pkg, staging)
         (staging / REPORT_PATH).parent.mkdir(parents=True, exist_ok=True)
         (staging / REPORT_PATH).write_text(report, encoding="utf-8")
+        (staging / CITATION).write_text(package.citation_cff(pkg.metadata), encoding="utf-8")
         validate_staged(pkg, staging, str(source))
         if with_rdf:
             from .rdf.build import write_rdf

@@ -20,6 +20,7 @@ RAW_NAME = "kuni-shisaku-ichiran-todofuken-2019.txt"
 RAW_SOURCE = REPO / DATA_DIR / "raw" / RAW_NAME
 DESCRIPTOR = "datapackage.json"
 REPORT_PATH = "build/report.md"
+CITATION = "CITATION.cff"
 RDF_DIR = "build/rdf"
 LINKCHECK_DIR = "build/linkcheck"
 REFERENCES_CSV = f"{DATA_DIR}/policy_references.csv"
