@@ -175,13 +175,17 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
           (temporal, RDF_TYPE, DCT + "PeriodOfTime"),
           (temporal, DCAT + "startDate", _date_literal(metadata["temporal"]["start"])),
           (temporal, DCAT + "endDate", _date_literal(metadata["temporal"]["end"])),
+          (temporal, RDFS + "label", Lit(f"{metadata['temporal']['start']}/{metadata['temporal']['end']}")),
           (theme, RDF_TYPE, SKOS + "Concept"),
           (theme, SKOS + "inScheme", EU_DATA_THEME),
           (theme, SKOS + "prefLabel", Lit(EU_DATA_THEME_LABELS[theme], "en")),
           (EU_DATA_THEME, RDF_TYPE, SKOS + "ConceptScheme"),
           (EU_DATA_THEME, DCT + "title", Lit("Data theme", "en")),
-          (homepage, RDF_TYPE, FOAF + "Document")]
+          (homepage, RDF_TYPE, FOAF + "Document"),
+          *_texts(homepage, RDFS + "label", {"ja": f"{pub_names['ja']}のホームページ",
+                                            "en": f"Home page of the {pub_names['en']}"})]
     t += [(lang, RDF_TYPE, DCT + "LinguisticSystem") for lang in languages]
+    t += [(lang, RDFS + "label", Lit(lang.rsplit("/", 1)[-1])) for lang in languages]
     t += _source(metadata, dataset, iris, creator, spatial, temporal, theme, languages)
 
     # Distributions.
@@ -255,10 +259,13 @@ def _distribution(f: PublishedFile, metadata: dict, iris: Iris, download_base: s
         (d, RDF_TYPE, DCAT + "Distribution"),
         (d, DCAT + "downloadURL", url), (d, DCAT + "accessURL", url),
         (d, DCAT + "mediaType", media_iri), (media_iri, RDF_TYPE, DCT + "MediaType"),
+        (media_iri, RDFS + "label", Lit(media)),
         (d, DCT + "format", format_iri), (format_iri, RDF_TYPE, DCT + "MediaTypeOrExtent"),
+        (format_iri, RDFS + "label", Lit(eu_type)),
         (d, DCAT + "byteSize", Lit(str(f.size), "", XSD + "nonNegativeInteger")),
         (d, SPDX + "checksum", checksum),
         (checksum, RDF_TYPE, SPDX + "Checksum"),
+        (checksum, RDFS + "label", Lit(f"SHA-256 of {f.path}", "en")),
         (checksum, SPDX + "algorithm", SPDX_SHA256),
         (checksum, SPDX + "checksumValue", Lit(f.sha256, "", XSD + "hexBinary")),
         (d, DCT + "license", licence),
