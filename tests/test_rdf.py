@@ -40,7 +40,7 @@ FORMATS = {"data.ttl": "turtle", "data.nt": "nt", "data.jsonld": "json-ld"}
 
 # Standard terms the graphs may use (a typo such as dct:titel fails the vocabulary test).
 STANDARD_TERMS = {
-    str(DCTERMS[t]) for t in ("identifier title description subject type source creator publisher isPartOf isReferencedBy "
+    str(DCTERMS[t]) for t in ("identifier title description subject type source creator publisher isPartOf isReferencedBy relation "
                               "license rights issued modified language spatial temporal conformsTo "
                               "format LicenseDocument RightsStatement Location PeriodOfTime "
                               "LinguisticSystem MediaType MediaTypeOrExtent Standard".split())
@@ -410,3 +410,15 @@ def test_contact_address_is_a_setting_and_placeholders_are_refused(built, tmp_pa
     monkeypatch.setenv("KANMIN_CONTACT_EMAIL", "kanmin-data@example.org")
     with pytest.raises(RdfInputError, match="placeholder domain 'example.org'"):
         build_rdf(built[0].parents[1], tmp_path / "p")
+
+
+def test_one_dataset_and_one_landing_page(catalog):
+    meta = json.loads(METADATA.read_text(encoding="utf-8"))
+    datasets = set(catalog.subjects(RDF.type, DCAT.Dataset))
+    assert datasets == {B[f"dataset/{meta['name']}"]}
+    dataset = datasets.pop()
+    assert catalog.value(dataset, DCAT.landingPage) == URIRef(meta["homepage"])
+    source = URIRef(meta["sources"][0]["path"])
+    assert (dataset, PROV.wasDerivedFrom, source) in catalog and (dataset, DCTERMS.source, None) not in catalog
+    descriptor = json.loads((REPO / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["homepage"] == meta["homepage"]

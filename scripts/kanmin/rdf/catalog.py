@@ -151,7 +151,8 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
           (dataset, DCT + "modified", modified_lit),
           (dataset, DCT + "spatial", spatial),
           (dataset, DCT + "temporal", temporal),
-          (dataset, DCAT + "landingPage", homepage),
+          (dataset, DCAT + "landingPage", metadata["homepage"]),
+          (metadata["homepage"], RDF_TYPE, FOAF + "Document"),
           (dataset, DCT + "conformsTo", DATA_PACKAGE_V2)]
     t += [(dataset, DCT + "language", lang) for lang in languages]
     t += [(dataset, DCAT + "keyword", Lit(k, "en" if k.isascii() else "ja"))
@@ -222,13 +223,18 @@ def with_labels(triples: set[Triple]) -> set[Triple]:
 
 def _source(metadata: dict, dataset: str, iris: Iris, creator: dict, spatial: str,
             temporal: str, theme: str, languages: list[str]) -> list[Triple]:
-    """The source document: a dcat:Dataset (DCAT-AP's range for dct:source) by its publisher."""
+    """The source document (the government's PDF and its page), by its publisher.
+
+    It is a foaf:Document linked with prov:wasDerivedFrom and dct:relation, not a dcat:Dataset
+    behind dct:source: DCAT-AP gives dct:source the range dcat:Dataset, and a harvester (ckanext-dcat's
+    RDFParser) then takes the source for a second dataset of this catalog. It is not one: the
+    catalog has exactly one dataset."""
     out: list[Triple] = []
     source_licence = metadata["source_licence"]
     for source in metadata["sources"]:
         s = source["path"]
-        out += [(dataset, DCT + "source", s), (dataset, PROV + "wasDerivedFrom", s),
-                (s, RDF_TYPE, DCAT + "Dataset"), (s, RDF_TYPE, FOAF + "Document"),
+        out += [(dataset, PROV + "wasDerivedFrom", s), (dataset, DCT + "relation", s),
+                (s, RDF_TYPE, FOAF + "Document"),
                 (s, DCT + "title", Lit(source["title"], "ja")),
                 (s, DCT + "description", Lit(source["description"], "en")),
                 (s, DCT + "publisher", creator["uri"]),
