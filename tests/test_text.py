@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kanmin import text as T
@@ -110,3 +110,11 @@ def test_paragraphs_remove_markers_not_listed():
     texts = [t for t, _, _ in T.paragraphs(SUPPORT, 47)]
     assert texts[1:3] == ["新型受信機の導入（平成30年度まで）", "情報伝達手段の多重化（平成31年度まで）"]
     assert [t for t, _, _ in T.paragraphs([(1, "- 概要。"), (2, "・ 効果。")], 60, keep="・")] == ["概要。", "・効果。"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
+def test_width_counts_wide_and_full_width_characters_twice(text):
+    import unicodedata
+
+    assert T.width(text) == sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)

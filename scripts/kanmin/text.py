@@ -37,11 +37,24 @@ ERA_BASE = {"平成": 1988, "令和": 2018}
 _ERA_YEAR = re.compile(r"(平成|令和)(元|[0-9０-９]+)年度")
 
 
+def _wide_bmp() -> dict[int, None]:
+    """str.translate table deleting every wide or full-width character of the BMP (made once)."""
+    return {c: None for c in range(0x80, 0x10000) if unicodedata.east_asian_width(chr(c)) in "WF"}
+
+
+_WIDE_BMP = _wide_bmp()
+
+
 def width(text: str) -> int:
-    """Display width in half-width units: wide and full-width characters count 2."""
+    """Display width in half-width units: wide and full-width characters count 2.
+
+    Counted in C: deleting the wide characters (str.translate) leaves the narrow ones, so the
+    width is 2 × length − narrow. Text beyond the BMP (rare) is counted character by character."""
     if text.isascii():
         return len(text)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    if max(text) > "\uffff":
+        return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return 2 * len(text) - len(text.translate(_WIDE_BMP))
 
 
 def join_lines(lines: list[str]) -> str:
