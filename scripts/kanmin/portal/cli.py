@@ -87,5 +87,6 @@ def print_human(result: dict) -> None:
         for table, figures in result["datastore"].items():
             print(f"  DataStore {figures['action']:<9} {table} ({figures['rows']} rows)")
     counts = ", ".join(f"{k} {v}" for k, v in result["counts"].items())
-    print(f"{counts}; {result['api_calls']} API calls, {result['seconds']:.2f} s"
+    print(f"{counts}; {result['api_calls']} API calls, {result['seconds']:.2f} s "
+          f"({result['seconds_in_calls']:.2f} s waiting for the portal)"
           + (" (dry run: nothing written)" if result["dry_run"] else ""))

@@ -125,7 +125,8 @@ def _url_key(url: str | None) -> str:
     return text.rstrip("/")
 
 
-def choose_license(offered: list[dict], licence_url: str, requested: str | None = None) -> str:
+def choose_license(offered: list[dict], licence_url: str, requested: str | None = None,
+                   where: str = "portal") -> str:
     """The ``license_id`` to send: ``requested`` if the portal offers it; else the first offered
     licence whose URL is ours; else ``cc-by``. An id the portal lacks is a ``DataError`` naming the
     ids it offers (CKAN itself accepts any id silently and shows the dataset as not open)."""
@@ -141,7 +142,7 @@ def choose_license(offered: list[dict], licence_url: str, requested: str | None 
         how = f"--license-id {requested!r}"
     if requested in ids:
         return requested
-    raise DataError([Problem("license_list", None, f"{how} is not offered by the portal",
+    raise DataError([Problem(where, None, f"{how} is not offered by the portal",
                              f"pass --license-id with one of: {', '.join(ids) or '(none)'}; or add the "
                              "licence to the portal's register (licenses_group_url)")])
 

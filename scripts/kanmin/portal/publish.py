@@ -66,6 +66,7 @@ class Portal:
             ckan = RemoteCKAN(self.url, apikey=token, user_agent="kanmin-ckan-publish (ckanapi)")
         self.ckan = ckan
         self.calls: Counter[str] = Counter()
+        self.seconds = 0.0  # spent in calls (the rest of a run is reading and hashing the package)
 
     @property
     def n_calls(self) -> int:
@@ -78,6 +79,7 @@ class Portal:
         """Run one action; ``upload`` sends a file as the multipart field ``upload``."""
         self.calls[action] += 1
         handle = None
+        start = time.monotonic()
         try:
             files = None
             if upload is not None:
@@ -90,6 +92,7 @@ class Portal:
                 raise
             raise problem from None
         finally:
+            self.seconds += time.monotonic() - start
             if handle is not None:
                 handle.close()
 
@@ -132,13 +135,14 @@ def _summary(error) -> str:
 
 
 def _http_failure(exc: Exception) -> str:
-    """ckanapi's CKANAPIError carries repr([url, status, body]); name the status, not the page."""
+    """ckanapi's CKANAPIError carries repr([url, status, body]); name the status and the address
+    (the body, often an HTML page, is left out)."""
     text = str(exc.args[0]) if exc.args else str(exc)
     try:
-        url, status, body = ast.literal_eval(text)
-        return f"HTTP {status} from {url}, not a CKAN action answer ({_short(str(body), 160)})"
+        url, status, _body = ast.literal_eval(text)
+        return f"HTTP {status} from {url}: not an answer of CKAN's action API"
     except (ValueError, SyntaxError, TypeError):
-        return f"unexpected answer: {_short(text)}"
+        return f"unexpected answer: {_short(text, 160)}"
 
 
 # --- the plan (pure) ---------------------------------------------------------------------------
@@ -253,7 +257,8 @@ def publish(package_dir: Path, portal: Portal, owner_org: str, license_id: str |
     pkg = model.load(package_dir)
     spec = mapping.dataset_spec(pkg, package_dir)  # every local check before the first call
     say(f"read {package_dir}: {len(spec.resources)} files")
-    licence = mapping.choose_license(portal.call("license_list"), pkg.metadata["licenses"][0]["path"], license_id)
+    licence = mapping.choose_license(portal.call("license_list"), pkg.metadata["licenses"][0]["path"], license_id,
+                                     portal.url)
     check_organisation(portal, owner_org)
     try:
         current = portal.call("package_show", id=spec.name)
@@ -283,6 +288,7 @@ def publish(package_dir: Path, portal: Portal, owner_org: str, license_id: str |
         "api_calls": portal.n_calls,
         "calls": dict(sorted(portal.calls.items())),
         "seconds": round(time.monotonic() - start, 3),
+        "seconds_in_calls": round(portal.seconds, 3),
     }
     if datastore:
         result["datastore"] = tables
