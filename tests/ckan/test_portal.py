@@ -1,5 +1,5 @@
 """`kanmin ckan publish` against a real CKAN 2.12 portal (the session fixture ``ckan_portal`` of
-tests/ckan/conftest.py: the portal's URL, a sysadmin's API token and an organisation's name).
+tests/ckan/conftest.py: ``url``, a sysadmin's ``api_token``, an ``organization`` and ``client()``).
 
 Each scenario starts from a portal without the dataset (it is purged first) and publishes a copy
 of the package, so a test may change files. Figures (API calls, seconds) are printed; run with
@@ -28,36 +28,17 @@ from kanmin.settings import DATA_DIR, DESCRIPTOR, RDF_DIR, REPO  # noqa: E402
 NAME = json.loads((REPO / DESCRIPTOR).read_text(encoding="utf-8"))["name"]
 
 
-def _parts(portal) -> tuple[str, str, str]:
-    """(url, token, organisation) from the fixture: a tuple, or an object with those attributes."""
-    if isinstance(portal, tuple | list):
-        url, token, org = portal[:3]
-        return str(url), str(token), str(org)
-    if isinstance(portal, dict):
-        get = portal.get
-    else:
-        def get(name, default=None):
-            return getattr(portal, name, default)
-    url = get("url")
-    token = get("token") or get("api_token") or get("apikey")
-    org = get("org") or get("organization") or get("organisation") or get("owner_org")
-    if isinstance(org, dict):
-        org = org.get("name")
-    return str(url), str(token), str(org)
-
-
 @pytest.fixture(scope="module")
 def portal_parts(ckan_portal) -> tuple[str, str, str]:
-    return _parts(ckan_portal)
+    """(url, sysadmin API token, organisation name) of the portal."""
+    return ckan_portal.url, ckan_portal.api_token, ckan_portal.organization
 
 
 @pytest.fixture(scope="module")
-def admin(portal_parts):
-    from ckanapi import RemoteCKAN
-
-    url, token, _ = portal_parts
-    with RemoteCKAN(url, apikey=token) as ckan:
-        yield ckan
+def admin(ckan_portal):
+    ckan = ckan_portal.client()
+    yield ckan
+    ckan.close()
 
 
 @pytest.fixture()
@@ -90,7 +71,7 @@ def _env(monkeypatch):
 def _publish(portal_parts, directory, **kw) -> dict:
     url, token, org = portal_parts
     result = publish(directory, Portal(url, token), org, **kw)
-    print(f"\n[publish] {result['dataset_action']}: {result['counts']} — {result['api_calls']} calls "
+    print(f"\n[publish] dataset {result['dataset_action']}, resources {result['counts']} — {result['api_calls']} calls "
           f"{result['calls']}, {result['seconds']:.2f} s")
     return result
 
