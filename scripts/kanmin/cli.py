@@ -63,9 +63,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_validate)
 
     from .links.cli import register as register_links
+    from .portal.cli import register as register_portal
     from .rdf.cli import register as register_rdf
     register_links(sub)
     register_rdf(sub)
+    register_portal(sub)
     return parser
 
 

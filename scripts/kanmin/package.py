@@ -92,11 +92,17 @@ def _texts(item: dict) -> dict:
     return out
 
 
-def _resource(res: dict, path: str, data: bytes) -> dict:
+def table_schema(res: dict) -> dict:
+    """The Table Schema of a metadata resource as the descriptor publishes it."""
     schema = {"$schema": SCHEMA_PROFILE, "fields": [_texts(f) for f in res["fields"]],
               "missingValues": [""], "primaryKey": res["primaryKey"]}
     if res.get("foreignKeys"):
         schema["foreignKeys"] = res["foreignKeys"]
+    return schema
+
+
+def _resource(res: dict, path: str, data: bytes) -> dict:
+    schema = table_schema(res)
     texts = _texts({k: res[k] for k in TEXTS if k in res})
     return {
         "$schema": RESOURCE_PROFILE,

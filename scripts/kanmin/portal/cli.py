@@ -1,0 +1,92 @@
+"""CLI wiring for `kanmin ckan publish` (wiring only; ckanapi is imported when the command runs).
+
+The portal comes from --url or CKAN_URL; the API token only from CKAN_API_TOKEN (never a flag,
+never printed). Without either, the command is a usage error (exit 2) before any call is made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from ..errors import UsageError
+from ..settings import REPO
+
+TOKEN_ENV = "CKAN_API_TOKEN"
+URL_ENV = "CKAN_URL"
+
+EXAMPLE = """examples:
+  export CKAN_URL=https://ckan.example.org CKAN_API_TOKEN=…   (the token only in the environment)
+  kanmin ckan publish --owner-org kanmin --dry-run     show the plan, write nothing
+  kanmin ckan publish --owner-org kanmin --datastore   publish, then load the tables into the DataStore
+  kanmin ckan publish --owner-org kanmin --json        print the result (calls, seconds) as JSON"""
+
+
+def register(subparsers) -> None:
+    ckan = subparsers.add_parser("ckan", help="publish the package to a CKAN data portal",
+                                 description="Publish the package to a CKAN portal (ckanapi).")
+    sub = ckan.add_subparsers(metavar="COMMAND")
+    p = sub.add_parser(
+        "publish", help="create or update the dataset and its resources on a CKAN portal",
+        description="Make one CKAN dataset from the package's metadata and one uploaded resource per "
+                    "published file (the CSVs, datapackage.json, build/rdf/). Idempotent: resources are "
+                    "matched by their distribution IRI (uri); only changed files are uploaded, files gone "
+                    "from the package are deleted, and an unchanged package writes nothing. The API token "
+                    f"is read from ${TOKEN_ENV} only.",
+        epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--url", help=f"the portal's address (default: ${URL_ENV})")
+    p.add_argument("--owner-org", required=True, help="name of the organisation that owns the dataset (must exist)")
+    p.add_argument("--license-id",
+                   help="licence id offered by the portal (default: the portal's licence with our licence "
+                        "URL, else cc-by)")
+    p.add_argument("--package", type=Path, help="published package folder (default: the repository)")
+    p.add_argument("--dry-run", action="store_true", help="print the plan and write nothing")
+    p.add_argument("--datastore", action="store_true", help="also load every table into the CKAN DataStore")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(func=run)
+    ckan.set_defaults(func=lambda _args: ckan.print_help() or 2)
+
+
+def run(args) -> int:
+    url = (args.url or os.environ.get(URL_ENV, "")).strip()
+    if not url:
+        raise UsageError(f"no portal: pass --url or set {URL_ENV}", "e.g. --url https://ckan.example.org")
+    if not url.startswith(("http://", "https://")):
+        raise UsageError(f"--url {url!r} is not an http(s) address", "e.g. --url https://ckan.example.org")
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise UsageError(f"no API token: set {TOKEN_ENV}",
+                         "create one on the portal (user page → API Tokens); it is read from the "
+                         "environment only, never from the command line")
+    from .publish import Portal, publish
+
+    progress = None
+    if not args.json and sys.stderr.isatty():
+        def progress(message: str) -> None:
+            print(f"… {message}", file=sys.stderr, flush=True)
+    portal = Portal(url, token)
+    result = publish(args.package or REPO, portal, args.owner_org, args.license_id,
+                     dry_run=args.dry_run, datastore=args.datastore, progress=progress)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        print_human(result)
+    return 0
+
+
+def print_human(result: dict) -> None:
+    verb = "plan for" if result["dry_run"] else "published"
+    print(f"{verb} {result['url']} (dataset {result['dataset_action']}, licence {result['license_id']})")
+    for res in result["resources"]:
+        extra = " (upload)" if res["upload"] and res["action"] != "create" else ""
+        print(f"  {res['action']:<9} {res['path'] or res['id']}{extra}")
+    if "datastore" in result:
+        for table, figures in result["datastore"].items():
+            print(f"  DataStore {figures['action']:<9} {table} ({figures['rows']} rows)")
+    counts = ", ".join(f"{k} {v}" for k, v in result["counts"].items())
+    print(f"{counts}; {result['api_calls']} API calls, {result['seconds']:.2f} s "
+          f"({result['seconds_in_calls']:.2f} s waiting for the portal)"
+          + (" (dry run: nothing written)" if result["dry_run"] else ""))

@@ -1,0 +1,322 @@
+"""The package model -> one CKAN dataset dict and one resource dict per published file (pure).
+
+Nothing here talks to a portal or imports ckanapi: the dicts are made from the one metadata
+source (``Package.metadata``) and the published files (size and SHA-256 from ``files``), and the
+checks CKAN would make at publish time (dataset name, tags) are made here first, so that a bad
+name or keyword is a clear ``DataError`` naming it before anything is sent.
+
+Dataset: ``name`` (the package name), ``title`` and ``notes`` (Japanese, then English, as in
+datapackage.json), ``author`` / ``maintainer`` from the contributors' roles, ``url`` (the
+landing page of the catalog), ``version``, ``tags`` (the keywords), ``license_id`` (chosen by
+``choose_license`` from the portal's licences) and ``extras`` under the names ckanext-dcat 2.4.4's
+DCAT-AP profiles read (``profiles/euro_dcat_ap_base.py``, ``_graph_from_dataset_base``:
+``_get_dataset_value`` looks a key up on the dict, then in extras; see ``dataset_extras``).
+
+Resources: the CSVs of the model, ``datapackage.json``, the files of build/rdf/ that the catalog
+describes (``rdf.build.DESCRIBED_FILES``) and ``catalog.ttl`` itself; each keyed by ``uri``, the
+distribution IRI of the catalog (``Iris.distribution``; the catalog IRI for catalog.ttl, which
+the catalog does not describe as a distribution). Every value sent is a string or an integer, so
+that the same dict can travel as a multipart upload and be compared with what the portal returns.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DataError, Problem
+from ..files import sha256_file
+from ..model import Package
+from ..package import bilingual, table_schema
+from ..rdf.build import DESCRIBED_FILES
+from ..rdf.catalog import FILE_TITLES
+from ..rdf.namespaces import (
+    CSV_RFC4180,
+    DATA_PACKAGE_V2,
+    FILE_FORMATS,
+    ISO639_1,
+    KD,
+    SHACL,
+    TABLE_SCHEMA_V2,
+    Iris,
+)
+from ..settings import DATA_DIR, DEFAULT_BASE, DESCRIPTOR, RDF_DIR, build_timestamp, contact_email
+
+#: CKAN's ``name_validator``: lowercase ASCII letters, digits, "-" and "_", 2 to 100 characters.
+NAME_RE = re.compile(r"[a-z0-9_-]{2,100}")
+RESERVED_NAMES = frozenset({"new", "edit", "search"})
+#: CKAN's ``tag_name_validator`` (Unicode word characters, space, "-", "_", ".") and
+#: ``tag_length_validator`` (2 to 100 characters).
+TAG_RE = re.compile(r"[\w \-.]+")
+TAG_MIN, TAG_MAX = 2, 100
+#: The licence CKAN ships with that is closest to ours, when the portal has no exact match.
+FALLBACK_LICENSE = "cc-by"
+#: ``format`` per suffix: the names CKAN's resource_formats.json knows (CSV, JSON) or, for the
+#: RDF syntaxes it does not know, their usual names (kept as sent by CKAN's clean_format).
+FORMAT_NAMES = {".csv": "CSV", ".json": "JSON", ".ttl": "Turtle", ".nt": "N-Triples", ".jsonld": "JSON-LD"}
+CATALOG_FILE = "catalog.ttl"
+CATALOG_TITLE = ("DCAT-AP 3 データカタログ（Turtle）", "DCAT-AP 3 data catalog (Turtle)")
+HASH_ALGORITHM = "sha256"
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """One published file as a CKAN resource: ``fields`` is exactly what is sent (and compared)."""
+
+    path: str  # relative to the package, "/" separators
+    file: Path  # where the file is now
+    fields: dict  # name, description, format, mimetype, size, hash, hash_algorithm, uri, …
+    table: str | None = None  # the model resource of a CSV, else None
+
+    @property
+    def uri(self) -> str:
+        return str(self.fields["uri"])
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """The CKAN dataset (without owner_org and license_id, which depend on the portal)."""
+
+    fields: dict
+    resources: list[ResourceSpec] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return str(self.fields["name"])
+
+
+# --- checks CKAN would make -------------------------------------------------------------------
+
+def name_problems(name: str, where: str = DESCRIPTOR) -> list[Problem]:
+    if NAME_RE.fullmatch(name) and name not in RESERVED_NAMES:
+        return []
+    return [Problem(where, None, f"package name {name!r} is not a valid CKAN dataset name",
+                    "use 2-100 characters of lowercase a-z, 0-9, '-' and '_' (not new/edit/search)")]
+
+
+def tag_problems(keywords: list[str], where: str = DESCRIPTOR) -> list[Problem]:
+    """Every keyword CKAN's tag validators would refuse, by name and reason."""
+    problems = []
+    for keyword in keywords:
+        reason = None
+        if not TAG_MIN <= len(keyword) <= TAG_MAX:
+            reason = f"has {len(keyword)} characters (CKAN allows {TAG_MIN} to {TAG_MAX})"
+        else:
+            bad = sorted({c for c in keyword if not TAG_RE.fullmatch(c)})
+            if bad:
+                shown = ", ".join(f"U+{ord(c):04X} ({'space' if c.isspace() else c})" for c in bad)
+                reason = f"contains characters CKAN refuses in tags: {shown}"
+        if reason:
+            problems.append(Problem(where, None, f"keyword {keyword!r} {reason}",
+                                    "CKAN tags allow letters, digits, spaces, '-', '_' and '.'; "
+                                    "change the keyword in data/curated/metadata.json"))
+    return problems
+
+
+# --- the licence -------------------------------------------------------------------------------
+
+def _url_key(url: str | None) -> str:
+    """A licence URL compared without scheme, "www." and trailing slash."""
+    text = (url or "").strip().lower()
+    text = re.sub(r"^https?://", "", text)
+    text = text.removeprefix("www.")
+    return text.rstrip("/")
+
+
+def choose_license(offered: list[dict], licence_url: str, requested: str | None = None,
+                   where: str = "portal") -> str:
+    """The ``license_id`` to send: ``requested`` if the portal offers it; else the first offered
+    licence whose URL is ours; else ``cc-by``. An id the portal lacks is a ``DataError`` naming the
+    ids it offers (CKAN itself accepts any id silently and shows the dataset as not open)."""
+    ids = [str(lic.get("id")) for lic in offered]
+    if requested is None:
+        wanted = _url_key(licence_url)
+        match = next((lic["id"] for lic in offered if wanted and _url_key(lic.get("url")) == wanted), None)
+        if match:
+            return str(match)
+        requested = FALLBACK_LICENSE
+        how = f"no licence of the portal has the URL {licence_url} and the default {FALLBACK_LICENSE!r}"
+    else:
+        how = f"--license-id {requested!r}"
+    if requested in ids:
+        return requested
+    raise DataError([Problem(where, None, f"{how} is not offered by the portal",
+                             f"pass --license-id with one of: {', '.join(ids) or '(none)'}; or add the "
+                             "licence to the portal's register (licenses_group_url)")])
+
+
+# --- the dataset ------------------------------------------------------------------------------
+
+def _contributors(metadata: dict, role: str) -> list[str]:
+    return [c["title"] for c in metadata.get("contributors", []) if role in c.get("roles", [])]
+
+
+def dataset_extras(metadata: dict, iris: Iris | None = None) -> dict[str, str]:
+    """The extras read by ckanext-dcat 2.4.4's DCAT-AP profiles, as strings (lists as JSON).
+
+    Names checked in ckanext/dcat/profiles/euro_dcat_ap_base.py (``_graph_from_dataset_base``):
+    uri (utils.dataset_uri), identifier, issued, modified, language, theme, conforms_to, source
+    (list values: ``_read_list_value`` parses JSON lists), contact_uri / contact_name /
+    contact_email, publisher_uri / publisher_name / publisher_url, creator_uri / creator_name /
+    creator_url, temporal_start / temporal_end; spatial_uri is used only together with
+    spatial_text (``_get_or_create_spatial_ref``, base.py)."""
+    iris = iris or Iris(DEFAULT_BASE)
+    name = metadata["name"]
+    publisher, creator = metadata["publisher"], metadata["source_publisher"]
+    extras = {
+        "uri": iris.dataset(name),
+        "identifier": metadata["id"],
+        "issued": metadata["issued"],
+        "modified": build_timestamp(metadata["modified"]),
+        "language": json.dumps([ISO639_1 + code for code in metadata["language"]]),
+        "theme": json.dumps([metadata["theme"]]),
+        "conforms_to": json.dumps([DATA_PACKAGE_V2]),
+        "source": json.dumps([s["path"] for s in metadata.get("sources", [])]),
+        "publisher_uri": publisher["uri"],
+        "publisher_name": bilingual(publisher["name"]),
+        "publisher_url": publisher["homepage"],
+        "creator_uri": creator["uri"],
+        "creator_name": bilingual(creator["name"]),
+        "creator_url": creator["homepage"],
+        "contact_uri": iris.dataset_part(name, "contact"),
+        "contact_name": bilingual(publisher["name"]),
+        "spatial_uri": metadata["spatial"]["uri"],
+        "spatial_text": metadata["spatial"]["label"],
+        "temporal_start": metadata["temporal"]["start"],
+        "temporal_end": metadata["temporal"]["end"],
+    }
+    email = contact_email()  # a placeholder address is a UsageError here, never published
+    if email:
+        extras["contact_email"] = email
+    return extras
+
+
+def dataset_fields(metadata: dict, iris: Iris | None = None) -> dict:
+    """The dataset dict (no owner_org, no license_id): every value a string, a list of tags or
+    a list of extras; keys that have no value are sent as "" so that a stale value is cleared."""
+    authors = _contributors(metadata, "author")
+    maintainers = _contributors(metadata, "publisher")
+    email = contact_email()
+    extras = dataset_extras(metadata, iris)
+    return {
+        "name": metadata["name"],
+        "title": bilingual(metadata["title"]),
+        "notes": bilingual(metadata["description"], "\n\n") + "\n\n" + bilingual(metadata["attribution"], "\n"),
+        "author": "; ".join(authors),
+        "author_email": "",
+        "maintainer": "; ".join(maintainers),
+        "maintainer_email": email or "",
+        "url": metadata["publisher"]["homepage"],
+        "version": str(metadata["version"]),
+        "tags": [{"name": k} for k in metadata["keywords"]],
+        "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())],
+    }
+
+
+# --- the resources ----------------------------------------------------------------------------
+
+def published_files(pkg: Package, package_dir: Path) -> list[tuple[str, Path, dict | None]]:
+    """(relative path, file, model resource or None) of every published file, in publish order:
+    the CSVs, datapackage.json, the described files of build/rdf/, then catalog.ttl."""
+    package_dir = Path(package_dir)
+    out: list[tuple[str, Path, dict | None]] = [
+        (f"{DATA_DIR}/{r['name']}.csv", package_dir / DATA_DIR / f"{r['name']}.csv", r) for r in pkg.resources]
+    out.append((DESCRIPTOR, package_dir / DESCRIPTOR, None))
+    out += [(f"{RDF_DIR}/{n}", package_dir / RDF_DIR / n, None) for n in (*DESCRIBED_FILES, CATALOG_FILE)]
+    return out
+
+
+def _conforms_to(path: str, table: dict | None) -> list[str]:
+    """The standards the catalog names for a distribution (rdf/catalog.py ``_distribution``)."""
+    name = Path(path).name
+    if table is not None:
+        return [TABLE_SCHEMA_V2, CSV_RFC4180]
+    if name == DESCRIPTOR:
+        return [DATA_PACKAGE_V2]
+    if name == "shapes.ttl":
+        return [SHACL]
+    if name in ("vocab.ttl", "context.jsonld", CATALOG_FILE):
+        return []
+    return [KD.rstrip("#")]
+
+
+def _titles(path: str, table: dict | None) -> tuple[dict, dict]:
+    if table is not None:
+        return table["title"], table["description"]
+    name = Path(path).name
+    if name == CATALOG_FILE:
+        ja, en = CATALOG_TITLE
+    else:
+        ja, en = FILE_TITLES[name if name in FILE_TITLES else Path(name).suffix]
+    return {"ja": ja, "en": en}, {"ja": ja, "en": en}
+
+
+def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None) -> list[ResourceSpec]:
+    """One ``ResourceSpec`` per published file; a missing file is a ``DataError`` naming it."""
+    iris = iris or Iris(DEFAULT_BASE)
+    metadata = pkg.metadata
+    name = metadata["name"]
+    files = published_files(pkg, package_dir)
+    missing = [Problem(str(file), None, "published file not found", "run `kanmin build` first")
+               for _, file, _ in files if not file.is_file()]
+    if missing:
+        raise DataError(missing)
+    licence = metadata["licenses"][0]["path"]
+    rights = bilingual(metadata["attribution"], "\n")
+    language = json.dumps([ISO639_1 + code for code in metadata["language"]])
+    specs = []
+    for path, file, table in files:
+        digest, size = sha256_file(file)
+        suffix = Path(path).suffix
+        title, description = _titles(path, table)
+        uri = iris.catalog() if Path(path).name == CATALOG_FILE else iris.distribution(name, path)
+        fields = {
+            "name": bilingual(title),
+            "description": bilingual(description, "\n\n"),
+            "format": FORMAT_NAMES[suffix],
+            "mimetype": FILE_FORMATS[suffix][0],
+            "size": size,
+            "hash": digest,
+            "hash_algorithm": HASH_ALGORITHM,
+            "uri": uri,
+            "license": licence,
+            "rights": rights,
+            "language": language,
+        }
+        standards = _conforms_to(path, table)
+        if standards:
+            fields["conforms_to"] = json.dumps(standards)
+        if table is not None:
+            fields["schema"] = json.dumps(table_schema(table), ensure_ascii=False, sort_keys=True)
+        specs.append(ResourceSpec(path, file, fields, table["name"] if table else None))
+    return specs
+
+
+def dataset_spec(pkg: Package, package_dir: Path, iris: Iris | None = None) -> DatasetSpec:
+    """The dataset and its resources, after CKAN's name and tag checks (all problems at once)."""
+    metadata = pkg.metadata
+    problems = name_problems(metadata["name"]) + tag_problems(list(metadata["keywords"]))
+    if problems:
+        raise DataError(problems)
+    return DatasetSpec(dataset_fields(metadata, iris), resource_specs(pkg, package_dir, iris))
+
+
+# --- the DataStore ------------------------------------------------------------------------------
+
+#: Table Schema type -> DataStore (PostgreSQL) type.
+DATASTORE_TYPES = {"integer": "int", "boolean": "bool", "string": "text", "number": "numeric",
+                   "date": "date", "datetime": "timestamp"}
+
+
+def datastore_fields(table: dict) -> list[dict]:
+    """The DataStore data dictionary of a table: ``info.label`` is the Japanese title; ``info.notes``
+    is the English title, then the Japanese and the English description (blank-line separated)."""
+    out = []
+    for f in table["fields"]:
+        title, description = f.get("title", {}), f.get("description", {})
+        notes = "\n\n".join(t for t in (title.get("en"), description.get("ja"), description.get("en")) if t)
+        out.append({"id": f["name"], "type": DATASTORE_TYPES.get(f["type"], "text"),
+                    "info": {"label": title.get("ja", f["name"]), "notes": notes}})
+    return out

@@ -1,0 +1,209 @@
+"""An in-memory stand-in for a CKAN portal's action API (what ``kanmin.portal`` calls).
+
+It answers like ckanapi's ``RemoteCKAN.call_action``: results as dicts, failures as exceptions
+named like ckanapi's (``NotFound``, ``NotAuthorized``, ``ValidationError``). Multipart calls (with
+``files``) receive every value as a string, as over HTTP; CKAN keeps ``size`` as an integer.
+Every write bumps the dataset's ``metadata_modified``, so a test sees whether anything was written.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+
+
+class NotFound(Exception):
+    pass
+
+
+class NotAuthorized(Exception):
+    pass
+
+
+class ValidationError(Exception):
+    def __init__(self, error_dict):
+        super().__init__(error_dict)
+        self.error_dict = error_dict
+
+
+STOCK_LICENSES = [
+    {"id": "notspecified", "title": "License not specified", "url": ""},
+    {"id": "odc-by", "title": "Open Data Commons Attribution License",
+     "url": "http://www.opendefinition.org/licenses/odc-by"},
+    {"id": "cc-by", "title": "Creative Commons Attribution", "url": "http://www.opendefinition.org/licenses/cc-by"},
+]
+
+READS = {"license_list", "organization_list_for_user", "organization_show", "package_show", "datastore_search"}
+
+
+class FakeCKAN:
+    def __init__(self, licenses=None, orgs=("kanmin",), token_ok=True):
+        self.licenses = copy.deepcopy(licenses if licenses is not None else STOCK_LICENSES)
+        self.orgs = {name: {"id": f"org-{name}", "name": name} for name in orgs}
+        self.token_ok = token_ok
+        self.packages: dict[str, dict] = {}
+        self.files: dict[str, bytes] = {}  # resource id -> uploaded bytes
+        self.datastore: dict[str, dict] = {}  # resource id -> {"fields", "key", "rows"}
+        self.log: list[str] = []
+        self.fail_after: int | None = None  # raise after this many calls (a publish killed midway)
+        self._ids = itertools.count(1)
+        self._clock = itertools.count(1)
+
+    # -- helpers
+    def _tick(self, pkg):
+        pkg["metadata_modified"] = f"2026-12-01T00:00:{next(self._clock):02d}"
+
+    def _pkg(self, ref):
+        for pkg in self.packages.values():
+            if ref in (pkg["id"], pkg["name"]):
+                return pkg
+        raise NotFound("Dataset not found")
+
+    def _res(self, rid):
+        for pkg in self.packages.values():
+            for res in pkg["resources"]:
+                if res["id"] == rid:
+                    return pkg, res
+        raise NotFound("Resource not found")
+
+    def call_action(self, action, data_dict=None, files=None):
+        data = dict(data_dict or {})
+        if self.fail_after is not None and len(self.log) >= self.fail_after:
+            raise KeyboardInterrupt(f"killed before {action}")
+        self.log.append(action)
+        if not self.token_ok and action not in READS:
+            raise NotAuthorized({"message": "Access denied", "__type": "Authorization Error"})
+        if files:  # multipart: every value arrives as a string
+            data = {k: str(v) for k, v in data.items() if v is not None}
+            upload = files["upload"]
+            name, handle = upload if isinstance(upload, tuple) else (upload.name, upload)
+            data["_upload"] = (name, handle.read())
+        return getattr(self, action)(**data)
+
+    # -- actions
+    def license_list(self):
+        return copy.deepcopy(self.licenses)
+
+    def organization_list_for_user(self, permission=None):
+        return list(self.orgs.values()) if self.token_ok else []
+
+    def organization_show(self, id, include_datasets=False):
+        for org in self.orgs.values():
+            if id in (org["id"], org["name"]):
+                return dict(org)
+        raise NotFound("Organization not found")
+
+    def package_show(self, id):
+        return copy.deepcopy(self._pkg(id))
+
+    def package_create(self, **d):
+        if d["owner_org"] not in self.orgs:
+            raise ValidationError({"owner_org": ["Organization does not exist"]})
+        if any(p["name"] == d["name"] for p in self.packages.values()):
+            raise ValidationError({"name": ["That URL is already in use."]})
+        pkg = {**copy.deepcopy(d), "id": f"pkg-{next(self._ids)}", "resources": [], "state": "active",
+               "organization": dict(self.orgs[d["owner_org"]])}
+        pkg["owner_org"] = pkg["organization"]["id"]
+        self._tick(pkg)
+        self.packages[pkg["id"]] = pkg
+        return copy.deepcopy(pkg)
+
+    def package_patch(self, id, **d):
+        pkg = self._pkg(id)
+        if "owner_org" in d:
+            pkg["organization"] = dict(self.orgs[d["owner_org"]])
+            d["owner_org"] = pkg["organization"]["id"]
+        pkg.update(copy.deepcopy(d))
+        self._tick(pkg)
+        return copy.deepcopy(pkg)
+
+    def _store_upload(self, res, upload):
+        name, content = upload
+        self.files[res["id"]] = content
+        res["url"] = f"http://fake/dataset/{res['package_id']}/resource/{res['id']}/download/{name}"
+        res["url_type"] = "upload"
+
+    def resource_create(self, package_id, _upload=None, **fields):
+        pkg = self._pkg(package_id)
+        res = {**fields, "id": f"res-{next(self._ids)}", "package_id": pkg["id"], "datastore_active": False}
+        if "size" in res:
+            res["size"] = int(res["size"])
+        if _upload:
+            self._store_upload(res, _upload)
+        pkg["resources"].append(res)
+        self._tick(pkg)
+        return copy.deepcopy(res)
+
+    def resource_patch(self, id, _upload=None, **fields):
+        pkg, res = self._res(id)
+        res.update(fields)
+        if "size" in res:
+            res["size"] = int(res["size"])
+        if _upload:
+            self._store_upload(res, _upload)
+        self._tick(pkg)
+        return copy.deepcopy(res)
+
+    def resource_delete(self, id):
+        pkg, res = self._res(id)
+        pkg["resources"].remove(res)
+        self.datastore.pop(id, None)
+        self._tick(pkg)
+
+    def package_resource_reorder(self, id, order):
+        pkg = self._pkg(id)
+        by_id = {r["id"]: r for r in pkg["resources"]}
+        pkg["resources"] = [by_id[i] for i in order] + [r for r in pkg["resources"] if r["id"] not in order]
+        self._tick(pkg)
+        return {"id": id, "order": order}
+
+    def datastore_create(self, resource_id, force=False, fields=None, primary_key=None, records=None):
+        assert force, "uploaded resources are read-only without force"
+        _, res = self._res(resource_id)
+        table = self.datastore.get(resource_id)
+        if table is None:
+            table = self.datastore[resource_id] = {"fields": fields, "key": primary_key, "rows": []}
+        else:
+            table["fields"] = fields
+        for rec in records or []:
+            k = tuple(rec[f] for f in primary_key)
+            if any(tuple(r[f] for f in primary_key) == k for r in table["rows"]):
+                raise ValidationError({"records": ["duplicate key value violates unique constraint"]})
+            table["rows"].append(dict(rec))
+        res["datastore_active"] = True
+        return {"resource_id": resource_id}
+
+    def datastore_upsert(self, resource_id, force=False, method="upsert", records=()):
+        assert force
+        table = self.datastore[resource_id]
+        key = table["key"]
+        for rec in records:
+            k = tuple(rec[f] for f in key)
+            for row in table["rows"]:
+                if tuple(row[f] for f in key) == k:
+                    row.update(rec)
+                    break
+            else:
+                table["rows"].append(dict(rec))
+        return {"resource_id": resource_id}
+
+    def datastore_search(self, resource_id, fields=None, limit=100, offset=0, include_total=True, filters=None):
+        table = self.datastore[resource_id]
+        rows = [r for r in table["rows"] if all(r.get(k) == v for k, v in (filters or {}).items())]
+        page = rows[offset:offset + limit]
+        return {"records": [{f: r[f] for f in (fields or r)} for r in page], "total": len(rows)}
+
+    def datastore_delete(self, resource_id, force=False, filters=None):
+        assert force and filters
+        table = self.datastore[resource_id]
+        table["rows"] = [r for r in table["rows"] if not all(r.get(k) == v for k, v in filters.items())]
+        return {"resource_id": resource_id}
+
+    # -- for the tests
+    def writes(self) -> list[str]:
+        return [a for a in self.log if a not in READS]
+
+    @staticmethod
+    def sha256(content: bytes) -> str:
+        return hashlib.sha256(content).hexdigest()

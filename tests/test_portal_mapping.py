@@ -1,0 +1,409 @@
+"""`kanmin ckan publish` without a portal: the CKAN dicts, CKAN's own checks, the licence choice,
+the plan, and whole publishes against an in-memory portal (tests/ckan_fake.py)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from ckan_fake import STOCK_LICENSES, FakeCKAN
+
+from kanmin import cli, model
+from kanmin.errors import DataError, UsageError
+from kanmin.files import sha256_file
+from kanmin.portal import mapping
+from kanmin.portal.publish import Portal, make_plan, publish
+from kanmin.rdf.namespaces import DCAT, DCT, SPDX, Iris
+from kanmin.settings import DATA_DIR, DESCRIPTOR, RDF_DIR, REPO
+
+ORG = "kanmin"
+TOKEN = "tok-SECRET-7f3a9c"  # a token that must never appear in any output
+
+
+@pytest.fixture(scope="module")
+def pkg() -> model.Package:
+    return model.load(REPO)
+
+
+@pytest.fixture(scope="module")
+def spec(pkg) -> mapping.DatasetSpec:
+    return mapping.dataset_spec(pkg, REPO)
+
+
+@pytest.fixture()
+def package_copy(tmp_path) -> Path:
+    """The published package (CSVs, descriptor, build/rdf/) copied into a temporary folder."""
+    out = tmp_path / "pkg"
+    shutil.copytree(REPO / DATA_DIR, out / DATA_DIR, ignore=shutil.ignore_patterns("raw", "curated"))
+    shutil.copy2(REPO / DESCRIPTOR, out / DESCRIPTOR)
+    shutil.copytree(REPO / RDF_DIR, out / RDF_DIR)
+    return out
+
+
+@pytest.fixture(autouse=True)
+def _no_contact(monkeypatch):
+    monkeypatch.delenv("KANMIN_CONTACT_EMAIL", raising=False)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
+# --- CKAN's checks -------------------------------------------------------------------------------
+
+def test_package_name_is_a_ckan_slug(pkg):
+    assert mapping.name_problems(pkg.name) == []
+    for bad in ("Kanmin", "a", "x" * 101, "new", "官民データ", "kanmin data", "kanmin.data"):
+        assert mapping.name_problems(bad), bad
+
+
+def test_keywords_are_valid_ckan_tags(pkg):
+    assert mapping.tag_problems(pkg.metadata["keywords"]) == []
+
+
+@pytest.mark.parametrize("keyword", ["国・地方", "（括弧）", "施策、KPI", "a/b", "全角　空白", "国", "x" * 101])
+def test_a_keyword_ckan_would_refuse_is_named(pkg, keyword):
+    metadata = copy.deepcopy(pkg.metadata)
+    metadata["keywords"] = [*metadata["keywords"], keyword]
+    with pytest.raises(DataError) as err:
+        mapping.dataset_spec(model.Package(metadata, pkg.tables), REPO)
+    assert len(err.value.problems) == 1
+    assert repr(keyword) in str(err.value)
+
+
+# --- the dataset -------------------------------------------------------------------------------
+
+EXPECTED_EXTRAS = {"uri", "identifier", "issued", "modified", "language", "theme", "conforms_to", "source",
+                   "publisher_uri", "publisher_name", "publisher_url", "creator_uri", "creator_name",
+                   "creator_url", "contact_uri", "contact_name", "spatial_uri", "spatial_text",
+                   "temporal_start", "temporal_end"}
+
+
+def test_dataset_fields_come_from_the_metadata(pkg, spec):
+    md, f = pkg.metadata, spec.fields
+    assert f["name"] == md["name"]
+    assert f["title"] == f"{md['title']['ja']} / {md['title']['en']}"
+    assert f["notes"].startswith(md["description"]["ja"] + "\n\n" + md["description"]["en"])
+    assert md["attribution"]["ja"] in f["notes"]
+    assert f["author"].startswith("内閣官房")
+    assert f["maintainer"] == "kanmin-data project"
+    assert f["version"] == md["version"]
+    assert [t["name"] for t in f["tags"]] == md["keywords"]
+    extras = {e["key"]: e["value"] for e in f["extras"]}
+    assert set(extras) == EXPECTED_EXTRAS  # no contact_email without KANMIN_CONTACT_EMAIL
+    assert all(isinstance(v, str) for v in extras.values())
+    assert extras["uri"] == Iris().dataset(md["name"]) == md["id"]
+    assert json.loads(extras["language"]) == ["http://id.loc.gov/vocabulary/iso639-1/ja"]
+    assert (extras["temporal_start"], extras["temporal_end"]) == (md["temporal"]["start"], md["temporal"]["end"])
+
+
+def test_contact_email_only_when_set_and_never_a_placeholder(pkg, monkeypatch):
+    monkeypatch.setenv("KANMIN_CONTACT_EMAIL", "opendata@kanmin-data.jp")
+    extras = mapping.dataset_extras(pkg.metadata)
+    assert extras["contact_email"] == "opendata@kanmin-data.jp"
+    monkeypatch.setenv("KANMIN_CONTACT_EMAIL", "someone@example.org")
+    with pytest.raises(UsageError, match="placeholder"):
+        mapping.dataset_extras(pkg.metadata)
+
+
+# --- the resources --------------------------------------------------------------------------------
+
+def test_one_resource_per_published_file_with_its_hash(spec):
+    paths = [r.path for r in spec.resources]
+    assert paths[:9] == [f"data/{n}.csv" for n in ("policies", "ministries", "policy_ministries", "kpis",
+                                                   "policy_references", "budget_projects",
+                                                   "policy_budget_projects", "pillars", "effect_categories")]
+    assert paths[9:] == ["datapackage.json", *(f"build/rdf/{n}" for n in (
+        "data.ttl", "data.nt", "data.jsonld", "context.jsonld", "vocab.ttl", "shapes.ttl", "catalog.ttl"))]
+    for r in spec.resources:
+        digest, size = sha256_file(REPO / r.path)
+        assert (r.fields["hash"], r.fields["size"], r.fields["hash_algorithm"]) == (digest, size, "sha256")
+        assert all(isinstance(v, (str, int)) for v in r.fields.values())
+    assert len({r.uri for r in spec.resources}) == len(spec.resources)
+
+
+def test_uris_are_the_catalogs_distribution_iris(spec):
+    from rdflib import Graph, URIRef
+
+    g = Graph().parse(REPO / RDF_DIR / "catalog.ttl")
+    dataset = URIRef(Iris().dataset(spec.name))
+    distributions = {str(d) for d in g.objects(dataset, URIRef(DCAT + "distribution"))}
+    catalog = [r for r in spec.resources if r.path.endswith("catalog.ttl")]
+    assert [r.uri for r in catalog] == [Iris().catalog()]
+    assert (URIRef(Iris().catalog()), None, None) in g
+    assert {r.uri for r in spec.resources} - {Iris().catalog()} == distributions
+    for r in spec.resources:
+        if r in catalog:
+            continue
+        d = URIRef(r.uri)
+        assert int(g.value(d, URIRef(DCAT + "byteSize"))) == r.fields["size"], r.path
+        checksum = g.value(d, URIRef(SPDX + "checksum"))
+        assert str(g.value(checksum, URIRef(SPDX + "checksumValue"))) == r.fields["hash"], r.path
+        standards = {str(o) for o in g.objects(d, URIRef(DCT + "conformsTo"))}
+        assert standards == set(json.loads(r.fields.get("conforms_to", "[]"))), r.path
+
+
+def test_csv_resources_carry_their_table_schema(pkg, spec):
+    for r in spec.resources:
+        if r.table is None:
+            assert "schema" not in r.fields
+            continue
+        schema = json.loads(r.fields["schema"])
+        table = pkg.resource(r.table)
+        assert [f["name"] for f in schema["fields"]] == [f["name"] for f in table["fields"]]
+        assert schema["primaryKey"] == table["primaryKey"]
+        assert r.fields["rights"].startswith("出典：")
+        assert r.fields["license"] == pkg.metadata["licenses"][0]["path"]
+
+
+def test_datastore_fields_label_japanese_notes_english(pkg):
+    fields = mapping.datastore_fields(pkg.resource("policies"))
+    first = fields[0]
+    assert first["id"] == "policy_id" and first["type"] == "int"
+    assert first["info"]["label"] == "No"
+    assert first["info"]["notes"].startswith("Row number\n\n")
+    assert {f["type"] for f in fields} <= {"int", "text", "bool"}
+    kinds = {f["type"] for t in pkg.resources for f in mapping.datastore_fields(t)}
+    assert kinds == {"int", "text", "bool"}
+
+
+# --- the licence ---------------------------------------------------------------------------------
+
+CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
+
+
+def test_licence_matching_our_url_is_chosen():
+    offered = [*STOCK_LICENSES, {"id": "CC-BY-4.0", "url": "http://creativecommons.org/licenses/by/4.0"}]
+    assert mapping.choose_license(offered, CC_BY_4) == "CC-BY-4.0"
+
+
+def test_licence_falls_back_to_cc_by():
+    assert mapping.choose_license(STOCK_LICENSES, CC_BY_4) == "cc-by"
+
+
+def test_licence_the_portal_lacks_is_refused_naming_the_offered_ids():
+    assert mapping.choose_license(STOCK_LICENSES, CC_BY_4, "odc-by") == "odc-by"
+    with pytest.raises(DataError) as err:
+        mapping.choose_license(STOCK_LICENSES, CC_BY_4, "gov-jp-2.0")
+    assert "'gov-jp-2.0'" in str(err.value) and "notspecified, odc-by, cc-by" in str(err.value)
+    with pytest.raises(DataError, match="cc-by"):
+        mapping.choose_license(STOCK_LICENSES[:1], CC_BY_4)
+
+
+# --- the plan (from a portal state) ---------------------------------------------------------------
+
+def _portal_state(spec, wanted) -> dict:
+    """What package_show returns after a complete publish of ``spec``."""
+    resources = [{**r.fields, "id": f"r{i}", "url_type": "upload", "url": f"http://x/{i}"}
+                 for i, r in enumerate(spec.resources)]
+    return {**copy.deepcopy(wanted), "id": "p1", "owner_org": "org-id", "state": "active",
+            "organization": {"id": "org-id", "name": ORG}, "resources": resources}
+
+
+@pytest.fixture()
+def wanted(spec):
+    return {**spec.fields, "owner_org": ORG, "license_id": "cc-by"}
+
+
+def test_plan_without_a_dataset_creates_everything(spec, wanted):
+    plan = make_plan(spec, wanted, None)
+    assert plan.dataset == "create"
+    assert plan.counts() == {"create": 17, "update": 0, "unchanged": 0, "delete": 0, "uploads": 17}
+
+
+def test_plan_of_the_same_state_is_all_unchanged(spec, wanted):
+    plan = make_plan(spec, wanted, _portal_state(spec, wanted))
+    assert plan.dataset == "unchanged" and plan.dataset_changed == []
+    assert plan.counts() == {"create": 0, "update": 0, "unchanged": 17, "delete": 0, "uploads": 0}
+
+
+def test_plan_decisions(spec, wanted):
+    state = _portal_state(spec, wanted)
+    res = state["resources"]
+    res[0]["hash"] = "0" * 64  # the file changed: upload
+    res[1]["description"] = "old text"  # metadata only: patch, no upload
+    res[2]["url_type"] = None  # a link, not an upload: upload
+    res.append({**res[3], "id": "dup"})  # a duplicate of a uri: delete
+    res.append({"id": "gone", "name": "old.csv", "uri": Iris().distribution(spec.name, "data/old.csv")})
+    del res[4]  # missing from the portal: create
+    state["tags"] = state["tags"][1:]
+    state["extras"] = [e for e in state["extras"] if e["key"] != "temporal_end"]
+    plan = make_plan(spec, wanted, state)
+    by_path = {s.path: s for s in plan.steps}
+    paths = [r.path for r in spec.resources]
+    assert (by_path[paths[0]].action, by_path[paths[0]].upload, by_path[paths[0]].changed) == ("update", True, ["hash"])
+    assert (by_path[paths[1]].action, by_path[paths[1]].upload, by_path[paths[1]].changed) == (
+        "update", False, ["description"])
+    assert (by_path[paths[2]].action, by_path[paths[2]].upload) == ("update", True)
+    assert by_path[paths[4]].action == "create"
+    assert sorted(s.id for s in plan.steps if s.action == "delete") == ["dup", "gone"]
+    assert plan.dataset == "update" and plan.dataset_changed == ["tags", "extras"]
+    assert plan.counts() == {"create": 1, "update": 3, "unchanged": 13, "delete": 2, "uploads": 3}
+
+
+def test_plan_moves_the_dataset_to_the_given_organisation(spec, wanted):
+    state = _portal_state(spec, wanted)
+    assert make_plan(spec, {**wanted, "owner_org": "org-id"}, state).dataset == "unchanged"
+    assert make_plan(spec, {**wanted, "owner_org": "other"}, state).dataset_changed == ["owner_org"]
+
+
+# --- whole publishes against the in-memory portal ------------------------------------------------
+
+def _publish(fake, directory, **kw):
+    return publish(directory, Portal("http://ckan.test", TOKEN, ckan=fake), ORG, **kw)
+
+
+def test_fresh_then_unchanged_publish(package_copy):
+    fake = FakeCKAN()
+    first = _publish(fake, package_copy)
+    assert first["counts"] == {"create": 17, "update": 0, "unchanged": 0, "delete": 0, "uploads": 17}
+    assert first["api_calls"] == 21 == len(fake.log)  # 3 reads, package_create, 17 resource_create
+    pkg = next(iter(fake.packages.values()))
+    assert [r["uri"] for r in pkg["resources"]] == [r.uri for r in mapping.dataset_spec(
+        model.load(package_copy), package_copy).resources]
+    for res in pkg["resources"]:
+        assert FakeCKAN.sha256(fake.files[res["id"]]) == res["hash"]
+    modified = pkg["metadata_modified"]
+    fake.log.clear()
+    second = _publish(fake, package_copy)
+    assert second["api_calls"] == 3 and fake.writes() == []
+    assert second["counts"]["unchanged"] == 17 and second["dataset_action"] == "unchanged"
+    assert pkg["metadata_modified"] == modified
+
+
+def test_a_changed_csv_uploads_only_that_file(package_copy):
+    fake = FakeCKAN()
+    _publish(fake, package_copy)
+    csv = package_copy / "data" / "pillars.csv"
+    csv.write_bytes(csv.read_bytes().replace("格差の是正".encode(), "格差の解消".encode(), 1))
+    fake.log.clear()
+    result = _publish(fake, package_copy)
+    assert fake.writes() == ["resource_patch"]
+    assert result["counts"]["uploads"] == 1
+    changed = [r for r in result["resources"] if r["action"] != "unchanged"]
+    assert [(r["path"], r["changed"]) for r in changed] == [("data/pillars.csv", ["size", "hash"])] or \
+        [(r["path"], r["changed"]) for r in changed] == [("data/pillars.csv", ["hash"])]
+
+
+def test_a_file_gone_from_the_package_is_deleted(package_copy, monkeypatch):
+    fake = FakeCKAN()
+    _publish(fake, package_copy)
+    monkeypatch.setattr(mapping, "DESCRIBED_FILES", tuple(n for n in mapping.DESCRIBED_FILES if n != "data.nt"))
+    fake.log.clear()
+    result = _publish(fake, package_copy)
+    assert fake.writes() == ["resource_delete"]
+    assert result["counts"]["delete"] == 1
+    assert len(next(iter(fake.packages.values()))["resources"]) == 16
+
+
+@pytest.mark.parametrize("killed_after", [3, 4, 5, 12, 20])
+def test_a_publish_killed_midway_is_completed_without_duplicates(package_copy, killed_after):
+    fake = FakeCKAN()
+    fake.fail_after = killed_after
+    with pytest.raises(KeyboardInterrupt):
+        _publish(fake, package_copy)
+    fake.fail_after = None
+    result = _publish(fake, package_copy)
+    pkg = next(iter(fake.packages.values()))
+    assert len(fake.packages) == 1
+    assert len(pkg["resources"]) == 17 == len({r["uri"] for r in pkg["resources"]})
+    assert result["counts"]["delete"] == 0
+    again = _publish(fake, package_copy)
+    assert again["api_calls"] == 3 and again["counts"]["unchanged"] == 17
+
+
+def test_dry_run_writes_nothing(package_copy):
+    fake = FakeCKAN()
+    result = _publish(fake, package_copy, dry_run=True, datastore=True)
+    assert fake.writes() == [] and fake.packages == {}
+    assert result["counts"]["create"] == 17 and result["dry_run"] is True
+    assert set(result["datastore"]) == {r["name"] for r in model.load(package_copy).resources}
+
+
+def test_datastore_create_then_upsert_with_stale_rows_deleted(package_copy):
+    fake = FakeCKAN()
+    first = _publish(fake, package_copy, datastore=True)
+    assert first["calls"]["datastore_create"] == 9 and first["api_calls"] == 30
+    pkg = model.load(package_copy)
+    tables = {r["table"]: r["id"] for r in first["resources"] if r["table"]}
+    for name, rows in pkg.tables.items():
+        assert fake.datastore[tables[name]]["rows"] == rows  # every cell, line breaks included
+    fake.log.clear()
+    assert _publish(fake, package_copy, datastore=True)["api_calls"] == 3
+    csv = package_copy / "data" / "effect_categories.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines(keepends=True)
+    csv.write_text("".join(lines[:-1]), encoding="utf-8")  # the last row is gone
+    fake.log.clear()
+    third = _publish(fake, package_copy, datastore=True)
+    assert fake.writes() == ["datastore_upsert", "datastore_delete", "resource_patch"]
+    assert third["datastore"]["effect_categories"] == {"action": "upsert", "rows": 3, "deleted_rows": 1}
+    assert fake.datastore[tables["effect_categories"]]["rows"] == model.load(package_copy).tables["effect_categories"]
+
+
+def test_missing_organisation_and_bad_token_are_clear_errors(package_copy):
+    with pytest.raises(DataError, match="organisation 'nope' does not exist"):
+        publish(package_copy, Portal("http://ckan.test", TOKEN, ckan=FakeCKAN()), "nope")
+    fake = FakeCKAN(token_ok=False)
+    with pytest.raises(DataError, match="may not create datasets in organisation 'kanmin'") as err:
+        _publish(fake, package_copy)
+    assert fake.writes() == [] and TOKEN not in str(err.value)
+
+
+# --- the command line: exit codes, and the token in no output and no file -------------------------
+
+_PORTAL_INIT = Portal.__init__
+
+
+def _run(argv, monkeypatch, capsys, fake=None, env=None):
+    for key in ("CKAN_URL", "CKAN_API_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    for key, value in (env or {}).items():
+        monkeypatch.setenv(key, value)
+    if fake is not None:
+        def init(self, url, token, ckan=None):
+            _PORTAL_INIT(self, url, token, ckan=fake)
+        monkeypatch.setattr(Portal, "__init__", init)
+    code = cli.main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_usage_errors_without_url_or_token(monkeypatch, capsys, package_copy):
+    code, _, err = _run(["ckan", "publish", "--owner-org", ORG], monkeypatch, capsys)
+    assert code == 2 and "CKAN_URL" in err
+    code, _, err = _run(["ckan", "publish", "--owner-org", ORG, "--url", "http://ckan.test"], monkeypatch, capsys)
+    assert code == 2 and "CKAN_API_TOKEN" in err
+
+
+def test_token_appears_in_no_output_and_no_file(monkeypatch, capsys, package_copy, tmp_path):
+    env = {"CKAN_API_TOKEN": TOKEN, "CKAN_URL": "http://ckan.test"}
+    base = ["ckan", "publish", "--owner-org", ORG, "--package", str(package_copy)]
+    fake = FakeCKAN()
+    outputs = []
+    for argv in (base + ["--json"], base, base + ["--dry-run"], base + ["--license-id", "nope"]):
+        outputs.append(_run(argv, monkeypatch, capsys, fake, env))
+    assert [o[0] for o in outputs] == [0, 0, 0, 1]
+    assert json.loads(outputs[0][1])["api_calls"] == 21
+    assert "nope" in outputs[3][2] and "cc-by" in outputs[3][2]
+    bad = FakeCKAN(token_ok=False)
+    outputs.append(_run(base, monkeypatch, capsys, bad, env))
+    assert outputs[-1][0] == 1 and "CKAN_API_TOKEN" in outputs[-1][2]
+    for _code, out, err in outputs:
+        assert TOKEN not in out and TOKEN not in err
+    for path in [*package_copy.rglob("*"), *tmp_path.rglob("*")]:
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+
+
+def test_unreachable_portal_is_one_clear_error(monkeypatch, capsys, package_copy):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends: nothing listens there
+    env = {"CKAN_API_TOKEN": TOKEN, "CKAN_URL": f"http://127.0.0.1:{port}"}
+    code, out, err = _run(["ckan", "publish", "--owner-org", ORG, "--package", str(package_copy)],
+                          monkeypatch, capsys, env=env)
+    assert code == 1
+    assert "unreachable" in err and "Traceback" not in err and TOKEN not in err + out
+    assert err.count("error:") == 1
