@@ -208,7 +208,7 @@ def dataset_fields(metadata: dict, iris: Iris | None = None) -> dict:
         "author_email": "",
         "maintainer": "; ".join(maintainers),
         "maintainer_email": email or "",
-        "url": metadata["publisher"]["homepage"],
+        "url": metadata["homepage"],  # the landing page: one fact with datapackage.json and dcat:landingPage
         "version": str(metadata["version"]),
         "tags": [{"name": k} for k in metadata["keywords"]],
         "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())],
