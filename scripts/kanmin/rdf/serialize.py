@@ -196,7 +196,9 @@ class _Compactor:
             at = iri.rfind(delim)
             if at > -1:
                 prefix = self.by_ns.get(iri[: at + 1])
-                return f"{prefix}:{iri[at + 1:]}" if prefix else iri
+                rest = iri[at + 1:]
+                # "p://..." would be read back as an absolute IRI (JSON-LD 1.1, IRI expansion)
+                return f"{prefix}:{rest}" if prefix and not rest.startswith("//") else iri
         return iri
 
 
@@ -447,15 +449,20 @@ def _write_data_files(triples: Iterable[Triple], prefixes: dict[str, str], out_d
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the kanmin package
 
 
-def _start_turtle_worker(nt_path: Path, ttl_path: Path, prefixes: dict[str, str]) -> subprocess.Popen:
-    """A Python process running `_write_turtle` (`python -c`, not multiprocessing: a spawned
-    multiprocessing child re-runs the caller's main script, which need not be guarded)."""
+def python_worker(code: str, *args: str, stdout: int | None = subprocess.DEVNULL) -> subprocess.Popen:
+    """A Python process running `code` (`python -c`, which reads `args` from sys.argv) with this
+    kanmin importable. Not multiprocessing: a spawned multiprocessing child re-runs the caller's
+    main script, which need not be guarded by `if __name__ == "__main__"`."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE_ROOT),
                                                                       os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdin=subprocess.DEVNULL,
+                            stdout=stdout, stderr=subprocess.PIPE)
+
+
+def _start_turtle_worker(nt_path: Path, ttl_path: Path, prefixes: dict[str, str]) -> subprocess.Popen:
     code = ("import json, sys; from pathlib import Path; from kanmin.rdf.serialize import _write_turtle; "
             "_write_turtle(Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3]))")
-    return subprocess.Popen([sys.executable, "-c", code, str(nt_path), str(ttl_path), json.dumps(prefixes)],
-                            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return python_worker(code, str(nt_path), str(ttl_path), json.dumps(prefixes))
 
 
 def _write_turtle(nt_path: Path, ttl_path: Path, prefixes: dict[str, str]) -> None:
