@@ -9,26 +9,33 @@ Output: data.nt, data.ttl, data.jsonld and context.jsonld (`write_data_files`), 
 Why this way: rdflib's writers need an rdflib graph (9 s and ~1 GB to build for 500k triples) and
 then take 2-14 s per format. pyoxigraph (Oxigraph's Rust parsers and serialisers) writes the same
 triples in well under a second per format:
-- N-Triples: pyoxigraph writes one line per triple; the lines are sorted (bytewise, which is
+- N-Triples: the triples are formatted as plain N-Triples text, which pyoxigraph reads back and
+  writes as canonical lines (`_ntriples_batches`); the lines are sorted (bytewise, which is
   code-point order for UTF-8, i.e. the order Python's str sort gave before) and duplicates
   dropped, the canonical order for a line-based format.
 - Turtle: pyoxigraph's Turtle writer fed with the triples of the sorted N-Triples (so subjects
   and predicates come in that order, grouped). Its @prefix lines come out in the order of an
   internal hash map, so they are rewritten in sorted order.
 - JSON-LD: pyoxigraph writes only expanded JSON-LD (full IRIs), not the compacted form published
-  so far. The compacted form with the prefixes as @context is produced here (`_jsonld_nodes`) by
+  so far. The compacted form with the prefixes as @context is produced here (`_jsonld_node_texts`) by
   the JSON-LD compaction rules that apply to this kind of graph (IRIs and literals, no blank
-  nodes, no lists, a context of prefixes only) and written with the standard json module: the
+  nodes, no lists, a context of prefixes only) and laid out as json.dumps(indent=1) does: the
   same bytes rdflib's writer gave (tests check it against rdflib and parse it back with
   pyoxigraph's JSON-LD parser). Unlike rdflib's writer it never drops a value.
 """
 
 from __future__ import annotations
 
+import gc
 import json
+import json.encoder
+import os
 import re
-import threading
-from collections.abc import Iterable, Iterator
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -69,42 +76,67 @@ def bad_iri(iri: str) -> bool:
     return False
 
 
-# --- pyoxigraph terms ------------------------------------------------------------------------
+# --- N-Triples -------------------------------------------------------------------------------
 
-def _ox_triples(triples: Iterable[Triple]) -> Iterator[ox.Triple]:
-    """The triples as pyoxigraph triples, streamed (IRIs repeat: one NamedNode per IRI)."""
-    named: dict[str, ox.NamedNode] = {}
-    NamedNode, Literal, OxTriple = ox.NamedNode, ox.Literal, ox.Triple
+_encode_string = json.encoder.encode_basestring  # the json module's C string encoder
+_SIMPLE_LANG = re.compile(r"[a-z]+(-[a-z0-9]+)*")
+_BATCH = 65536  # triples per N-Triples batch handed to pyoxigraph's parser
 
-    def iri(value: str) -> ox.NamedNode:
-        node = named.get(value)
-        if node is None:
-            node = named[value] = NamedNode(value)
-        return node
 
-    literals: dict[Lit, ox.Literal] = {}  # names, numbers and flags repeat too
+def _ntriples_batches(triples: Iterable[Triple]) -> Iterator[bytes]:
+    """The triples as N-Triples text in batches, written by plain string formatting.
+
+    Why: building a pyoxigraph term per triple took 1.7 s of the 2.5 s N-Triples write at 500k
+    triples. This text is only valid N-Triples, not the published form: pyoxigraph's parser reads
+    it back (in Rust) and its serialiser writes the canonical lines, so the bytes are exactly what
+    pyoxigraph terms gave. A literal is a JSON string (json's C encoder escapes only `"`, `\\`
+    and control characters, with escapes N-Triples shares). An IRI is checked once for the
+    characters that could change what the text means (`bad_iri`'s list: `>`, space, `\\`, ...),
+    the parser checks the rest (percent escapes, ...); an odd language tag goes through
+    pyoxigraph's own term (which normalises its case as the parser does)."""
+    checked: dict[str, str] = {}  # IRI -> "<IRI>"
+    objects: dict[str, str] = {}  # object IRI -> its text (literals repeat less: not kept)
+
+    def iri(value: str) -> str:
+        text = checked.get(value)
+        if text is None:
+            if _BAD_IRI_CHARS.search(value) or ":" not in value:
+                raise ValueError(f"not an absolute IRI: {value!r}")
+            text = checked[value] = f"<{value}>"
+        return text
+
+    out: list[str] = []
     for s, p, o in triples:
         if o.__class__ is str:
-            obj = named.get(o) or iri(o)
+            obj = objects.get(o) or objects.setdefault(o, iri(o))
+        elif o.lang:
+            obj = (f"{_encode_string(o.lex)}@{o.lang}" if _SIMPLE_LANG.fullmatch(o.lang)
+                   else str(ox.Literal(o.lex, language=o.lang)))
+        elif o.datatype:
+            obj = f"{_encode_string(o.lex)}^^{checked.get(o.datatype) or iri(o.datatype)}"
         else:
-            obj = literals.get(o)
-            if obj is None:
-                if o.lang:
-                    obj = Literal(o.lex, language=o.lang)
-                elif o.datatype:
-                    obj = Literal(o.lex, datatype=iri(o.datatype))
-                else:
-                    obj = Literal(o.lex)
-                literals[o] = obj
-        yield OxTriple(named.get(s) or iri(s), named.get(p) or iri(p), obj)
+            obj = _encode_string(o.lex)
+        out.append(f"{checked.get(s) or iri(s)} {checked.get(p) or iri(p)} {obj} .\n")
+        if len(out) == _BATCH:
+            yield "".join(out).encode("utf-8")
+            out.clear()
+    yield "".join(out).encode("utf-8")
 
 
 def _sorted_ntriples_lines(triples: Iterable[Triple]) -> list[bytes]:
-    """Distinct N-Triples lines (without newline), sorted bytewise."""
-    lines = ox.serialize(_ox_triples(triples), format=ox.RdfFormat.N_TRIPLES).split(b"\n")
+    """Distinct canonical N-Triples lines (without newline), sorted bytewise. Batch by batch,
+    so that no serialisation of the whole graph is ever in memory (its buffer and its copy as
+    Python bytes were two transient 80 MB blocks at 500k triples)."""
+    lines: list[bytes] = []
+    try:
+        for batch in _ntriples_batches(triples):
+            lines += ox.serialize(ox.parse(batch, format=ox.RdfFormat.N_TRIPLES),
+                                  format=ox.RdfFormat.N_TRIPLES).split(b"\n")
+    except SyntaxError as exc:  # an IRI the parser refuses: what pyoxigraph's terms refused
+        raise ValueError(str(exc)) from None
     lines.sort()
     out, previous = [], b""
-    for line in lines:  # drops the empty last piece and duplicate triples
+    for line in lines:  # drops the empty last pieces and duplicate triples
         if line != previous:
             out.append(line)
             previous = line
@@ -164,84 +196,133 @@ class _Compactor:
             at = iri.rfind(delim)
             if at > -1:
                 prefix = self.by_ns.get(iri[: at + 1])
-                return f"{prefix}:{iri[at + 1:]}" if prefix else iri
+                rest = iri[at + 1:]
+                # "p://..." would be read back as an absolute IRI (JSON-LD 1.1, IRI expansion)
+                return f"{prefix}:{rest}" if prefix and not rest.startswith("//") else iri
         return iri
 
 
-def _jsonld_value(o: Term, compact: _Compactor) -> object:
-    """One object as a compacted JSON-LD value (native JSON for canonical integers/booleans)."""
-    if o.__class__ is str:
-        return {"@id": compact(o)}
-    if o.lang:
-        return {"@language": o.lang, "@value": o.lex}
-    datatype = o.datatype
+# The JSON-LD text is written here rather than by json.dumps(indent=1): with an indent the json
+# module uses its pure-Python encoder (1.7 s for the 500k-triple graph, plus 1.5 s to build the
+# node dicts it needs). A node of this graph is shallow (key -> scalar, flat object or list of
+# those), so each value's text is put together from the C string encoder's output in the layout
+# json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) gives: one key or item per line,
+# one space of indent per level, "," ending a line, ": " after a key. The tests check the bytes
+# against that json.dumps on generated graphs and on the committed data.jsonld.
+
+_INDENT = ["\n" + " " * level for level in range(8)]
+_TYPE_KEY = "@type"
+JsonValue = str | tuple[tuple[str, str], ...]  # a scalar's JSON text, or a flat object's pairs
+
+
+def _flat(value: JsonValue, level: int) -> str:
+    """A value's JSON text as an item at `level` (a flat object spans lines)."""
+    if isinstance(value, str):
+        return value
+    inner = _INDENT[level + 1]
+    return "{" + inner + ("," + inner).join(f"{k}: {v}" for k, v in value) + _INDENT[level] + "}"
+
+
+def _sort_text(value: JsonValue) -> str:
+    """The value's JSON text on one line (json.dumps(v, sort_keys=True)): the order of values."""
+    if isinstance(value, str):
+        return value
+    return "{" + ", ".join(f"{k}: {v}" for k, v in value) + "}"
+
+
+def _literal_value(o: Lit, string: Callable[[str], str]) -> JsonValue:
+    """A literal as a compacted JSON-LD value: {"@language", "@value"} if tagged; a JSON string
+    if plain or xsd:string; a JSON number / true / false if a canonical xsd:integer /
+    xsd:boolean; else {"@type": compact datatype, "@value"}. (An IRI is {"@id": compact IRI}.)"""
+    lex, lang, datatype = o
+    if lang:
+        return (('"@language"', _encode_string(lang)), ('"@value"', _encode_string(lex)))
     if not datatype or datatype == XSD_STRING:
-        return o.lex
-    if datatype == XSD_INTEGER and _CANONICAL_INTEGER.fullmatch(o.lex):
-        return int(o.lex)
-    if datatype == XSD_BOOLEAN and o.lex in ("true", "false"):
-        return o.lex == "true"
-    return {"@type": compact(datatype), "@value": o.lex}
+        return _encode_string(lex)
+    if datatype == XSD_INTEGER and _CANONICAL_INTEGER.fullmatch(lex):
+        return str(int(lex))
+    if datatype == XSD_BOOLEAN and lex in ("true", "false"):
+        return lex
+    return (('"@type"', string(datatype)), ('"@value"', _encode_string(lex)))
 
 
-def _jsonld_nodes(triples: Iterable[Triple], prefixes: dict[str, str]) -> list[dict]:
-    """Node objects, one per subject, sorted by @id; a property's several values sorted by
-    their JSON text, one value unwrapped; rdf:type with an IRI object becomes @type."""
+def _jsonld_node_texts(triples: Iterable[Triple], prefixes: dict[str, str]) -> Iterator[str]:
+    """The text of each node object (at the indent of the @graph's items), one per subject,
+    sorted by @id; keys sorted; a property's several values sorted by their JSON text and equal
+    ones dropped (two Lit spellings of one RDF literal, repeated triples), one value unwrapped;
+    rdf:type with an IRI object becomes @type."""
     compact = _Compactor(prefixes)
-    sort_key = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-    nodes: dict[str, dict] = {}
+    strings: dict[str, str] = {}  # IRI -> its compact form as a JSON string
+
+    def string(iri: str) -> str:
+        text = strings.get(iri)
+        if text is None:
+            text = strings[iri] = _encode_string(compact(iri))
+        return text
+
+    nodes: dict[str, dict[str, Term | list[Term]]] = {}
     keys: dict[str, str] = {}  # predicate -> property key
-    iri_values: dict[str, dict] = {}  # one shared {"@id": ...} per object IRI (read-only)
-    types: dict[str, str] = {}  # class -> @type value
-    for s, p, o in triples:  # a repeated triple gives an equal value, dropped below
+    for s, p, o in triples:
         node = nodes.get(s)
         if node is None:
-            node = nodes[s] = {"@id": compact(s)}
-        if o.__class__ is str:
-            if p == RDF_TYPE:
-                key, value = "@type", types.get(o) or types.setdefault(o, compact(o))
-            else:
-                key = keys.get(p) or keys.setdefault(p, compact(p))
-                value = iri_values.get(o)
-                if value is None:
-                    value = iri_values[o] = {"@id": compact(o)}
+            node = nodes[s] = {}
+        if p == RDF_TYPE and o.__class__ is str:
+            key = _TYPE_KEY
         else:
             key = keys.get(p) or keys.setdefault(p, compact(p))
-            value = _jsonld_value(o, compact)
         old = node.get(key)
         if old is None:
-            node[key] = value
+            node[key] = o
         elif old.__class__ is list:
-            old.append(value)
+            old.append(o)
         else:
-            node[key] = [old, value]
-    for node in nodes.values():
-        for key, value in node.items():
-            if value.__class__ is list:
-                value.sort(key=sort_key)
-                node[key] = _dedupe_sorted(value, sort_key)
-    return sorted(nodes.values(), key=lambda n: n["@id"])
+            node[key] = [old, o]  # type: ignore[list-item]
+
+    single: dict[str, str] = {}  # object IRI -> its value at the indent of a key's value
+    key_text: dict[str, str] = {}
+    in3, in4 = _INDENT[3], _INDENT[4]
+    for s in sorted(nodes, key=compact):  # stable: equal @ids keep their first-seen order
+        node = nodes.pop(s)  # its text is made now: its objects can go
+        lines = [("@id", '"@id"', string(s))]  # (key, its JSON text, value text)
+        for key, o in node.items():
+            if o.__class__ is list:
+                if key is _TYPE_KEY:
+                    values: list[JsonValue] = [string(v) for v in o]
+                else:
+                    values = [(('"@id"', string(v)),) if v.__class__ is str else
+                              _literal_value(v, string) for v in o]
+                by_order = sorted({_sort_text(v): v for v in reversed(values)}.items())
+                text = (_flat(by_order[0][1], 3) if len(by_order) == 1 else
+                        "[" + in4 + ("," + in4).join([_flat(v, 4) for _, v in by_order]) + in3 + "]")
+            elif key is _TYPE_KEY:
+                text = string(o)
+            elif o.__class__ is str:
+                text = single.get(o)
+                if text is None:
+                    text = single[o] = '{\n    "@id": ' + string(o) + "\n   }"
+            else:
+                text = _flat(_literal_value(o, string), 3)
+            lines.append((key, key_text.get(key) or key_text.setdefault(key, _encode_string(key)), text))
+        lines.sort()  # by the key itself, as sort_keys does (its JSON text may sort otherwise)
+        yield "  {" + in3 + ("," + in3).join([f"{k}: {v}" for _, k, v in lines]) + _INDENT[2] + "}"
 
 
-def _dedupe_sorted(values: list, key) -> list | object:
-    """Equal JSON values once (two Lit spellings of one RDF literal give one value)."""
-    out = [values[0]]
-    for value in values[1:]:
-        if key(value) != key(out[-1]):
-            out.append(value)
-    return out if len(out) > 1 else out[0]
-
-
-def _write_jsonld(triples: Iterable[Triple], prefixes: dict[str, str], stream) -> None:
-    doc = {**jsonld_context(prefixes), "@graph": _jsonld_nodes(triples, prefixes)}
-    chunks: list[str] = []  # the encoder yields tiny pieces: write them in batches
-    for chunk in json.JSONEncoder(ensure_ascii=False, indent=1, sort_keys=True).iterencode(doc):
-        chunks.append(chunk)
-        if len(chunks) >= 65536:
-            stream.write("".join(chunks))
+def _write_jsonld(triples: Iterable[Triple], prefixes: dict[str, str], write) -> None:
+    """json.dumps({"@context": ..., "@graph": nodes}, ensure_ascii=False, indent=1,
+    sort_keys=True) + "\n", written piecewise through `write`."""
+    head = json.dumps(jsonld_context(prefixes), ensure_ascii=False, indent=1, sort_keys=True)
+    assert head.endswith("\n}")
+    chunks = [head[:-2], ',\n "@graph": [']
+    first = True
+    for text in _jsonld_node_texts(triples, prefixes):
+        chunks.append("\n" if first else ",\n")
+        chunks.append(text)
+        first = False
+        if len(chunks) >= 8192:
+            write("".join(chunks))
             chunks.clear()
-    chunks.append("\n")
-    stream.write("".join(chunks))
+    chunks.append("]\n}\n" if first else "\n ]\n}\n")
+    write("".join(chunks))
 
 
 # --- rdflib graphs ---------------------------------------------------------------------------
@@ -306,18 +387,40 @@ def to_turtle(triples: Iterable[Triple], prefixes: dict[str, str]) -> str:
 def to_jsonld(triples: Iterable[Triple], prefixes: dict[str, str]) -> str:
     """JSON-LD compacted with the prefixes as an embedded @context; nodes sorted by @id and
     multiple values sorted, so the text depends only on the graph."""
-    doc = {**jsonld_context(prefixes), "@graph": _jsonld_nodes(_plain(triples), prefixes)}
-    return json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    chunks: list[str] = []
+    _write_jsonld(_plain(triples), prefixes, chunks.append)
+    return "".join(chunks)
 
 
 def write_data_files(triples: Iterable[Triple], prefixes: dict[str, str], out_dir: Path) -> int:
     """Write data.nt, data.ttl, data.jsonld and context.jsonld into `out_dir` (which exists);
     return the number of distinct triples.
 
-    data.nt is written first; the Turtle writer then streams it back (pyoxigraph parses and
-    serialises without holding Python's lock for long) in a thread while this thread builds the
-    JSON-LD, so the two run on two cores. One serialisation is in memory at a time per thread."""
-    out_dir = Path(out_dir)
+    data.nt is written first; a worker process then streams it back into pyoxigraph's Turtle
+    writer while this process writes the JSON-LD, so the two run on two cores. The worker
+    holds one Turtle text (~30 MB at 500k triples) besides the interpreter and pyoxigraph."""
+    with _collector_paused():
+        return _write_data_files(triples, prefixes, Path(out_dir))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while the writers run, back on after.
+
+    Why: the writers allocate millions of small containers, and each allocation burst starts a
+    collection that walks every tracked object, the caller's half-million triples included (the
+    JSON-LD nodes took 1.6 s instead of 0.7 s). The writers make no reference cycles: what they
+    drop is freed by reference counting, so there is nothing for the collector to find."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _write_data_files(triples: Iterable[Triple], prefixes: dict[str, str], out_dir: Path) -> int:
     if not isinstance(triples, (set, frozenset, list, tuple)):
         triples = list(triples)  # iterated twice (N-Triples, JSON-LD)
     lines = _sorted_ntriples_lines(triples)
@@ -327,27 +430,60 @@ def write_data_files(triples: Iterable[Triple], prefixes: dict[str, str], out_di
         f.writelines(_with_newlines(lines))
     del lines
 
-    failure: list[BaseException] = []
-
-    def turtle() -> None:
-        try:
-            (out_dir / "data.ttl").write_bytes(_turtle_from_ntriples(nt_path, prefixes))
-        except BaseException as exc:  # handed to the calling thread, re-raised there
-            failure.append(exc)
-
-    worker = threading.Thread(target=turtle, name="kanmin-turtle")
-    worker.start()
+    # Turtle in another process: in a thread it fought the JSON-LD writer for Python's lock
+    # (pyoxigraph hands every parsed triple to Python), so the two took longer than in a row.
+    turtle = _start_turtle_worker(nt_path, out_dir / "data.ttl", prefixes)
     try:
         with (out_dir / "data.jsonld").open("w", encoding="utf-8", newline="\n") as f:
-            _write_jsonld(triples, prefixes, f)
+            _write_jsonld(triples, prefixes, f.write)
         (out_dir / "context.jsonld").write_text(
             json.dumps(jsonld_context(prefixes), ensure_ascii=False, indent=1) + "\n",
             encoding="utf-8", newline="\n")
     finally:
-        worker.join()
-    if failure:
-        raise failure[0]
+        _, errors = turtle.communicate()
+    if turtle.returncode:
+        raise RuntimeError(f"writing {out_dir / 'data.ttl'} failed:\n{errors.decode('utf-8', 'replace')}")
     return count
+
+
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the kanmin package
+
+
+def python_worker(code: str, *args: str, stdout: int | None = subprocess.DEVNULL) -> subprocess.Popen:
+    """A Python process running `code` (`python -c`, which reads `args` from sys.argv) with this
+    kanmin importable. Not multiprocessing: a spawned multiprocessing child re-runs the caller's
+    main script, which need not be guarded by `if __name__ == "__main__"`."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE_ROOT),
+                                                                      os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdin=subprocess.DEVNULL,
+                            stdout=stdout, stderr=subprocess.PIPE)
+
+
+def _start_turtle_worker(nt_path: Path, ttl_path: Path, prefixes: dict[str, str]) -> subprocess.Popen:
+    code = ("import json, sys; from pathlib import Path; from kanmin.rdf.serialize import _write_turtle; "
+            "_write_turtle(Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3]))")
+    return python_worker(code, str(nt_path), str(ttl_path), json.dumps(prefixes))
+
+
+def _write_turtle(nt_path: Path, ttl_path: Path, prefixes: dict[str, str]) -> None:
+    """`_turtle_from_ntriples` of the file, streamed: pyoxigraph writes into a scratch file,
+    which is copied behind the sorted @prefix lines (the whole text and its copies held in
+    memory took ~100 MB at 500k triples)."""
+    scratch = ttl_path.with_name(ttl_path.name + ".part")
+    try:
+        ox.serialize((q.triple for q in ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)),
+                     str(scratch), format=ox.RdfFormat.TURTLE, prefixes=dict(sorted(prefixes.items())))
+        with scratch.open("rb") as src, ttl_path.open("wb") as dst:
+            head = []
+            line = src.readline()
+            while line.startswith(b"@prefix "):
+                head.append(line)
+                line = src.readline()
+            head.sort()
+            dst.write(b"".join(head) + (b"\n" if head and line else b"") + line)
+            shutil.copyfileobj(src, dst, 1 << 20)
+    finally:
+        scratch.unlink(missing_ok=True)
 
 
 def _with_newlines(lines: list[bytes]) -> Iterator[bytes]:
