@@ -182,9 +182,9 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
           (theme, SKOS + "prefLabel", Lit(EU_DATA_THEME_LABELS[theme], "en")),
           (EU_DATA_THEME, RDF_TYPE, SKOS + "ConceptScheme"),
           (EU_DATA_THEME, DCT + "title", Lit("Data theme", "en")),
-          (homepage, RDF_TYPE, FOAF + "Document"),
-          *_texts(homepage, RDFS + "label", {"ja": f"{pub_names['ja']}のホームページ",
-                                            "en": f"Home page of the {pub_names['en']}"})]
+          # No rdfs:label on the home page / landing page: ckanext-dcat's harvester reads a label of
+          # the landing page as the dataset's url, so the page is left as the bare IRI it is.
+          (homepage, RDF_TYPE, FOAF + "Document")]
     t += [(lang, RDF_TYPE, DCT + "LinguisticSystem") for lang in languages]
     t += [(lang, RDFS + "label", Lit(lang.rsplit("/", 1)[-1])) for lang in languages]
     t += _source(metadata, dataset, iris, creator, spatial, temporal, theme, languages)
