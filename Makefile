@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup build test lint validate linkcheck bench bench-linkcheck clean
+.PHONY: setup build test lint validate linkcheck bench bench-linkcheck clean ckan-setup
 
 setup: $(STAMP)
 
@@ -16,6 +16,21 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# The CKAN 2.12 portal the publishing tests start (tests/ckan/services.py): its own venv, because
+# CKAN's pins clash with ours. The lock's sdists (psycopg2, ckantoolkit, feedgen, pysolr) build without isolation
+# against the hashed setuptools and setuptools-scm of build-requirements.lock, so every file pip downloads is checked
+# against a hash. About 1-2 minutes cold (psycopg2 compiles), seconds with pip's cache.
+CKAN_VENV  := .venv-ckan
+CKAN_STAMP := $(CKAN_VENV)/.installed
+
+ckan-setup: $(CKAN_STAMP)
+
+$(CKAN_STAMP): tests/ckan/requirements.lock tests/ckan/build-requirements.lock
+	$(PYTHON) -m venv $(CKAN_VENV)
+	$(CKAN_VENV)/bin/python -m pip install --quiet --require-hashes -r tests/ckan/build-requirements.lock
+	$(CKAN_VENV)/bin/python -m pip install --quiet --require-hashes --no-build-isolation -r tests/ckan/requirements.lock
+	touch $(CKAN_STAMP)
 
 build: setup
 	$(BIN)/kanmin build
