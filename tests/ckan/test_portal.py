@@ -17,13 +17,10 @@ from pathlib import Path
 
 import pytest
 
-if not (Path(__file__).parent / "conftest.py").is_file():  # the portal fixture comes from ckan-infra
-    pytest.skip("tests/ckan/conftest.py (the ckan_portal fixture) is not here", allow_module_level=True)
-
-from kanmin import cli, model  # noqa: E402
-from kanmin.portal import mapping  # noqa: E402
-from kanmin.portal.publish import Portal, publish  # noqa: E402
-from kanmin.settings import DATA_DIR, DESCRIPTOR, RDF_DIR, REPO  # noqa: E402
+from kanmin import cli, model
+from kanmin.portal import mapping
+from kanmin.portal.publish import Portal, publish
+from kanmin.settings import DATA_DIR, DESCRIPTOR, RDF_DIR, REPO
 
 NAME = json.loads((REPO / DESCRIPTOR).read_text(encoding="utf-8"))["name"]
 
