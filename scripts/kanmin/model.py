@@ -53,8 +53,10 @@ class Package:
 
 def sort_key(value: Any) -> tuple:
     """Ids in natural order: "10-2" after "9-13", integers as integers."""
+    if value.__class__ is int:
+        return ((0, value, ""),)
     if isinstance(value, str):
-        return tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in value.split("-"))
+        return tuple([(0, int(x), "") if x.isdigit() else (1, 0, x) for x in value.split("-")])
     return ((0, value, ""),)
 
 
@@ -64,9 +66,12 @@ def from_records(metadata: dict, records: dict[str, list[dict]]) -> Package:
     for res in metadata["resources"]:
         names = [f["name"] for f in res["fields"]]
         key = res.get("primaryKey") or names[:1]
-        rows = [{n: (None if rec.get(n) == "" else rec.get(n)) for n in names}
-                for rec in records[res["name"]]]
-        rows.sort(key=lambda r: tuple(sort_key(r[k]) for k in key))
+        rows = [{n: (None if (v := rec.get(n)) == "" else v) for n in names} for rec in records[res["name"]]]
+        if len(key) == 1:
+            first = key[0]
+            rows.sort(key=lambda r: sort_key(r[first]))
+        else:
+            rows.sort(key=lambda r: tuple([sort_key(r[k]) for k in key]))
         tables[res["name"]] = rows
     return Package(metadata, tables)
 
@@ -100,7 +105,7 @@ def load(package_dir: Path) -> Package:
     Cells are typed by the Table Schema; a cell frictionless cannot type, a missing file or a
     descriptor without the ``kanmin`` metadata is a ``DataError`` naming file, row and field.
     Foreign keys are checked once on the typed rows."""
-    from frictionless import Resource, system
+    from frictionless import system
 
     from .package import metadata_from_descriptor
 
@@ -123,24 +128,22 @@ def load(package_dir: Path) -> Package:
             name = res["name"]
             # Each resource on its own, outside its package, so that frictionless does not
             # re-read the referenced tables for every foreign key (checked once below).
-            declared_res = declared[name]
-            schema = {k: v for k, v in declared_res.get("schema", {}).items() if k != "foreignKeys"}
-            resource = Resource({**declared_res, "schema": schema}, basepath=str(package_dir))
+            resource = standalone_resource(declared[name], package_dir)
             path = package_dir / str(resource.path)
             if not path.is_file():
                 problems.append(Problem(str(resource.path), None, "table not found",
                                         "run `kanmin build` to write the CSVs first"))
                 continue
             rows: list[Row] = []
-            with resource:  # typed as the base Resource; opened, it is a TableResource
-                header = list(resource.labels or [])  # type: ignore[attr-defined]
+            with resource:
+                header = list(resource.labels or [])
                 expected = [f["name"] for f in res["fields"]]
                 if header != expected:
                     problems.append(Problem(str(resource.path), 1,
                                             f"header {header} differs from the schema's fields {expected}",
                                             "rebuild the package"))
                     continue
-                for row in resource.row_stream:  # type: ignore[attr-defined]
+                for row in resource.row_stream:
                     for error in row.errors:
                         problems.append(_cell_problem(str(resource.path), error, res))
                     rows.append(row.to_dict())
@@ -159,6 +162,18 @@ def load(package_dir: Path) -> Package:
             return (order.get(name, -1), p.row or 0, fields.get((name, p.field or ""), -1))
         raise DataError(sorted(problems, key=where))
     return package
+
+
+def standalone_resource(descriptor: dict, basepath: Path) -> Any:
+    """A frictionless Resource for one table of a package, on its own and without its foreign keys.
+
+    Inside its package, frictionless re-reads the referenced table once per foreign key (and does
+    so even when foreign-key errors are skipped); the keys are checked once, on the typed rows, by
+    ``foreign_key_problems``. Use inside ``frictionless.system.use_context(trusted=True)``."""
+    from frictionless import Resource
+
+    schema = {k: v for k, v in descriptor.get("schema", {}).items() if k != "foreignKeys"}
+    return Resource({**descriptor, "schema": schema}, basepath=str(basepath))
 
 
 _EXPECTED = {"integer": "an integer", "boolean": "true/false", "number": "a number"}

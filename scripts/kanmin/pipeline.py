@@ -9,6 +9,7 @@ files into place. A failing build leaves the previously published outputs untouc
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,26 +70,28 @@ def published_paths(pkg: model.Package) -> list[str]:
 
 
 def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:
-    """frictionless on the staged package (every schema rule but foreign keys), then the foreign
-    keys once on the model. A row problem is reported at the source line its row came from."""
-    from frictionless import Checklist, validate
+    """frictionless on the staged package: the descriptor, then each table against its Table
+    Schema (every rule but foreign keys: ``model.standalone_resource``), then the foreign keys once
+    on the model. A row problem is reported at the source line its row came from."""
+    from frictionless import Package, system
 
-    report = validate(str(staging / DESCRIPTOR), checklist=Checklist(skip_errors=["foreign-key"]))
-    problems = []
-    for task in report.tasks:
-        rows = pkg.tables.get(task.name, [])
-        for error in task.errors:
-            number = getattr(error, "row_number", None)
-            row = rows[number - 2] if number and 2 <= number < len(rows) + 2 else {}
-            cell = getattr(error, "cell", None)
-            what = f"{task.name}.{getattr(error, 'field_name', None) or ''}".rstrip(".")
-            problems.append(Problem(source if row.get("source_line_start") else f"{DATA_DIR}/{task.name}.csv",
-                                    row.get("source_line_start") or None,
-                                    f"{what}: {error.type}: {error.note}" + (f" (value {cell!r})" if cell else ""),
-                                    "fix the extraction rules or add a reviewed correction"))
-    for error in report.errors:
-        problems.append(Problem(DESCRIPTOR, None, f"{error.type}: {error.note}",
-                                "the generated descriptor violates the Data Package standard; this is a bug"))
+    descriptor = json.loads((staging / DESCRIPTOR).read_text(encoding="utf-8"))
+    problems = [Problem(DESCRIPTOR, None, f"{error.type}: {error.note}",
+                        "the generated descriptor violates the Data Package standard; this is a bug")
+                for error in Package.validate_descriptor(descriptor).errors]
+    with system.use_context(trusted=True):
+        for res in descriptor["resources"]:
+            rows = pkg.tables.get(res["name"], [])
+            report = model.standalone_resource(res, staging).validate()
+            for error in [e for task in report.tasks for e in task.errors] + list(report.errors):
+                number = getattr(error, "row_number", None)
+                row = rows[number - 2] if number and 2 <= number < len(rows) + 2 else {}
+                cell = getattr(error, "cell", None)
+                what = f"{res['name']}.{getattr(error, 'field_name', None) or ''}".rstrip(".")
+                problems.append(Problem(source if row.get("source_line_start") else f"{DATA_DIR}/{res['name']}.csv",
+                                        row.get("source_line_start") or None,
+                                        f"{what}: {error.type}: {error.note}" + (f" (value {cell!r})" if cell else ""),
+                                        "fix the extraction rules or add a reviewed correction"))
     problems += model.foreign_key_problems(pkg)
     if problems:
         raise DataError(problems)

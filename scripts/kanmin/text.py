@@ -43,6 +43,7 @@ def _wide_bmp() -> dict[int, None]:
 
 
 _WIDE_BMP = _wide_bmp()
+_ASTRAL = re.compile("[\U00010000-\U0010FFFF]")
 
 
 def width(text: str) -> int:
@@ -52,7 +53,7 @@ def width(text: str) -> int:
     width is 2 × length − narrow. Text beyond the BMP (rare) is counted character by character."""
     if text.isascii():
         return len(text)
-    if max(text) > "\uffff":
+    if _ASTRAL.search(text):
         return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
     return 2 * len(text) - len(text.translate(_WIDE_BMP))
 
