@@ -36,7 +36,8 @@ def bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
                              "(expected a line with the code NN-NN (国の施策番号) before the ◎ line)"),
         "duplicated": (duplicated, f"error: {duplicated}:99: row number 2 where row 3 was expected (rows must be numbered "
                                    "1, 2, 3, … without gaps or repeats; remove the duplicated or misplaced row)"),
-        "truncated": (truncated, f"error: {truncated}:2450: row 50 (from line 2429) has no policy code before the end "
+        # LINES[2449] is blank, so the file ends "…\n": 2449 lines, the last one named
+        "truncated": (truncated, f"error: {truncated}:2449: row 50 (from line 2429) has no policy code before the end "
                                  "of the file (the file looks truncated; use the complete extraction)"),
     }
 

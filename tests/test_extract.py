@@ -259,8 +259,6 @@ def test_snippet_bad_input_names_the_line(tmp_path, lines, rows, line, message):
     assert _problems(path, rows) == [(str(path), line, message)]
 
 
-@pytest.mark.xfail(strict=True, reason="a file ending with a newline gets a phantom last line: the problem names "
-                                       "line 28 of a 27-line file")
 def test_snippet_truncated_file_with_final_newline_names_its_last_line(tmp_path):
     lines = ROW1 + ["", "2", "", "電子調達の推進", "", "-", "", "-", "", "- 概要。"]   # 27 lines, "\n" after each
     path = _write(tmp_path, lines, trailing_newline=True)

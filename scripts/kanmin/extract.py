@@ -117,7 +117,10 @@ def _read_lines(path: Path) -> list[Line]:
                                  f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
                                  "convert the file to UTF-8, e.g. iconv -f SHIFT_JIS -t UTF-8")]) from None
     text = text.removeprefix("\ufeff")
-    return [(i, t.rstrip("\r")) for i, t in enumerate(text.split("\n"), start=1)]
+    pieces = text.split("\n")
+    if pieces[-1] == "":  # the newline that ends the last line starts no line of its own
+        pieces.pop()
+    return [(i, t.rstrip("\r")) for i, t in enumerate(pieces, start=1)]
 
 
 def _furniture_lines(lines: list[Line], curated: Curated) -> set[int]:
