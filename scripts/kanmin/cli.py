@@ -119,12 +119,13 @@ def _validate(args) -> int:
     if report.valid:
         print(f"{DESCRIPTOR}: valid")
         return 0
+    from .model import table_problem
+
+    declared = {r.get("name"): r.get("schema", {}).get("fields", [])
+                for r in json.loads(descriptor.read_text(encoding="utf-8")).get("resources", [])}
     problems = []
     for task in report.tasks:
-        for error in task.errors:
-            problems.append(errors.Problem(str(task.place), None, f"{error.type}: {error.note}",
-                                           row=getattr(error, "row_number", None),
-                                           field=getattr(error, "field_name", None)))
+        problems += [table_problem(str(task.place), error, declared.get(task.name, [])) for error in task.errors]
     problems += [errors.Problem(str(descriptor), None, f"{e.type}: {e.note}") for e in report.errors]
     raise DataError(problems)
 

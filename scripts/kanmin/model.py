@@ -145,7 +145,7 @@ def load(package_dir: Path) -> Package:
                     continue
                 for row in resource.row_stream:
                     for error in row.errors:
-                        problems.append(_cell_problem(str(resource.path), error, res))
+                        problems.append(table_problem(str(resource.path), error, res["fields"]))
                     rows.append(row.to_dict())
             tables[name] = rows
     package = Package(metadata, tables)
@@ -179,15 +179,20 @@ def standalone_resource(descriptor: dict, basepath: Path) -> Any:
 _EXPECTED = {"integer": "an integer", "boolean": "true/false", "number": "a number"}
 
 
-def _cell_problem(file: str, error: Any, resource: dict) -> Problem:
-    """A frictionless row error as a Problem: file, row, field and what was expected."""
+def describe_error(error: Any, fields: list[dict]) -> str:
+    """What a frictionless error says, worded the same way by every command: a cell that does not
+    have its type, a missing required value, or frictionless's own note (with the value)."""
     field = getattr(error, "field_name", None)
     cell = getattr(error, "cell", None)
     if error.type == "type-error":
-        ftype = next((f["type"] for f in resource["fields"] if f["name"] == field), "")
-        message = f"{cell!r} is not {_EXPECTED.get(ftype, ftype)}"
-    elif error.type == "constraint-error" and cell in ("", None):
-        message = "required value is missing"
-    else:
-        message = f"{error.type}: {error.note}"
-    return Problem(file, None, message, row=getattr(error, "row_number", None), field=field)
+        ftype = next((f["type"] for f in fields if f["name"] == field), "")
+        return f"{cell!r} is not {_EXPECTED.get(ftype, ftype)}"
+    if error.type == "constraint-error" and cell in ("", None):
+        return "required value is missing"
+    return f"{error.type}: {error.note}" + (f" (value {cell!r})" if cell not in ("", None) else "")
+
+
+def table_problem(file: str, error: Any, fields: list[dict]) -> Problem:
+    """A frictionless error in a published table as a Problem: file, row, field, what was wrong."""
+    return Problem(file, None, describe_error(error, fields), row=getattr(error, "row_number", None),
+                   field=getattr(error, "field_name", None))

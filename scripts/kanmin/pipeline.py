@@ -86,11 +86,13 @@ def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:
             for error in [e for task in report.tasks for e in task.errors] + list(report.errors):
                 number = getattr(error, "row_number", None)
                 row = rows[number - 2] if number and 2 <= number < len(rows) + 2 else {}
-                cell = getattr(error, "cell", None)
+                if not row.get("source_line_start"):  # a table without source lines: the CSV itself
+                    problems.append(model.table_problem(f"{DATA_DIR}/{res['name']}.csv", error,
+                                                        res["schema"]["fields"]))
+                    continue
                 what = f"{res['name']}.{getattr(error, 'field_name', None) or ''}".rstrip(".")
-                problems.append(Problem(source if row.get("source_line_start") else f"{DATA_DIR}/{res['name']}.csv",
-                                        row.get("source_line_start") or None,
-                                        f"{what}: {error.type}: {error.note}" + (f" (value {cell!r})" if cell else ""),
+                problems.append(Problem(source, row["source_line_start"],
+                                        f"{what}: {model.describe_error(error, res['schema']['fields'])}",
                                         "fix the extraction rules or add a reviewed correction"))
     problems += model.foreign_key_problems(pkg)
     if problems:
