@@ -407,3 +407,27 @@ def test_unreachable_portal_is_one_clear_error(monkeypatch, capsys, package_copy
     assert code == 1
     assert "unreachable" in err and "Traceback" not in err and TOKEN not in err + out
     assert err.count("error:") == 1
+
+
+def test_resource_uris_follow_the_catalog_when_it_was_rebased(tmp_path):
+    """After `kanmin rdf --base-iri …`, the resources' uri are the rebased catalog's distribution IRIs."""
+    import shutil
+
+    from rdflib import Graph, Namespace
+    from rdflib.namespace import RDF
+
+    from kanmin import model as kmodel
+    from kanmin.portal.mapping import dataset_spec
+    from kanmin.rdf import build_rdf
+    from kanmin.settings import DATA_DIR, DESCRIPTOR, RDF_DIR, REPO
+
+    pkg_dir = tmp_path / "pkg"
+    shutil.copytree(REPO / DATA_DIR, pkg_dir / DATA_DIR, ignore=shutil.ignore_patterns("raw", "curated"))
+    shutil.copy2(REPO / DESCRIPTOR, pkg_dir / DESCRIPTOR)
+    build_rdf(pkg_dir, pkg_dir / RDF_DIR, base_iri="https://example.org/k/")
+    dcat = Namespace("http://www.w3.org/ns/dcat#")
+    catalog = Graph().parse(pkg_dir / RDF_DIR / "catalog.ttl", format="turtle")
+    distributions = {str(d) for d in catalog.subjects(RDF.type, dcat.Distribution)}
+    uris = {r.uri for r in dataset_spec(kmodel.load(pkg_dir), pkg_dir).resources}
+    assert distributions and distributions <= uris
+    assert all(u.startswith("https://example.org/k/") for u in uris)

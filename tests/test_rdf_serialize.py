@@ -387,3 +387,22 @@ def test_jsonld_text_equals_json_dumps_of_the_node_objects(items):
                 "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
     assert to_jsonld(items, prefixes) == json_dumps_jsonld(items, prefixes)
     assert to_jsonld(items, {}) == json_dumps_jsonld(items, {})
+
+
+def test_turtle_worker_and_in_process_paths_write_the_same_bytes(tmp_path, monkeypatch):
+    """The real data is written in-process, 10× and up with a Turtle worker: the same bytes."""
+    from kanmin.rdf import serialize
+
+    triples = set()
+    for i in range(300):
+        s = f"https://w3id.org/kanmin-data/policy/{i}"
+        triples |= {(s, RDF_TYPE, KD + "Policy"), (s, KD + "note", Lit(f"注記 {i}\n二行目", "ja", "")),
+                    (s, KD + "count", Lit(str(i), "", XSD_INTEGER))}
+    prefixes = {"kd": KD, "policy": "https://w3id.org/kanmin-data/policy/"}
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    serialize.write_data_files(triples, prefixes, tmp_path / "a")
+    monkeypatch.setattr(serialize, "WORKER_MIN_TRIPLES", 0)
+    serialize.write_data_files(triples, prefixes, tmp_path / "b")
+    for name in ("data.ttl", "data.nt", "data.jsonld", "context.jsonld"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name

@@ -2,8 +2,9 @@
 
 Every module takes its default paths, IRIs and the build timestamp from here, so a path or a
 default never has two homes. Values that users change are command-line options whose defaults
-come from here; ``KANMIN_DCAT_AP_DIR`` and ``SOURCE_DATE_EPOCH`` are the environment variables
-that are read, here only.
+come from here; ``KANMIN_DCAT_AP_DIR``, ``SOURCE_DATE_EPOCH`` and ``KANMIN_CONTACT_EMAIL`` are read
+here only. (The portal publisher reads its own ``CKAN_URL`` and ``CKAN_API_TOKEN``: the token is
+kept out of every module but the one that sends it.)
 """
 
 from __future__ import annotations

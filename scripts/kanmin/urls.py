@@ -1,8 +1,9 @@
 """What counts as a citable web URL, defined once.
 
 A published reference URL is an absolute http(s) URL with a dotted host name and no whitespace.
-The Table Schema of ``references.url`` states the same rule as a pattern for other tools; this is
-the one Python implementation, used by the build's checks and the link checker.
+The build checks it with the Table Schema's pattern of ``policy_references.url`` (frictionless);
+``is_web_url`` states the same rule for Python callers (the tests compare the published URLs with
+it), and ``SCHEMES`` is the scheme list the link checker accepts.
 """
 
 from __future__ import annotations

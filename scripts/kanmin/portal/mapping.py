@@ -300,7 +300,27 @@ def dataset_spec(pkg: Package, package_dir: Path, iris: Iris | None = None) -> D
     problems = name_problems(metadata["name"]) + tag_problems(list(metadata["keywords"]))
     if problems:
         raise DataError(problems)
+    iris = iris or published_iris(package_dir)
     return DatasetSpec(dataset_fields(metadata, iris), resource_specs(pkg, package_dir, iris))
+
+
+def published_iris(package_dir: Path) -> Iris:
+    """The IRIs the package's own catalog.ttl was built with (``kanmin rdf --base-iri`` may have
+    moved them), so that each resource's ``uri`` is the distribution IRI in that catalog."""
+    import pyoxigraph as ox
+
+    catalog = Path(package_dir) / RDF_DIR / CATALOG_FILE
+    if not catalog.is_file():
+        raise DataError([Problem(str(catalog), None, "catalog not found", "run `kanmin build` first")])
+    kind = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    dcat_catalog = ox.NamedNode("http://www.w3.org/ns/dcat#Catalog")
+    found = {q.subject.value for q in ox.parse(path=str(catalog), format=ox.RdfFormat.TURTLE)
+             if q.predicate == kind and q.object == dcat_catalog}
+    if len(found) != 1 or not next(iter(found)).endswith("catalog"):
+        raise DataError([Problem(str(catalog), None,
+                                 f"expected one dcat:Catalog named <…catalog>, found {sorted(found)}",
+                                 "rebuild the RDF with `kanmin rdf`")])
+    return Iris(next(iter(found))[: -len("catalog")])
 
 
 # --- the DataStore ------------------------------------------------------------------------------

@@ -80,7 +80,6 @@ def write_rdf(pkg: model.Package, out_dir: Path, published: dict[str, Path], rdf
     triples = rebase(data_triples(pkg, iris, pkg.metadata["sources"][0]["path"]), base)
     prefixes = {k: _rebase_iri(v, base) for k, v in {**PREFIXES, **iris.prefixes()}.items()}
     n_triples = write_data_files(triples, prefixes, out_dir)
-    del triples
     for source, name in ((VOCAB_SOURCE, "vocab.ttl"), (SHAPES_SOURCE, "shapes.ttl")):
         text = source.read_text(encoding="utf-8")
         (out_dir / name).write_text(text.replace(DEFAULT_BASE, base), encoding="utf-8", newline="\n")

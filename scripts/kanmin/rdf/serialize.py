@@ -430,6 +430,14 @@ def _write_data_files(triples: Iterable[Triple], prefixes: dict[str, str], out_d
         f.writelines(_with_newlines(lines))
     del lines
 
+    if count < WORKER_MIN_TRIPLES:  # small graphs: a worker process costs more than it saves
+        _write_turtle(nt_path, out_dir / "data.ttl", prefixes)
+        with (out_dir / "data.jsonld").open("w", encoding="utf-8", newline="\n") as f:
+            _write_jsonld(triples, prefixes, f.write)
+        (out_dir / "context.jsonld").write_text(
+            json.dumps(jsonld_context(prefixes), ensure_ascii=False, indent=1) + "\n",
+            encoding="utf-8", newline="\n")
+        return count
     # Turtle in another process: in a thread it fought the JSON-LD writer for Python's lock
     # (pyoxigraph hands every parsed triple to Python), so the two took longer than in a row.
     turtle = _start_turtle_worker(nt_path, out_dir / "data.ttl", prefixes)
@@ -447,6 +455,9 @@ def _write_data_files(triples: Iterable[Triple], prefixes: dict[str, str], out_d
 
 
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the kanmin package
+#: From this many triples on, the Turtle is written by a worker process beside the JSON-LD writer
+#: (the real data has ~6,400 triples: written in-process; 10× and up: in a worker).
+WORKER_MIN_TRIPLES = 50_000
 
 
 def python_worker(code: str, *args: str, stdout: int | None = subprocess.DEVNULL) -> subprocess.Popen:
