@@ -11,8 +11,9 @@ corrections repeated for every copy):
 - validate: ``validate_rdf`` on the RDF files (``kanmin rdf --validate-only``);
 - floor: the pure I/O of the same run: reading the source and writing the same output bytes.
 
-Peak MB is the stage process's own peak plus the largest of its worker processes' peaks (an upper
-bound of what the stage held at once). The targets of the issue "RDF at native speed" are printed
+Peak MB is the stage process's own peak plus the largest of its worker processes' peaks: an upper
+bound of what the stage held at once, and a loose one (a forked worker counts the pages it shares
+with the stage process until it execs); ``workers`` in the detail is that second term. The targets of the issue "RDF at native speed" are printed
 beside the figures at 100×.
 
 Also printed: the whole ``kanmin build`` command on the real source (wall time, median of runs),
@@ -136,8 +137,9 @@ def _child(stage: str, source: str, curated_dir: str, out: str) -> None:
             (target / str(i)).write_bytes(p.read_bytes())
         shutil.rmtree(target)
     figures["wall_s"] = time.perf_counter() - t0
-    # The stage may run workers (the Turtle writer, the validation's comparison): their own peak
-    # (the largest one's) is added, an upper bound of what the stage held at once.
+    # The stage may run workers (the Turtle writer, the validation's comparison): the largest
+    # one's peak is added. An upper bound, and a loose one: a worker is started by fork, and until
+    # it execs it counts the pages it shares with the stage process.
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 + workers
     if workers:
