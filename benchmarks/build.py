@@ -13,8 +13,8 @@ corrections repeated for every copy):
 
 Peak MB is the stage process's own peak plus the largest of its worker processes' peaks: an upper
 bound of what the stage held at once, and a loose one (a forked worker counts the pages it shares
-with the stage process until it execs); ``workers`` in the detail is that second term. The targets of the issue "RDF at native speed" are printed
-beside the figures at 100×.
+with the stage process until it execs); ``workers`` in the detail is that second term. The
+targets of the issue "RDF at native speed" are printed beside the figures at 100×.
 
 Also printed: the whole ``kanmin build`` command on the real source (wall time, median of runs),
 and the growth from the smallest to the larger scales.
