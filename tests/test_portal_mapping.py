@@ -156,12 +156,14 @@ def test_csv_resources_carry_their_table_schema(pkg, spec):
         assert r.fields["license"] == pkg.metadata["licenses"][0]["path"]
 
 
-def test_datastore_fields_label_japanese_notes_english(pkg):
+def test_datastore_fields_label_japanese_then_english(pkg):
     fields = mapping.datastore_fields(pkg.resource("policies"))
-    first = fields[0]
+    first, code = fields[0], fields[1]
     assert first["id"] == "policy_id" and first["type"] == "int"
-    assert first["info"]["label"] == "No"
-    assert first["info"]["notes"].startswith("Row number\n\n")
+    assert code["info"]["label"] == "国の施策番号 / National policy code"
+    assert code["info"]["notes"] == ("官民データ活用推進基本計画における施策番号（NN-NN）。誤植は訂正ファイルで訂正。\n\n"
+                                     "The policy's number in the national basic plan (NN-NN); printing errors fixed "
+                                     "via the corrections file.")
     assert {f["type"] for f in fields} <= {"int", "text", "bool"}
     kinds = {f["type"] for t in pkg.resources for f in mapping.datastore_fields(t)}
     assert kinds == {"int", "text", "bool"}

@@ -331,12 +331,13 @@ DATASTORE_TYPES = {"integer": "int", "boolean": "bool", "string": "text", "numbe
 
 
 def datastore_fields(table: dict) -> list[dict]:
-    """The DataStore data dictionary of a table: ``info.label`` is the Japanese title; ``info.notes``
-    is the English title, then the Japanese and the English description (blank-line separated)."""
+    """The DataStore data dictionary of a table: ``info.label`` is the title, Japanese then English
+    ("施策番号 / Policy code"); ``info.notes`` the Japanese and the English description
+    (blank-line separated)."""
     out = []
     for f in table["fields"]:
         title, description = f.get("title", {}), f.get("description", {})
-        notes = "\n\n".join(t for t in (title.get("en"), description.get("ja"), description.get("en")) if t)
+        notes = "\n\n".join(t for t in (description.get("ja"), description.get("en")) if t)
         out.append({"id": f["name"], "type": DATASTORE_TYPES.get(f["type"], "text"),
-                    "info": {"label": title.get("ja", f["name"]), "notes": notes}})
+                    "info": {"label": bilingual(title) or f["name"], "notes": notes}})
     return out
