@@ -149,9 +149,7 @@ def load(package_dir: Path) -> Package:
                     rows.append(row.to_dict())
             tables[name] = rows
     package = Package(metadata, tables)
-    if not problems:
-        problems = foreign_key_problems(package)
-    elif set(tables) == {r["name"] for r in metadata["resources"]}:
+    if set(tables) == {r["name"] for r in metadata["resources"]}:  # every table read: check the keys
         problems += foreign_key_problems(package)
     if problems:
         order = {r["name"]: i for i, r in enumerate(metadata["resources"])}
