@@ -40,3 +40,11 @@ def make_package(dest: Path) -> Path:
 def read_table(root: Path, name: str) -> list[dict]:
     with (root / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
+
+
+def copy_published_package(dest: Path) -> Path:
+    """The repository's published package (CSVs, descriptor, build/rdf/) copied into ``dest``."""
+    shutil.copytree(REPO / "data", dest / "data", ignore=shutil.ignore_patterns("raw", "curated"))
+    shutil.copy2(REPO / "datapackage.json", dest / "datapackage.json")
+    shutil.copytree(REPO / "build" / "rdf", dest / "build" / "rdf")
+    return dest

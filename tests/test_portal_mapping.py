@@ -18,6 +18,7 @@ from kanmin.portal import mapping
 from kanmin.portal.publish import Portal, make_plan, publish
 from kanmin.rdf.namespaces import DCAT, DCT, SPDX, Iris
 from kanmin.settings import DATA_DIR, DESCRIPTOR, RDF_DIR, REPO
+from support import copy_published_package
 
 ORG = "kanmin"
 TOKEN = "tok-SECRET-7f3a9c"  # a token that must never appear in any output
@@ -36,11 +37,7 @@ def spec(pkg) -> mapping.DatasetSpec:
 @pytest.fixture()
 def package_copy(tmp_path) -> Path:
     """The published package (CSVs, descriptor, build/rdf/) copied into a temporary folder."""
-    out = tmp_path / "pkg"
-    shutil.copytree(REPO / DATA_DIR, out / DATA_DIR, ignore=shutil.ignore_patterns("raw", "curated"))
-    shutil.copy2(REPO / DESCRIPTOR, out / DESCRIPTOR)
-    shutil.copytree(REPO / RDF_DIR, out / RDF_DIR)
-    return out
+    return copy_published_package(tmp_path / "pkg")
 
 
 @pytest.fixture(autouse=True)
@@ -413,7 +410,6 @@ def test_unreachable_portal_is_one_clear_error(monkeypatch, capsys, package_copy
 
 def test_resource_uris_follow_the_catalog_when_it_was_rebased(tmp_path):
     """After `kanmin rdf --base-iri …`, the resources' uri are the rebased catalog's distribution IRIs."""
-    import shutil
 
     from rdflib import Graph, Namespace
     from rdflib.namespace import RDF
@@ -421,7 +417,7 @@ def test_resource_uris_follow_the_catalog_when_it_was_rebased(tmp_path):
     from kanmin import model as kmodel
     from kanmin.portal.mapping import dataset_spec
     from kanmin.rdf import build_rdf
-    from kanmin.settings import DATA_DIR, DESCRIPTOR, RDF_DIR, REPO
+    from kanmin.settings import RDF_DIR, REPO
 
     pkg_dir = tmp_path / "pkg"
     shutil.copytree(REPO / DATA_DIR, pkg_dir / DATA_DIR, ignore=shutil.ignore_patterns("raw", "curated"))

@@ -12,7 +12,6 @@ import csv
 import hashlib
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,8 @@ import pytest
 from kanmin import cli, model
 from kanmin.portal import mapping
 from kanmin.portal.publish import Portal, publish
-from kanmin.settings import DATA_DIR, DESCRIPTOR, RDF_DIR, REPO
+from kanmin.settings import DATA_DIR, DESCRIPTOR, REPO
+from support import copy_published_package
 
 NAME = json.loads((REPO / DESCRIPTOR).read_text(encoding="utf-8"))["name"]
 
@@ -52,11 +52,7 @@ def empty(admin):
 
 @pytest.fixture()
 def package_copy(tmp_path) -> Path:
-    out = tmp_path / "pkg"
-    shutil.copytree(REPO / DATA_DIR, out / DATA_DIR, ignore=shutil.ignore_patterns("raw", "curated"))
-    shutil.copy2(REPO / DESCRIPTOR, out / DESCRIPTOR)
-    shutil.copytree(REPO / RDF_DIR, out / RDF_DIR)
-    return out
+    return copy_published_package(tmp_path / "pkg")
 
 
 @pytest.fixture(autouse=True)
