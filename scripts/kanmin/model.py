@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import DataError, Problem
-from .settings import DESCRIPTOR
+from .settings import DESCRIPTOR, table_path
 
 Row = dict[str, Any]
 
@@ -90,7 +90,7 @@ def foreign_key_problems(package: Package, files: dict[str, str] | None = None) 
             if target not in keys:
                 keys[target] = {row[target[1]] for row in package.tables[target[0]]}
             allowed = keys[target]
-            file = (files or {}).get(res["name"], f"data/{res['name']}.csv")
+            file = (files or {}).get(res["name"], table_path(res["name"]))
             for number, row in enumerate(package.tables[res["name"]], start=2):
                 value = row[field]
                 if value is not None and value not in allowed:

@@ -28,7 +28,7 @@ from pathlib import Path
 from .errors import DataError, Problem
 from .files import sha256_bytes
 from .model import Package
-from .settings import DATA_DIR, DESCRIPTOR, build_timestamp
+from .settings import DATA_DIR, DESCRIPTOR, build_timestamp, table_path
 
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 RESOURCE_PROFILE = "https://datapackage.org/profiles/2.0/dataresource.json"
@@ -55,13 +55,19 @@ def write_package(package: Package, out_dir: Path) -> Path:
     resources = []
     for res in package.resources:
         data = to_csv(package.tables[res["name"]], res)
-        path = f"{DATA_DIR}/{res['name']}.csv"
+        path = table_path(res["name"])
         (out_dir / path).write_bytes(data)
         resources.append(_resource(res, path, data))
     target = out_dir / DESCRIPTOR
     target.write_text(json.dumps(_package(package.metadata, resources), ensure_ascii=False, indent=2,
                                  sort_keys=True) + "\n", encoding="utf-8")
     return target
+
+
+def published_paths(package: Package) -> list[str]:
+    """The files ``write_package`` writes, relative to the package: the descriptor, then one CSV
+    per resource."""
+    return [DESCRIPTOR, *(table_path(res["name"]) for res in package.resources)]
 
 
 def to_csv(rows: list[dict], resource: dict) -> bytes:

@@ -16,7 +16,7 @@ from pathlib import Path
 from . import checks, extract, files, model, package, tidy
 from . import curated as curated_mod
 from .errors import DataError, Problem
-from .settings import CITATION, CURATED_DIR, DATA_DIR, DESCRIPTOR, RAW_SOURCE, RDF_DIR, REPO, REPORT_PATH
+from .settings import CITATION, CURATED_DIR, DESCRIPTOR, RAW_SOURCE, RDF_DIR, REPO, REPORT_PATH, table_path
 
 __all__ = ["BuildResult", "build", "build_report", "validate_staged"]
 
@@ -58,15 +58,10 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
         validate_staged(pkg, staging, str(source))
         if with_rdf:
             from .rdf.build import write_rdf
-            published = {rel: staging / rel for rel in published_paths(pkg)}
+            published = {rel: staging / rel for rel in package.published_paths(pkg)}
             rdf_figures = write_rdf(pkg, staging / RDF_DIR, published, RDF_DIR)
         written = files.staged_files(staging)
     return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures)
-
-
-def published_paths(pkg: model.Package) -> list[str]:
-    """The package's files, relative to its root: the descriptor, then one CSV per resource."""
-    return [DESCRIPTOR, *(f"{DATA_DIR}/{res['name']}.csv" for res in pkg.resources)]
 
 
 def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:
@@ -87,7 +82,7 @@ def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:
                 number = getattr(error, "row_number", None)
                 row = rows[number - 2] if number and 2 <= number < len(rows) + 2 else {}
                 if not row.get("source_line_start"):  # a table without source lines: the CSV itself
-                    problems.append(model.table_problem(f"{DATA_DIR}/{res['name']}.csv", error,
+                    problems.append(model.table_problem(table_path(res["name"]), error,
                                                         res["schema"]["fields"]))
                     continue
                 what = f"{res['name']}.{getattr(error, 'field_name', None) or ''}".rstrip(".")

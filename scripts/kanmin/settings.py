@@ -24,7 +24,14 @@ REPORT_PATH = "build/report.md"
 CITATION = "CITATION.cff"
 RDF_DIR = "build/rdf"
 LINKCHECK_DIR = "build/linkcheck"
-REFERENCES_CSV = f"{DATA_DIR}/policy_references.csv"
+
+
+def table_path(name: str) -> str:
+    """Where a published table's CSV is, relative to the package: data/<name>.csv."""
+    return f"{DATA_DIR}/{name}.csv"
+
+
+REFERENCES_CSV = table_path("policy_references")
 LINKCHECK_ACCEPT = CURATED_DIR / "linkcheck_accept.csv"
 
 #: Base of every instance IRI; download URLs of the published files hang off it too.

@@ -42,7 +42,7 @@ from ..rdf.namespaces import (
     TABLE_SCHEMA_V2,
     Iris,
 )
-from ..settings import DATA_DIR, DEFAULT_BASE, DESCRIPTOR, RDF_DIR, build_timestamp, contact_email
+from ..settings import DEFAULT_BASE, DESCRIPTOR, RDF_DIR, build_timestamp, contact_email, table_path
 
 #: CKAN's ``name_validator``: lowercase ASCII letters, digits, "-" and "_", 2 to 100 characters.
 NAME_RE = re.compile(r"[a-z0-9_-]{2,100}")
@@ -222,7 +222,7 @@ def published_files(pkg: Package, package_dir: Path) -> list[tuple[str, Path, di
     the CSVs, datapackage.json, the described files of build/rdf/, then catalog.ttl."""
     package_dir = Path(package_dir)
     out: list[tuple[str, Path, dict | None]] = [
-        (f"{DATA_DIR}/{r['name']}.csv", package_dir / DATA_DIR / f"{r['name']}.csv", r) for r in pkg.resources]
+        (table_path(r["name"]), package_dir / table_path(r["name"]), r) for r in pkg.resources]
     out.append((DESCRIPTOR, package_dir / DESCRIPTOR, None))
     out += [(f"{RDF_DIR}/{n}", package_dir / RDF_DIR / n, None) for n in (*DESCRIBED_FILES, CATALOG_FILE)]
     return out

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import files, model
+from .. import files, model, package
 from ..errors import DataError
-from ..settings import DATA_DIR, DEFAULT_BASE, DEFAULT_DOWNLOAD_BASE, DESCRIPTOR, RDF_DIR, build_timestamp
+from ..settings import DEFAULT_BASE, DEFAULT_DOWNLOAD_BASE, RDF_DIR, build_timestamp
 from .catalog import catalog_triples, describe_files
 from .mapping import check_mapping, data_triples
 from .namespaces import PREFIXES, Iris
@@ -48,8 +48,7 @@ def build_rdf(package_dir: Path, out_dir: Path, base_iri: str | None = None,
     """Load the package in ``package_dir`` and publish its RDF files into ``out_dir``."""
     package_dir, out_dir = Path(package_dir), Path(out_dir)
     pkg = model.load(package_dir)
-    published = {rel: package_dir / rel
-                 for rel in (DESCRIPTOR, *(f"{DATA_DIR}/{r['name']}.csv" for r in pkg.resources))}
+    published = {rel: package_dir / rel for rel in package.published_paths(pkg)}
     try:
         rdf_rel = out_dir.resolve().relative_to(package_dir.resolve()).as_posix()
     except ValueError:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..files import sha256_file
 from ..model import Package
-from ..settings import contact_email
+from ..settings import contact_email, table_path
 from .namespaces import (
     CSV_RFC4180,
     DATA_PACKAGE_V2,
@@ -69,7 +69,7 @@ class PublishedFile:
 def describe_files(pkg: Package, published: dict[str, Path]) -> list[PublishedFile]:
     """Size and checksum of each published file (relative path -> where it is now), in order;
     a table's file carries its resource (titles and descriptions)."""
-    resources = {f"data/{r['name']}.csv": r for r in pkg.resources}
+    resources = {table_path(r["name"]): r for r in pkg.resources}
     out = []
     for rel, path in published.items():
         digest, size = sha256_file(path)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from ..errors import DataError, Problem
 from ..model import Package
+from ..settings import table_path
 from .namespaces import DCAT, DCT, FOAF, KD, ORG, PROV, RDFS, SCHEMA, SKOS, Iris, vocab_term
 from .serialize import RDF_TYPE, XSD_BOOLEAN, XSD_INTEGER, Lit, Triple, bad_iri
 
@@ -222,7 +223,7 @@ def data_triples(package: Package, iris: Iris, source_iri: str) -> set[Triple]:
     concept: dict[tuple[str, str], str] = {}  # so that each vocab IRI string is made once
     for name, rmap in MAPPING.items():
         fields = {f["name"]: f for f in package.resource(name)["fields"]}
-        file = f"data/{name}.csv"
+        file = table_path(name)
         types = rmap.types
         row_types = types if callable(types) else (lambda _row, t=types: t)
         seen: set[str] = set()
