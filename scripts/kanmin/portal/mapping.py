@@ -31,15 +31,11 @@ from ..files import sha256_file
 from ..model import Package
 from ..package import bilingual, table_schema
 from ..rdf.build import DESCRIBED_FILES
-from ..rdf.catalog import FILE_TITLES
+from ..rdf.catalog import conforms_to, file_texts
 from ..rdf.namespaces import (
-    CSV_RFC4180,
     DATA_PACKAGE_V2,
     FILE_FORMATS,
     ISO639_1,
-    KD,
-    SHACL,
-    TABLE_SCHEMA_V2,
     Iris,
 )
 from ..settings import DEFAULT_BASE, DESCRIPTOR, RDF_DIR, build_timestamp, contact_email, table_path
@@ -229,28 +225,16 @@ def published_files(pkg: Package, package_dir: Path) -> list[tuple[str, Path, di
 
 
 def _conforms_to(path: str, table: dict | None) -> list[str]:
-    """The standards the catalog names for a distribution (rdf/catalog.py ``_distribution``)."""
-    name = Path(path).name
-    if table is not None:
-        return [TABLE_SCHEMA_V2, CSV_RFC4180]
-    if name == DESCRIPTOR:
-        return [DATA_PACKAGE_V2]
-    if name == "shapes.ttl":
-        return [SHACL]
-    if name in ("vocab.ttl", "context.jsonld", CATALOG_FILE):
-        return []
-    return [KD.rstrip("#")]
+    """The standards of a published file, as the catalog names them (catalog.ttl itself is not in
+    the catalog and names none)."""
+    return [] if Path(path).name == CATALOG_FILE else conforms_to(path, table)
 
 
 def _titles(path: str, table: dict | None) -> tuple[dict, dict]:
-    if table is not None:
-        return table["title"], table["description"]
-    name = Path(path).name
-    if name == CATALOG_FILE:
+    if Path(path).name == CATALOG_FILE:
         ja, en = CATALOG_TITLE
-    else:
-        ja, en = FILE_TITLES[name if name in FILE_TITLES else Path(name).suffix]
-    return {"ja": ja, "en": en}, {"ja": ja, "en": en}
+        return {"ja": ja, "en": en}, {"ja": ja, "en": en}
+    return file_texts(path, table)
 
 
 def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None) -> list[ResourceSpec]:

@@ -251,9 +251,32 @@ def _source(metadata: dict, dataset: str, iris: Iris, creator: dict, spatial: st
     return out
 
 
+def file_texts(path: str, resource: dict | None) -> tuple[dict[str, str], dict[str, str]]:
+    """Title and description ({lang: text}) of a published file: a table's from its resource,
+    another file's from FILE_TITLES (by name, else by suffix), the title doubling as description."""
+    if resource is not None:
+        return resource["title"], resource["description"]
+    name = Path(path).name
+    ja, en = FILE_TITLES[name if name in FILE_TITLES else Path(path).suffix]
+    return {"ja": ja, "en": en}, {"ja": ja, "en": en}
+
+
+def conforms_to(path: str, resource: dict | None) -> list[str]:
+    """The standards a published file conforms to (dct:conformsTo of its distribution)."""
+    name = Path(path).name
+    if resource is not None:
+        return [TABLE_SCHEMA_V2, CSV_RFC4180]
+    if name == "datapackage.json":
+        return [DATA_PACKAGE_V2]
+    if name == "shapes.ttl":
+        return [SHACL]
+    if name in ("vocab.ttl", "context.jsonld"):
+        return []
+    return [KD.rstrip("#")]  # the data graph files: the project vocabulary
+
+
 def _distribution(f: PublishedFile, metadata: dict, iris: Iris, download_base: str,
                   licence: str, modified: Lit, dataset: str, used_standards: set[str]) -> list[Triple]:
-    vocabulary = KD.rstrip("#")
     d = iris.distribution(metadata["name"], f.path)
     suffix = Path(f.path).suffix
     media, eu_type = FILE_FORMATS[suffix]
@@ -277,25 +300,9 @@ def _distribution(f: PublishedFile, metadata: dict, iris: Iris, download_base: s
         (d, DCT + "license", licence),
         (d, DCT + "modified", modified),
     ]
-    if f.resource is not None:
-        out += _texts(d, DCT + "title", f.resource["title"])
-        out += _texts(d, DCT + "description", f.resource["description"])
-        standards = [TABLE_SCHEMA_V2, CSV_RFC4180]
-    else:
-        name = Path(f.path).name
-        key = name if name in FILE_TITLES else suffix
-        ja, en = FILE_TITLES[key]
-        out += [(d, DCT + "title", Lit(ja, "ja")), (d, DCT + "title", Lit(en, "en"))]
-        out += [(d, DCT + "description", Lit(ja, "ja")), (d, DCT + "description", Lit(en, "en"))]
-        if name == "datapackage.json":
-            standards = [DATA_PACKAGE_V2]
-        elif name == "shapes.ttl":
-            standards = [SHACL]
-        elif name in ("vocab.ttl", "context.jsonld"):
-            standards = []
-        else:
-            standards = [vocabulary]
-    for std in standards:
+    title, description = file_texts(f.path, f.resource)
+    out += _texts(d, DCT + "title", title) + _texts(d, DCT + "description", description)
+    for std in conforms_to(f.path, f.resource):
         used_standards.add(std)
         out.append((d, DCT + "conformsTo", std))
     return out
