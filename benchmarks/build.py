@@ -98,7 +98,7 @@ def _model(source: Path, curated_dir: Path) -> tuple[model.Package, float]:
     tables = tidy.tidy(extraction, cur)
     problems = checks.check(tables, expected, str(source), cur.furniture_leaks)
     assert not problems, problems[:3]
-    pkg = model.from_records(cur.metadata, {r["name"]: getattr(tables, r["name"]) for r in cur.metadata["resources"]})
+    pkg = model.from_tables(cur.metadata, tables)
     return pkg, time.perf_counter() - t0
 
 

@@ -25,8 +25,7 @@ def tables():
 def problems_of(tables, tmp_path) -> list[str]:
     """What the build finds in the tables: checks.py, then the schema on the staged package."""
     problems = checks.check(tables, 75, str(SOURCE), CUR.furniture_leaks)
-    pkg = model.from_records(CUR.metadata, {r["name"]: getattr(tables, r["name"])
-                                            for r in CUR.metadata["resources"]})
+    pkg = model.from_tables(CUR.metadata, tables)
     package.write_package(pkg, tmp_path)
     try:
         pipeline.validate_staged(pkg, tmp_path, str(SOURCE))

@@ -17,8 +17,7 @@ from support import SOURCE
 def built_model() -> model.Package:
     cur = curated.load()
     tables = tidy.tidy(extract.extract(SOURCE, cur, 75), cur)
-    return model.from_records(cur.metadata, {r["name"]: getattr(tables, r["name"])
-                                             for r in cur.metadata["resources"]})
+    return model.from_tables(cur.metadata, tables)
 
 
 def test_published_package_loads_into_the_same_model(built_model, fresh_build):

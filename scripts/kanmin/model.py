@@ -3,7 +3,7 @@
 A ``Package`` holds the dataset metadata exactly as curated in ``data/curated/metadata.json``
 (titles and descriptions as ``{"ja": …, "en": …}``, the Table Schema of every resource) and the
 typed rows of every resource (``int``, ``bool``, ``str``; a missing value is ``None``), each table
-in primary-key order. The pipeline makes it from the tidy tables (``from_records``); ``load``
+in primary-key order. The pipeline makes it from the tidy tables (``from_tables``); ``load``
 makes the same model from a published package through frictionless, using the multilingual
 metadata that ``datapackage.json`` keeps in its documented ``kanmin`` extension property. Every
 output — the CSV writer and descriptor, the RDF mapping, the DCAT catalog — reads this model, so
@@ -74,6 +74,11 @@ def from_records(metadata: dict, records: dict[str, list[dict]]) -> Package:
             rows.sort(key=lambda r: tuple([sort_key(r[k]) for k in key]))
         tables[res["name"]] = rows
     return Package(metadata, tables)
+
+
+def from_tables(metadata: dict, tables: Any) -> Package:
+    """The model of the tidy stage's ``Tables`` (one attribute per resource of the metadata)."""
+    return from_records(metadata, {res["name"]: getattr(tables, res["name"]) for res in metadata["resources"]})
 
 
 def foreign_key_problems(package: Package, files: dict[str, str] | None = None) -> list[Problem]:

@@ -46,8 +46,7 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
     problems = checks.check(tables, expected, str(source), cur.furniture_leaks)
     if problems:
         raise DataError(problems)
-    pkg = model.from_records(cur.metadata, {res["name"]: getattr(tables, res["name"])
-                                            for res in cur.metadata["resources"]})
+    pkg = model.from_tables(cur.metadata, tables)
     report = build_report(extraction, tables, pkg, source)
     rdf_figures = None
     with files.staged(Path(out)) as staging:
