@@ -9,7 +9,7 @@ from rdflib import Graph, Literal, Namespace
 
 from kanmin.rdf import build_rdf
 from kanmin.rdf.build import SHAPES_SOURCE, VOCAB_SOURCE
-from kanmin.rdf.validate import shacl_results
+from kanmin.rdf.validate import hoisted, shacl_results
 from support import make_package
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,6 +22,7 @@ SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 SCHEMA = Namespace("http://schema.org/")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
 @pytest.fixture(scope="module")
@@ -121,3 +122,45 @@ def test_shapes_reject_broken_graph(good, shapes, breaker, focus, path):
         graph.add(triple)
     breaker(graph)
     assert (str(focus), str(path)) in violations(graph, shapes)
+
+
+@pytest.mark.parametrize("breaker", [None] + [b[0] for b in BROKEN],
+                         ids=["good"] + [b[0].__name__.strip("_") for b in BROKEN])
+def test_hoisted_shapes_give_the_same_results(good, shapes, breaker):
+    """validate_rdf validates `hoisted(shapes)` (property shapes carrying their node shape's
+    targets): every result, not only the verdict, must be what the shapes as written give."""
+    graph = Graph()
+    for triple in good:
+        graph.add(triple)
+    if breaker is not None:
+        breaker(graph)
+    assert shacl_results(graph, shapes, hoist=True) == shacl_results(graph, shapes, hoist=False)
+
+
+def test_hoisting_moves_targets_onto_property_shapes(shapes):
+    flat = hoisted(shapes)
+    nested = set(shapes.triples((None, SH.property, None)))
+    assert len(nested) > 50 and set(flat.triples((None, SH.property, None))) == set()
+    for node, _p, prop in nested:
+        assert set(flat.objects(prop, SH.targetClass)) == set(shapes.objects(node, SH.targetClass))
+
+
+def test_hoisting_leaves_shapes_used_by_other_shapes_alone():
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:A a sh:NodeShape ; sh:targetClass ex:C ; sh:property ex:pa .
+        ex:pa sh:path ex:p ; sh:minCount 1 .
+        ex:B a sh:NodeShape ; sh:targetClass ex:D ; sh:node ex:A .
+        ex:E a sh:NodeShape ; sh:targetClass ex:F ; sh:deactivated true ; sh:property ex:pe .
+        ex:pe sh:path ex:p ; sh:minCount 1 .
+        ex:G a sh:NodeShape , <http://www.w3.org/2000/01/rdf-schema#Class> ; sh:targetClass ex:H ; sh:property ex:pg .
+        ex:pg sh:path ex:p ; sh:minCount 1 .
+        ex:I a sh:NodeShape ; sh:targetClass ex:J ; sh:property ex:pi .
+        ex:K a sh:NodeShape ; sh:targetClass ex:L ; sh:property ex:pi .
+        ex:pi sh:path ex:p ; sh:minCount 1 .
+        ex:M a sh:NodeShape ; sh:targetClass ex:N ; sh:property ex:pm .
+        ex:pm sh:path ex:p ; sh:minCount 1 .
+    """, format="turtle")
+    flat = hoisted(shapes)
+    moved = {str(s).rsplit("/", 1)[-1] for s in flat.subjects(SH.targetClass, None)} - {"A", "B", "E", "G", "I", "K", "M"}
+    assert moved == {"pm"}

@@ -46,11 +46,12 @@ OTHER_GRAPHS = {"catalog.ttl": ox.RdfFormat.TURTLE, "vocab.ttl": ox.RdfFormat.TU
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def shacl_results(data: Graph, shapes: Graph, inplace: bool = False) -> list[dict]:
+def shacl_results(data: Graph, shapes: Graph, inplace: bool = False, hoist: bool = True) -> list[dict]:
     """Every SHACL result as a plain dict (severity, focus, path, shape, message, value).
-    `inplace`: let pySHACL use `data` without cloning it (only for a graph the caller owns)."""
-    _conforms, results, _text = pyshacl.validate(data, shacl_graph=shapes, inference="none",
-                                                advanced=True, inplace=inplace)
+    `inplace`: let pySHACL use `data` without cloning it (only for a graph the caller owns).
+    `hoist`: validate `hoisted(shapes)`, the same constraints on the same focus nodes, faster."""
+    _conforms, results, _text = pyshacl.validate(data, shacl_graph=hoisted(shapes) if hoist else shapes,
+                                                inference="none", advanced=True, inplace=inplace)
     out = []
     for result in results.subjects(SH.resultSeverity, None):
         def one(p, result=result):
@@ -61,6 +62,46 @@ def shacl_results(data: Graph, shapes: Graph, inplace: bool = False) -> list[dic
                     "shape": one(SH.sourceConstraintComponent), "message": one(SH.resultMessage),
                     "value": one(SH.value)})
     return sorted(out, key=lambda r: tuple(str(v) for v in r.values()))
+
+
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+def hoisted(shapes: Graph) -> Graph:
+    """A copy of `shapes` in which each property shape of a targeted node shape carries that node
+    shape's targets itself instead of hanging from it by sh:property.
+
+    Why: pySHACL validates a property shape reached through sh:property once per focus node,
+    building its constraint components anew each time (at 100x the real data, 600,000 nested
+    validations: 37 s of the validation); a property shape with targets of its own is validated
+    once for all its focus nodes (9 s). Why the results are the same: a property shape reached
+    by sh:property from node shape N is validated on exactly N's focus nodes, and with N's
+    targets it is validated on exactly those nodes; its results carry the same focus node, path,
+    constraint, message, value and source shape either way. The rewrite is made only where that
+    argument holds: N has explicit targets, is not a class (an implicit class target), is not
+    deactivated and is not used by any other shape
+    (sh:node, sh:qualifiedValueShape, sh:not, lists...: N appears only as a subject), and the
+    property shape hangs from N alone. tests/test_rdf_shapes.py compares both forms' results.
+    """
+    out = Graph(bind_namespaces="none")
+    for prefix, ns in shapes.namespaces():
+        out.bind(prefix, ns, override=True, replace=True)
+    for triple in shapes:
+        out.add(triple)
+    for node, _p, prop in list(shapes.triples((None, SH.property, None))):
+        targets = [(t, o) for t in _TARGETS for o in shapes.objects(node, t)]
+        if (not targets or (node, SH.deactivated, None) in shapes or _is_class(shapes, node)
+                or any(True for _ in shapes.subject_predicates(node))
+                or len(set(shapes.subjects(SH.property, prop))) > 1):
+            continue
+        out.remove((node, SH.property, prop))
+        for t, o in targets:
+            out.add((prop, t, o))
+    return out
+
+
+def _is_class(shapes: Graph, node) -> bool:
+    return any((node, RDF.type, c) in shapes for c in (RDFS.Class, URIRef("http://www.w3.org/2002/07/owl#Class")))
 
 
 # --- parsing ---------------------------------------------------------------------------------
