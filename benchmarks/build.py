@@ -6,7 +6,7 @@ sources 10× and 100× larger (the 75 printed rows repeated and renumbered, code
 corrections repeated for every copy):
 
 - package: extract → tidy → checks → model → CSVs + datapackage.json → frictionless validation
-  (what ``kanmin build --no-rdf`` does, without the final move);
+  → the Excel workbook (what ``kanmin build --no-rdf`` does, without the final move);
 - rdf: the RDF stage on the model (``write_rdf``: mapping, the three serialisations, catalog);
 - validate: ``validate_rdf`` on the RDF files (``kanmin rdf --validate-only``);
 - floor: the pure I/O of the same run: reading the source and writing the same output bytes.
@@ -40,8 +40,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from kanmin import checks, curated, extract, model, package, pipeline, tidy
-from kanmin.settings import CURATED_DIR, RAW_SOURCE, RDF_DIR
+from kanmin import checks, curated, extract, model, package, pipeline, tidy, workbook
+from kanmin.settings import CURATED_DIR, RAW_SOURCE, RDF_DIR, WORKBOOK_PATH
 
 
 def synthesize(scale: int, work: Path) -> tuple[Path, Path]:
@@ -117,6 +117,9 @@ def _child(stage: str, source: str, curated_dir: str, out: str) -> None:
         t = time.perf_counter()
         pipeline.validate_staged(pkg, out_dir, source)
         figures["validate"] = time.perf_counter() - t
+        t = time.perf_counter()
+        workbook.write_workbook(pkg, out_dir / WORKBOOK_PATH)
+        figures["workbook"] = time.perf_counter() - t
         figures["rows"] = len(pkg.tables["policies"])
     elif stage == "rdf":
         from kanmin.rdf.build import write_rdf

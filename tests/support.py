@@ -9,6 +9,8 @@ from pathlib import Path
 
 from kanmin.model import from_records
 from kanmin.package import write_package
+from kanmin.settings import WORKBOOK_PATH
+from kanmin.workbook import write_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "data" / "raw" / "kuni-shisaku-ichiran-todofuken-2019.txt"
@@ -24,7 +26,8 @@ def _typed(value: str, kind: str):
 
 def make_package(dest: Path) -> Path:
     """The RDF fixture tables (tests/fixtures/rdf/package/data) published as a package described
-    by the repository's metadata.json (the single source), written by the package stage itself."""
+    by the repository's metadata.json (the single source), written by the package stage itself,
+    with its Excel workbook."""
     shutil.copytree(RDF_FIXTURE / "package", dest)
     metadata = json.loads(METADATA.read_text(encoding="utf-8"))
     records = {}
@@ -33,7 +36,9 @@ def make_package(dest: Path) -> Path:
         with (dest / "data" / f"{res['name']}.csv").open(encoding="utf-8", newline="") as fh:
             records[res["name"]] = [{k: _typed(v, kinds[k]) for k, v in row.items()}
                                     for row in csv.DictReader(fh)]
-    write_package(from_records(metadata, records), dest)
+    pkg = from_records(metadata, records)
+    write_package(pkg, dest)
+    write_workbook(pkg, dest / WORKBOOK_PATH)
     return dest
 
 
@@ -43,8 +48,9 @@ def read_table(root: Path, name: str) -> list[dict]:
 
 
 def copy_published_package(dest: Path) -> Path:
-    """The repository's published package (CSVs, descriptor, build/rdf/) copied into ``dest``."""
+    """The repository's published package (CSVs, descriptor, workbook, build/rdf/) copied into ``dest``."""
     shutil.copytree(REPO / "data", dest / "data", ignore=shutil.ignore_patterns("raw", "curated"))
     shutil.copy2(REPO / "datapackage.json", dest / "datapackage.json")
     shutil.copytree(REPO / "build" / "rdf", dest / "build" / "rdf")
+    shutil.copy2(REPO / WORKBOOK_PATH, dest / WORKBOOK_PATH)
     return dest

@@ -17,7 +17,7 @@ from kanmin.files import sha256_file
 from kanmin.portal import mapping
 from kanmin.portal.publish import Portal, make_plan, publish
 from kanmin.rdf.namespaces import DCAT, DCT, SPDX, Iris
-from kanmin.settings import DATA_DIR, DESCRIPTOR, RDF_DIR, REPO
+from kanmin.settings import DATA_DIR, DESCRIPTOR, RDF_DIR, REPO, WORKBOOK_PATH
 from support import copy_published_package
 
 ORG = "kanmin"
@@ -110,8 +110,12 @@ def test_one_resource_per_published_file_with_its_hash(spec):
     assert paths[:9] == [f"data/{n}.csv" for n in ("policies", "ministries", "policy_ministries", "kpis",
                                                    "policy_references", "budget_projects",
                                                    "policy_budget_projects", "pillars", "effect_categories")]
-    assert paths[9:] == ["datapackage.json", *(f"build/rdf/{n}" for n in (
+    assert paths[9:] == ["datapackage.json", WORKBOOK_PATH, *(f"build/rdf/{n}" for n in (
         "data.ttl", "data.nt", "data.jsonld", "context.jsonld", "vocab.ttl", "shapes.ttl", "catalog.ttl"))]
+    workbook = spec.resources[10].fields
+    assert (workbook["format"], workbook["mimetype"]) == (
+        "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    assert workbook["name"].startswith("Excelブック") and "conforms_to" not in workbook
     for r in spec.resources:
         digest, size = sha256_file(REPO / r.path)
         assert (r.fields["hash"], r.fields["size"], r.fields["hash_algorithm"]) == (digest, size, "sha256")
@@ -207,13 +211,13 @@ def wanted(spec):
 def test_plan_without_a_dataset_creates_everything(spec, wanted):
     plan = make_plan(spec, wanted, None)
     assert plan.dataset == "create"
-    assert plan.counts() == {"create": 17, "update": 0, "unchanged": 0, "delete": 0, "uploads": 17}
+    assert plan.counts() == {"create": 18, "update": 0, "unchanged": 0, "delete": 0, "uploads": 18}
 
 
 def test_plan_of_the_same_state_is_all_unchanged(spec, wanted):
     plan = make_plan(spec, wanted, _portal_state(spec, wanted))
     assert plan.dataset == "unchanged" and plan.dataset_changed == []
-    assert plan.counts() == {"create": 0, "update": 0, "unchanged": 17, "delete": 0, "uploads": 0}
+    assert plan.counts() == {"create": 0, "update": 0, "unchanged": 18, "delete": 0, "uploads": 0}
 
 
 def test_plan_decisions(spec, wanted):
@@ -237,7 +241,7 @@ def test_plan_decisions(spec, wanted):
     assert by_path[paths[4]].action == "create"
     assert sorted(s.id for s in plan.steps if s.action == "delete") == ["dup", "gone"]
     assert plan.dataset == "update" and plan.dataset_changed == ["tags", "extras"]
-    assert plan.counts() == {"create": 1, "update": 3, "unchanged": 13, "delete": 2, "uploads": 3}
+    assert plan.counts() == {"create": 1, "update": 3, "unchanged": 14, "delete": 2, "uploads": 3}
 
 
 def test_plan_moves_the_dataset_to_the_given_organisation(spec, wanted):
@@ -255,8 +259,8 @@ def _publish(fake, directory, **kw):
 def test_fresh_then_unchanged_publish(package_copy):
     fake = FakeCKAN()
     first = _publish(fake, package_copy)
-    assert first["counts"] == {"create": 17, "update": 0, "unchanged": 0, "delete": 0, "uploads": 17}
-    assert first["api_calls"] == 21 == len(fake.log)  # 3 reads, package_create, 17 resource_create
+    assert first["counts"] == {"create": 18, "update": 0, "unchanged": 0, "delete": 0, "uploads": 18}
+    assert first["api_calls"] == 22 == len(fake.log)  # 3 reads, package_create, 18 resource_create
     pkg = next(iter(fake.packages.values()))
     assert [r["uri"] for r in pkg["resources"]] == [r.uri for r in mapping.dataset_spec(
         model.load(package_copy), package_copy).resources]
@@ -266,7 +270,7 @@ def test_fresh_then_unchanged_publish(package_copy):
     fake.log.clear()
     second = _publish(fake, package_copy)
     assert second["api_calls"] == 3 and fake.writes() == []
-    assert second["counts"]["unchanged"] == 17 and second["dataset_action"] == "unchanged"
+    assert second["counts"]["unchanged"] == 18 and second["dataset_action"] == "unchanged"
     assert pkg["metadata_modified"] == modified
 
 
@@ -292,7 +296,7 @@ def test_a_file_gone_from_the_package_is_deleted(package_copy, monkeypatch):
     result = _publish(fake, package_copy)
     assert fake.writes() == ["resource_delete"]
     assert result["counts"]["delete"] == 1
-    assert len(next(iter(fake.packages.values()))["resources"]) == 16
+    assert len(next(iter(fake.packages.values()))["resources"]) == 17
 
 
 @pytest.mark.parametrize("killed_after", [3, 4, 5, 12, 20])
@@ -305,24 +309,24 @@ def test_a_publish_killed_midway_is_completed_without_duplicates(package_copy, k
     result = _publish(fake, package_copy)
     pkg = next(iter(fake.packages.values()))
     assert len(fake.packages) == 1
-    assert len(pkg["resources"]) == 17 == len({r["uri"] for r in pkg["resources"]})
+    assert len(pkg["resources"]) == 18 == len({r["uri"] for r in pkg["resources"]})
     assert result["counts"]["delete"] == 0
     again = _publish(fake, package_copy)
-    assert again["api_calls"] == 3 and again["counts"]["unchanged"] == 17
+    assert again["api_calls"] == 3 and again["counts"]["unchanged"] == 18
 
 
 def test_dry_run_writes_nothing(package_copy):
     fake = FakeCKAN()
     result = _publish(fake, package_copy, dry_run=True, datastore=True)
     assert fake.writes() == [] and fake.packages == {}
-    assert result["counts"]["create"] == 17 and result["dry_run"] is True
+    assert result["counts"]["create"] == 18 and result["dry_run"] is True
     assert set(result["datastore"]) == {r["name"] for r in model.load(package_copy).resources}
 
 
 def test_datastore_create_then_upsert_with_stale_rows_deleted(package_copy):
     fake = FakeCKAN()
     first = _publish(fake, package_copy, datastore=True)
-    assert first["calls"]["datastore_create"] == 9 and first["api_calls"] == 30
+    assert first["calls"]["datastore_create"] == 9 and first["api_calls"] == 31
     pkg = model.load(package_copy)
     tables = {r["table"]: r["id"] for r in first["resources"] if r["table"]}
     for name, rows in pkg.tables.items():
@@ -382,7 +386,7 @@ def test_token_appears_in_no_output_and_no_file(monkeypatch, capsys, package_cop
     for argv in (base + ["--json"], base, base + ["--dry-run"], base + ["--license-id", "nope"]):
         outputs.append(_run(argv, monkeypatch, capsys, fake, env))
     assert [o[0] for o in outputs] == [0, 0, 0, 1]
-    assert json.loads(outputs[0][1])["api_calls"] == 21
+    assert json.loads(outputs[0][1])["api_calls"] == 22
     assert "nope" in outputs[3][2] and "cc-by" in outputs[3][2]
     bad = FakeCKAN(token_ok=False)
     outputs.append(_run(base, monkeypatch, capsys, bad, env))

@@ -25,6 +25,7 @@ from kanmin.rdf import build_rdf, validate_rdf
 from kanmin.rdf.mapping import check_mapping
 from kanmin.rdf.namespaces import KD, PREFIXES, STANDARD_NAMESPACES
 from kanmin.rdf.serialize import Lit, to_jsonld, to_ntriples, to_turtle
+from kanmin.settings import WORKBOOK_PATH
 from support import make_package
 
 REPO = Path(__file__).resolve().parents[1]
@@ -262,7 +263,7 @@ def test_one_distribution_per_published_file_with_size_and_checksum(built, catal
         checksum = catalog.value(dist, spdx.checksum)
         urls[url] = (int(catalog.value(dist, DCAT.byteSize)), str(catalog.value(checksum, spdx.checksumValue)))
     base = "https://w3id.org/kanmin-data/files/"
-    expected = ["datapackage.json", *(f"data/{p.name}" for p in (package / "data").glob("*.csv")),
+    expected = ["datapackage.json", WORKBOOK_PATH, *(f"data/{p.name}" for p in (package / "data").glob("*.csv")),
                 "build/rdf/data.ttl", "build/rdf/data.nt", "build/rdf/data.jsonld", "build/rdf/context.jsonld",
                 "build/rdf/vocab.ttl", "build/rdf/shapes.ttl"]
     assert sorted(urls) == sorted(base + e for e in expected)

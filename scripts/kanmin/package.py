@@ -28,7 +28,7 @@ from pathlib import Path
 from .errors import DataError, Problem
 from .files import sha256_bytes
 from .model import Package
-from .settings import DATA_DIR, DESCRIPTOR, build_timestamp, table_path
+from .settings import DATA_DIR, DESCRIPTOR, WORKBOOK_PATH, build_timestamp, table_path
 
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 RESOURCE_PROFILE = "https://datapackage.org/profiles/2.0/dataresource.json"
@@ -64,10 +64,20 @@ def write_package(package: Package, out_dir: Path) -> Path:
     return target
 
 
-def published_paths(package: Package) -> list[str]:
-    """The files ``write_package`` writes, relative to the package: the descriptor, then one CSV
-    per resource."""
-    return [DESCRIPTOR, *(table_path(res["name"]) for res in package.resources)]
+def published_paths(package: Package, package_dir: Path | None = None) -> list[str]:
+    """The published files of the package, relative to it, in publish order: one CSV per resource,
+    the descriptor (both written by ``write_package``), then the Excel workbook
+    (``workbook.write_workbook``). The one list of them: the build, the DCAT catalog
+    (``kanmin rdf``) and the portal publisher all read it; build/rdf/'s own files are
+    ``rdf.build.DESCRIBED_FILES``.
+
+    Given ``package_dir``, the workbook is listed only if it is there, so that a package written
+    without one (by ``write_package`` alone, or before version 2.1.0) still has a catalog; the
+    CSVs and the descriptor are always listed (a missing one is an error where it is read)."""
+    paths = [*(table_path(res["name"]) for res in package.resources), DESCRIPTOR]
+    if package_dir is None or (Path(package_dir) / WORKBOOK_PATH).is_file():
+        paths.append(WORKBOOK_PATH)
+    return paths
 
 
 def to_csv(rows: list[dict], resource: dict) -> bytes:

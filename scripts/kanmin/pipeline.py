@@ -1,10 +1,11 @@
 """The full build: source text → extract → tidy → checks → model → package (+ RDF) → publish.
 
 ``build`` reads like the table of contents of the project. The tidy tables become one in-memory
-``model.Package``, which every output reads: the CSVs and ``datapackage.json``, the build report
-and the RDF/DCAT files. Nothing is published until every stage has succeeded and frictionless has
-validated the staged package against its own Table Schemas; then ``files.staged`` moves the
-files into place. A failing build leaves the previously published outputs untouched.
+``model.Package``, which every output reads: the CSVs and ``datapackage.json``, the build report,
+the Excel workbook and the RDF/DCAT files (whose catalog describes the workbook too). Nothing is
+published until every stage has succeeded and frictionless has validated the staged package
+against its own Table Schemas; then ``files.staged`` moves the files into place. A failing build
+leaves the previously published outputs untouched.
 """
 
 from __future__ import annotations
@@ -13,10 +14,20 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks, extract, files, model, package, tidy
+from . import checks, extract, files, model, package, tidy, workbook
 from . import curated as curated_mod
 from .errors import DataError, Problem
-from .settings import CITATION, CURATED_DIR, DESCRIPTOR, RAW_SOURCE, RDF_DIR, REPO, REPORT_PATH, table_path
+from .settings import (
+    CITATION,
+    CURATED_DIR,
+    DESCRIPTOR,
+    RAW_SOURCE,
+    RDF_DIR,
+    REPO,
+    REPORT_PATH,
+    WORKBOOK_PATH,
+    table_path,
+)
 
 __all__ = ["BuildResult", "build", "build_report", "validate_staged"]
 
@@ -55,6 +66,7 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
         (staging / REPORT_PATH).write_text(report, encoding="utf-8")
         (staging / CITATION).write_text(package.citation_cff(pkg.metadata), encoding="utf-8")
         validate_staged(pkg, staging, str(source))
+        workbook.write_workbook(pkg, staging / WORKBOOK_PATH)
         if with_rdf:
             from .rdf.build import write_rdf
             published = {rel: staging / rel for rel in package.published_paths(pkg)}

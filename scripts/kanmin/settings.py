@@ -23,6 +23,8 @@ DESCRIPTOR = "datapackage.json"
 REPORT_PATH = "build/report.md"
 CITATION = "CITATION.cff"
 RDF_DIR = "build/rdf"
+#: The Excel workbook (kanmin.workbook), named after the package (its ``name`` in metadata.json).
+WORKBOOK_PATH = "build/kuni-shisaku-ichiran-todofuken-2019.xlsx"
 LINKCHECK_DIR = "build/linkcheck"
 
 

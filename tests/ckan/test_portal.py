@@ -82,8 +82,8 @@ def _download(url: str, token: str) -> bytes:
 def test_fresh_publish_then_unchanged(portal_parts, empty, package_copy):
     first = _publish(portal_parts, package_copy)
     assert first["dataset_action"] == "create"
-    assert first["counts"] == {"create": 17, "update": 0, "unchanged": 0, "delete": 0, "uploads": 17}
-    assert first["api_calls"] == 21
+    assert first["counts"] == {"create": 18, "update": 0, "unchanged": 0, "delete": 0, "uploads": 18}
+    assert first["api_calls"] == 22
     shown = empty.action.package_show(id=NAME)
     spec = mapping.dataset_spec(model.load(package_copy), package_copy)
     assert [r["uri"] for r in shown["resources"]] == [r.uri for r in spec.resources]
@@ -101,11 +101,11 @@ def test_fresh_publish_then_unchanged(portal_parts, empty, package_copy):
 
     second = _publish(portal_parts, package_copy)
     assert second["dataset_action"] == "unchanged"
-    assert second["counts"] == {"create": 0, "update": 0, "unchanged": 17, "delete": 0, "uploads": 0}
+    assert second["counts"] == {"create": 0, "update": 0, "unchanged": 18, "delete": 0, "uploads": 0}
     assert second["api_calls"] == 3
     again = empty.action.package_show(id=NAME)
     assert again["metadata_modified"] == modified
-    assert len(again["resources"]) == 17
+    assert len(again["resources"]) == 18
 
 
 def test_downloads_are_byte_identical(portal_parts, empty, package_copy):
@@ -135,7 +135,7 @@ def test_a_removed_file_and_a_stray_resource_are_deleted(portal_parts, empty, pa
     result = _publish(portal_parts, package_copy)
     assert result["counts"]["delete"] == 2 and result["counts"]["create"] == 0
     uris = [r["uri"] for r in empty.action.package_show(id=NAME)["resources"] if "uri" in r]
-    assert len(uris) == 16 and not any(u.endswith("data.nt") for u in uris)
+    assert len(uris) == 17 and not any(u.endswith("data.nt") for u in uris)
 
 
 @pytest.mark.parametrize("killed_after", [4, 9])
@@ -155,7 +155,7 @@ def test_a_publish_killed_midway_is_completed_by_the_next_run(portal_parts, empt
     result = _publish(portal_parts, package_copy)
     assert result["counts"]["delete"] == 0
     resources = empty.action.package_show(id=NAME)["resources"]
-    assert len(resources) == 17 == len({r["uri"] for r in resources})
+    assert len(resources) == 18 == len({r["uri"] for r in resources})
     assert _publish(portal_parts, package_copy)["api_calls"] == 3
 
 
@@ -163,7 +163,7 @@ def test_dry_run_writes_nothing(portal_parts, empty, package_copy):
     from ckanapi import NotFound
 
     result = _publish(portal_parts, package_copy, dry_run=True)
-    assert result["counts"]["create"] == 17
+    assert result["counts"]["create"] == 18
     with pytest.raises(NotFound):
         empty.action.package_show(id=NAME)
 
@@ -212,7 +212,7 @@ def test_json_output_and_token_nowhere(portal_parts, empty, package_copy, monkey
                            "--json"], monkeypatch, capsys, token)
     assert code == 0
     result = json.loads(out)
-    assert result["url"] == f"{url.rstrip('/')}/dataset/{NAME}" and result["api_calls"] == 21
+    assert result["url"] == f"{url.rstrip('/')}/dataset/{NAME}" and result["api_calls"] == 22
     assert token not in out + err
     # no file the command could have written holds it: the package it read, the repository's
     # outputs, the test's own folder

@@ -32,9 +32,9 @@ def register(subparsers) -> None:
     p = sub.add_parser(
         "publish", help="create or update the dataset and its resources on a CKAN portal",
         description="Make one CKAN dataset from the package's metadata and one uploaded resource per "
-                    "published file (the CSVs, datapackage.json, build/rdf/). Idempotent: resources are "
-                    "matched by their distribution IRI (uri); only changed files are uploaded, files gone "
-                    "from the package are deleted, and an unchanged package writes nothing. The API token "
+                    "published file (the CSVs, datapackage.json, the Excel workbook, build/rdf/). Idempotent: "
+                    "resources are matched by their distribution IRI (uri); only changed files are uploaded, "
+                    "files gone from the package are deleted, and an unchanged package writes nothing. The API token "
                     f"is read from ${TOKEN_ENV} only.",
         epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", help=f"the portal's address (default: ${URL_ENV})")

@@ -12,7 +12,8 @@ landing page of the catalog), ``version``, ``tags`` (the keywords), ``license_id
 DCAT-AP profiles read (``profiles/euro_dcat_ap_base.py``, ``_graph_from_dataset_base``:
 ``_get_dataset_value`` looks a key up on the dict, then in extras; see ``dataset_extras``).
 
-Resources: the CSVs of the model, ``datapackage.json``, the files of build/rdf/ that the catalog
+Resources: the package's files (``package.published_paths``: the CSVs of the model,
+``datapackage.json``, the Excel workbook), the files of build/rdf/ that the catalog
 describes (``rdf.build.DESCRIBED_FILES``) and ``catalog.ttl`` itself; each keyed by ``uri``, the
 distribution IRI of the catalog (``Iris.distribution``; the catalog IRI for catalog.ttl, which
 the catalog does not describe as a distribution). Every value sent is a string or an integer, so
@@ -29,7 +30,7 @@ from pathlib import Path
 from ..errors import DataError, Problem
 from ..files import sha256_file
 from ..model import Package
-from ..package import bilingual, table_schema
+from ..package import bilingual, published_paths, table_schema
 from ..rdf.build import DESCRIBED_FILES
 from ..rdf.catalog import conforms_to, file_texts
 from ..rdf.namespaces import (
@@ -51,7 +52,8 @@ TAG_MIN, TAG_MAX = 2, 100
 FALLBACK_LICENSE = "cc-by"
 #: ``format`` per suffix: the names CKAN's resource_formats.json knows (CSV, JSON) or, for the
 #: RDF syntaxes it does not know, their usual names (kept as sent by CKAN's clean_format).
-FORMAT_NAMES = {".csv": "CSV", ".json": "JSON", ".ttl": "Turtle", ".nt": "N-Triples", ".jsonld": "JSON-LD"}
+FORMAT_NAMES = {".csv": "CSV", ".json": "JSON", ".ttl": "Turtle", ".nt": "N-Triples", ".jsonld": "JSON-LD",
+                ".xlsx": "XLSX"}
 CATALOG_FILE = "catalog.ttl"
 CATALOG_TITLE = ("DCAT-AP 3 データカタログ（Turtle）", "DCAT-AP 3 data catalog (Turtle)")
 HASH_ALGORITHM = "sha256"
@@ -215,11 +217,12 @@ def dataset_fields(metadata: dict, iris: Iris | None = None) -> dict:
 
 def published_files(pkg: Package, package_dir: Path) -> list[tuple[str, Path, dict | None]]:
     """(relative path, file, model resource or None) of every published file, in publish order:
-    the CSVs, datapackage.json, the described files of build/rdf/, then catalog.ttl."""
+    the package's files (``package.published_paths``: the CSVs, datapackage.json, the workbook when
+    the package has one), the described files of build/rdf/, then catalog.ttl."""
     package_dir = Path(package_dir)
+    tables = {table_path(r["name"]): r for r in pkg.resources}
     out: list[tuple[str, Path, dict | None]] = [
-        (table_path(r["name"]), package_dir / table_path(r["name"]), r) for r in pkg.resources]
-    out.append((DESCRIPTOR, package_dir / DESCRIPTOR, None))
+        (rel, package_dir / rel, tables.get(rel)) for rel in published_paths(pkg, package_dir)]
     out += [(f"{RDF_DIR}/{n}", package_dir / RDF_DIR / n, None) for n in (*DESCRIBED_FILES, CATALOG_FILE)]
     return out
 

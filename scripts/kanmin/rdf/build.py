@@ -1,7 +1,8 @@
 """RDF stage: the package model -> build/rdf/ (data graph, DCAT catalog, vocabulary, context).
 
 Input: a ``kanmin.model.Package`` (typed rows and the multilingual metadata) and the published
-files of the package (descriptor and CSVs), which the catalog describes by size and checksum.
+files of the package (``package.published_paths``: CSVs, descriptor, the Excel workbook when the
+package has one), which the catalog describes by size and checksum.
 Output directory:
   data.ttl, data.nt, data.jsonld   the data graph, three serialisations of the same triples
   context.jsonld                   the JSON-LD @context embedded in data.jsonld
@@ -48,7 +49,7 @@ def build_rdf(package_dir: Path, out_dir: Path, base_iri: str | None = None,
     """Load the package in ``package_dir`` and publish its RDF files into ``out_dir``."""
     package_dir, out_dir = Path(package_dir), Path(out_dir)
     pkg = model.load(package_dir)
-    published = {rel: package_dir / rel for rel in package.published_paths(pkg)}
+    published = {rel: package_dir / rel for rel in package.published_paths(pkg, package_dir)}
     try:
         rdf_rel = out_dir.resolve().relative_to(package_dir.resolve()).as_posix()
     except ValueError:

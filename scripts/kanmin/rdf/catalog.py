@@ -55,6 +55,8 @@ FILE_TITLES = {
     ".ttl": ("RDFグラフ（Turtle）", "RDF graph (Turtle)"),
     ".nt": ("RDFグラフ（N-Triples）", "RDF graph (N-Triples)"),
     ".jsonld": ("RDFグラフ（JSON-LD）", "RDF graph (JSON-LD)"),
+    ".xlsx": ("Excelブック（説明とデータ辞書、原典どおりの施策一覧、全テーブル）",
+              "Excel workbook (description and data dictionary, the policy table as printed, every table)"),
 }
 
 
@@ -270,8 +272,8 @@ def conforms_to(path: str, resource: dict | None) -> list[str]:
         return [DATA_PACKAGE_V2]
     if name == "shapes.ttl":
         return [SHACL]
-    if name in ("vocab.ttl", "context.jsonld"):
-        return []
+    if name in ("vocab.ttl", "context.jsonld") or Path(path).suffix == ".xlsx":
+        return []  # the workbook: its format is its media type; no data standard covers it
     return [KD.rstrip("#")]  # the data graph files: the project vocabulary
 
 

@@ -60,6 +60,7 @@ FILE_FORMATS: dict[str, tuple[str, str]] = {
     ".ttl": ("text/turtle", "RDF_TURTLE"),
     ".nt": ("application/n-triples", "RDF_N_TRIPLES"),
     ".jsonld": ("application/ld+json", "JSON_LD"),
+    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"),
 }
 
 # Specifications the distributions conform to: IRI -> English title.

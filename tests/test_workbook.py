@@ -1,0 +1,325 @@
+"""The Excel workbook (kanmin.workbook), read back with openpyxl: every cell of every table sheet
+against its CSV, the data dictionary against metadata.json, the printed table 「施策一覧」 against
+hand-checked rows of the source, the sheet layout, byte-identical rebuilds, and the workbook as a
+distribution of the catalog."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import RDF
+
+from kanmin import model
+from kanmin.errors import DataError
+from kanmin.rdf import build_rdf
+from kanmin.settings import RDF_DIR, WORKBOOK_PATH
+from kanmin.workbook import write_workbook
+from support import METADATA, REPO, make_package
+
+DCAT = Namespace("http://www.w3.org/ns/dcat#")
+DCT = Namespace("http://purl.org/dc/terms/")
+SPDX = Namespace("http://spdx.org/rdf/terms#")
+XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: The printed table's columns in order (data/raw/SOURCE.md), the number of effect marks after
+#: the four effect columns.
+PRINTED = ["No", "施策名", "KPI（進捗）", "KPI（効果）", "課題・取組概要（スケジュール・効果）", "府省庁名", "対応する柱",
+           "都道府県官民データ活用推進計画掲載時期", "行政の効率化・コスト削減", "地域社会・経済の活性化",
+           "住民生活の利便性・質の向上", "住民生活の安全・安心の確保", "期待される効果の○の数", "都道府県等への支援策",
+           "予算事業名", "参考URL", "国の施策番号"]
+
+
+@pytest.fixture(autouse=True)
+def _no_epoch(monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+
+
+@pytest.fixture(scope="module")
+def metadata() -> dict:
+    return json.loads(METADATA.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def pkg() -> model.Package:
+    return model.load(REPO)
+
+
+@pytest.fixture(scope="module")
+def xlsx(pkg, tmp_path_factory) -> Path:
+    os.environ.pop("SOURCE_DATE_EPOCH", None)
+    path = tmp_path_factory.mktemp("wb") / "book.xlsx"
+    write_workbook(pkg, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def book(xlsx):
+    return openpyxl.load_workbook(xlsx)
+
+
+def _rows(ws) -> list[list]:
+    return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def _csv(name: str) -> list[list[str]]:
+    with (REPO / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+# --- the sheets ------------------------------------------------------------------------------------
+
+def test_sheets_in_order(book, metadata):
+    assert book.sheetnames == ["説明", "施策一覧", *(r["name"] for r in metadata["resources"])]
+
+
+@pytest.mark.parametrize("name", [r["name"] for r in json.loads(METADATA.read_text(encoding="utf-8"))["resources"]])
+def test_every_cell_of_a_table_sheet_is_its_csv_value_typed(book, metadata, name):
+    """Each cell against the CSV, typed by the Table Schema: an integer is a number, a boolean
+    はい/いいえ, a string the same text, a missing value an empty cell."""
+    fields = next(r for r in metadata["resources"] if r["name"] == name)["fields"]
+    types = [f["type"] for f in fields]
+    expected = _csv(name)
+    got = _rows(book[name])
+    assert got[0] == expected[0]  # the header is the field names
+    assert len(got) == len(expected)
+    checked = 0
+    for number, (row, want) in enumerate(zip(got[1:], expected[1:], strict=True), start=2):
+        assert len(row) == len(want), number
+        for cell, text, ftype, field in zip(row, want, types, expected[0], strict=True):
+            where = (name, number, field)
+            if text == "":
+                assert cell is None, where
+            elif ftype == "integer":
+                assert type(cell) is int and cell == int(text), where
+            elif ftype == "boolean":
+                assert cell == {"true": "はい", "false": "いいえ"}[text], where
+            else:
+                assert type(cell) is str and cell == text, where
+            checked += 1
+    assert checked == (len(expected) - 1) * len(fields)
+
+
+def test_reference_urls_are_links_to_themselves(book):
+    ws = book["policy_references"]
+    column = [c.value for c in ws[1]].index("url") + 1
+    cells = [ws.cell(row=r, column=column) for r in range(2, ws.max_row + 1)]
+    assert len(cells) == 83
+    # an xlsx hyperlink keeps a URL's #fragment apart, as its location
+    targets = [c.hyperlink.target + (f"#{c.hyperlink.location}" if c.hyperlink.location else "") for c in cells]
+    assert targets == [c.value for c in cells]
+
+
+def test_every_sheet_has_a_frozen_header_and_an_autofilter(book):
+    for ws in book.worksheets:
+        last = openpyxl.utils.get_column_letter(ws.max_column)
+        assert ws.auto_filter.ref == f"A1:{last}{ws.max_row}", ws.title
+        assert ws.freeze_panes == ("C2" if ws.title == "施策一覧" else "A2"), ws.title
+        assert all(c.font.b for c in ws[1]), ws.title
+
+
+def test_widths_are_readable_and_long_text_wraps(book):
+    ws = book["施策一覧"]
+    widths = {k: v.width for k, v in ws.column_dimensions.items()}
+    assert widths and all(6 <= w <= 51 for w in widths.values())
+    kpi = ws.cell(row=8, column=3)  # policy 7's progress KPIs: several lines
+    assert "\n" in kpi.value and kpi.alignment.wrap_text
+    assert ws.cell(row=8, column=1).alignment.wrap_text is not True  # a number does not wrap
+
+
+# --- 施策一覧 ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def printed(book) -> dict[int, dict]:
+    rows = _rows(book["施策一覧"])
+    assert rows[0] == PRINTED
+    return {row[0]: dict(zip(PRINTED, row, strict=True)) for row in rows[1:]}
+
+
+def test_one_row_per_policy_in_order(printed):
+    assert list(printed) == list(range(1, 76))
+
+
+def test_policy_7_as_printed(printed):
+    """Source lines 303-350: two KPI groups in each KPI column, four ministries, two marks."""
+    p = printed[7]
+    assert p["施策名"] == "企業が行う従業員の社会保険・税手続のワンストップ化・ワンスオンリー化の推進"
+    assert p["KPI（進捗）"] == "\n".join([
+        "＜オンライン・ワンストップ化＞", "各省等のシステムの改修", "API仕様書の公開",
+        "オンライン・ワンストップのサービスイン（令和２年11月頃）",
+        "＜クラウドを活用した新しい提出方法・処分通知等＞",
+        "対象手続や利用要件等について情報システム整備計画やモデル省令において記載",
+        "ロードマップに基づく検討を踏まえた対象手続に係る各省等のシステムの改修・マイナポータルの機能追加",
+        "API仕様書の公開", "クラウドを活用した申請・届出、処分通知等の実現（令和３年度以降）"])
+    assert p["KPI（効果）"] == "\n".join([
+        "＜オンライン・ワンストップ化＞", "対象とした67手続のうちオンライン・ワンストップ化された手続数", "APIの提供数",
+        "申請・届出に係る利用数", "＜クラウドを活用した新しい提出方法・処分通知等＞", "APIの提供数",
+        "申請・届出、処分通知等に係る利用数"])
+    assert p["府省庁名"] == "◎内閣官房、厚生労働省、財務省、総務省"
+    assert p["対応する柱"] == "手続における情報通信の技術の利用等"
+    assert p["都道府県官民データ活用推進計画掲載時期"] == "令和元年度から"
+    assert [p[c] for c in PRINTED[8:13]] == ["不明", "不明", "不明", "不明", 2]
+    assert p["課題・取組概要（スケジュール・効果）"].startswith("企業の生産性向上の観点から、")
+    assert p["課題・取組概要（スケジュール・効果）"].count("\n") == 3  # four printed bullets
+    assert (p["予算事業名"], p["参考URL"], p["国の施策番号"]) == (None, None, "01-18")
+
+
+def test_two_leads_not_set_kpi_and_a_reference(printed):
+    p = printed[21]
+    assert p["府省庁名"] == "◎厚生労働省、◎内閣府、内閣官房"
+    assert p["KPI（効果）"] == "未設定（令和元年度中に設定）"
+    assert p["参考URL"] == ("（子ども・子育て支援全国総合システム（保育所））\n"
+                          "https://www.sukusuku-japan.cao.hq.admix.go.jp/kodomo/index.html")
+
+
+def test_reference_with_a_note_and_a_url_printed_in_the_budget_column(printed):
+    assert printed[22]["参考URL"].split("\n")[:4] == [
+        "（地理空間情報活用推進基本法（平成19年法律第63号））",
+        "https://elaws.e-gov.go.jp/search/elawsSearch/elaws_search/lsg0500/detail?lawId=419AC1000000063",
+        "第5条（地方公共団体の責務）", "第17条（地図関連業務における基盤地図情報の相互活用）"]
+    assert printed[75]["予算事業名"] == (
+        "森林情報活用促進事業\nhttp://www.rinya.maff.go.jp/j/rinsei/yosankesan/attach/pdf/31hikoukyou-34.pdf")
+    assert printed[75]["参考URL"] is None
+
+
+def test_effect_marks_known_unknown_and_none(printed):
+    assert [printed[9][c] for c in PRINTED[8:13]] == ["○", "○", "○", "○", 4]
+    assert [printed[48][c] for c in PRINTED[8:13]] == [None, None, None, None, 0]
+    assert sum(printed[n]["行政の効率化・コスト削減"] == "不明" for n in printed) == 65
+
+
+def test_printed_cells_are_the_published_values(printed, pkg):
+    """Every policy's single-valued cells are the published values, and every KPI, ministry,
+    budget project and reference appears in its policy's row."""
+    for p in pkg.tables["policies"]:
+        row = printed[p["policy_id"]]
+        assert (row["施策名"], row["課題・取組概要（スケジュール・効果）"], row["対応する柱"], row["都道府県等への支援策"],
+                row["国の施策番号"], row["期待される効果の○の数"]) == (
+            p["name"], p["overview"], p["pillar_as_printed"], p["support_measures"], p["policy_code"],
+            p["effect_mark_count"])
+    for k in pkg.tables["kpis"]:
+        assert k["text"] in printed[k["policy_id"]][{"progress": "KPI（進捗）", "effect": "KPI（効果）"}[k["kind"]]]
+    for m in pkg.tables["policy_ministries"]:
+        assert m["name_as_printed"] in printed[m["policy_id"]]["府省庁名"]
+    names = {b["budget_project_id"]: b["name"] for b in pkg.tables["budget_projects"]}
+    for b in pkg.tables["policy_budget_projects"]:
+        assert names[b["budget_project_id"]] in printed[b["policy_id"]]["予算事業名"].split("\n")
+    for r in pkg.tables["policy_references"]:
+        column = {"reference_url": "参考URL", "budget_project": "予算事業名"}[r["printed_in"]]
+        assert r["url"] in printed[r["policy_id"]][column].split("\n")
+
+
+# --- 説明 ------------------------------------------------------------------------------------------
+
+def test_data_dictionary_lists_every_table_and_field(book, metadata):
+    rows = _rows(book["説明"])
+    assert rows[0][:4] == ["区分 / Section", "項目・列 / Item or field",
+                           "名称・内容（日本語） / Title or value (Japanese)", "名称・内容（英語） / Title or value (English)"]
+    entries = {(r[0], r[1]): r[2:] for r in rows[1:]}
+    for res in metadata["resources"]:
+        table = entries[(res["name"], None)]
+        assert table[:4] == [res["title"]["ja"], res["title"]["en"], res["description"]["ja"], res["description"]["en"]]
+        assert table[4].startswith(f"data/{res['name']}.csv")
+        for f in res["fields"]:
+            entry = entries[(res["name"], f["name"])]
+            assert entry[:4] == [f["title"]["ja"], f["title"]["en"], f["description"]["ja"], f["description"]["en"]]
+            assert f["type"] in entry[4]
+    assert sum(1 for r in rows[1:] if r[0] in {res["name"] for res in metadata["resources"]}) == sum(
+        1 + len(res["fields"]) for res in metadata["resources"])
+    assert [r[1] for r in rows[1:] if r[0] == "施策一覧"] == PRINTED  # every column of 施策一覧 explained
+
+
+def test_description_says_what_the_dataset_is_and_how_to_cite_it(book, metadata):
+    entries = {r[1]: r[2:4] for r in _rows(book["説明"])[1:] if r[0] == "データセット / Dataset"}
+    assert entries["タイトル / Title"] == [metadata["title"]["ja"], metadata["title"]["en"]]
+    assert entries["版 / Version"][0] == metadata["version"]
+    assert entries["出典の表示 / Attribution"] == [metadata["attribution"]["ja"], metadata["attribution"]["en"]]
+    assert metadata["licenses"][0]["path"] in entries["ライセンス / Licence"][0]
+    assert metadata["sources"][0]["path"] in entries["原典 / Source"][0]
+    assert metadata["source_licence"]["path"] in entries["原典の利用規約 / Source terms of use"][0]
+    reading = " ".join(r[2] for r in _rows(book["説明"])[1:] if r[0] == "読み方 / How to read")
+    assert "「はい」" in reading and "「いいえ」" in reading and "不明" in reading and "BOMなし" in reading
+
+
+def test_document_properties_are_the_metadata(book, metadata):
+    props = book.properties
+    assert props.title == metadata["title"]["ja"]
+    assert props.created.isoformat().startswith(metadata["modified"][:19])
+
+
+# --- deterministic -----------------------------------------------------------------------------------
+
+def test_rebuild_is_byte_identical_also_with_another_hash_seed(pkg, xlsx, tmp_path):
+    again = tmp_path / "again.xlsx"
+    write_workbook(pkg, again)
+    assert again.read_bytes() == xlsx.read_bytes()
+    other = tmp_path / "other.xlsx"
+    code = ("import sys; from pathlib import Path; from kanmin import model; from kanmin.workbook import "
+            "write_workbook; write_workbook(model.load(Path(sys.argv[1])), Path(sys.argv[2]))")
+    env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"} | {"PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code, str(REPO), str(other)], check=True, env=env)
+    assert other.read_bytes() == xlsx.read_bytes()
+
+
+def test_source_date_epoch_is_the_documents_date(pkg, xlsx, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    path = tmp_path / "epoch.xlsx"
+    write_workbook(pkg, path)
+    assert path.read_bytes() != xlsx.read_bytes()
+    assert openpyxl.load_workbook(path).properties.created.isoformat().startswith("2023-11-14T22:13:20")
+
+
+def test_committed_workbook_is_the_one_the_model_gives(xlsx):
+    assert (REPO / WORKBOOK_PATH).read_bytes() == xlsx.read_bytes()
+
+
+def test_a_value_too_long_for_excel_is_a_problem_naming_the_cell(pkg, tmp_path):
+    tables = copy.deepcopy(pkg.tables)
+    tables["policies"][2]["overview"] = "あ" * 40000
+    with pytest.raises(DataError) as err:
+        write_workbook(model.Package(pkg.metadata, tables), tmp_path / "x.xlsx")
+    messages = [str(p) for p in err.value.problems]
+    assert any("sheet policies, row 4, column overview: 40000 characters" in m for m in messages)
+    assert any("sheet 施策一覧, row 4, column 課題・取組概要（スケジュール・効果）" in m for m in messages)
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+# --- a distribution of the catalog -------------------------------------------------------------------
+
+def _xlsx_distributions(catalog: Path) -> list[URIRef]:
+    g = Graph().parse(catalog, format="turtle")
+    return [d for d in g.subjects(RDF.type, DCAT.Distribution)
+            if str(g.value(d, DCAT.downloadURL)).endswith(".xlsx")], g
+
+
+def test_the_catalog_lists_the_workbook():
+    dists, g = _xlsx_distributions(REPO / RDF_DIR / "catalog.ttl")
+    assert len(dists) == 1
+    d = dists[0]
+    blob = (REPO / WORKBOOK_PATH).read_bytes()
+    assert str(g.value(d, DCAT.downloadURL)) == "https://w3id.org/kanmin-data/files/" + WORKBOOK_PATH
+    assert g.value(d, DCAT.mediaType) == URIRef("https://www.iana.org/assignments/media-types/" + XLSX_MEDIA)
+    assert g.value(d, DCT["format"]) == URIRef("http://publications.europa.eu/resource/authority/file-type/XLSX")
+    assert int(g.value(d, DCAT.byteSize)) == len(blob)
+    assert g.value(g.value(d, SPDX.checksum), SPDX.checksumValue) == Literal(
+        hashlib.sha256(blob).hexdigest(), datatype=URIRef("http://www.w3.org/2001/XMLSchema#hexBinary"))
+    assert Literal("Excelブック（説明とデータ辞書、原典どおりの施策一覧、全テーブル）", lang="ja") in set(
+        g.objects(d, DCT.title))
+
+
+def test_a_package_without_a_workbook_has_a_catalog_without_it(tmp_path):
+    package = make_package(tmp_path / "pkg")
+    build_rdf(package, tmp_path / "with")
+    assert len(_xlsx_distributions(tmp_path / "with" / "catalog.ttl")[0]) == 1
+    (package / WORKBOOK_PATH).unlink()
+    build_rdf(package, tmp_path / "without")
+    assert _xlsx_distributions(tmp_path / "without" / "catalog.ttl")[0] == []
