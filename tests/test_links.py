@@ -232,9 +232,26 @@ def test_redirect_to_a_private_address_is_refused(monkeypatch):
     ("240.0.0.1", False), ("::1", False), ("fe80::1", False), ("fc00::1", False),
     ("::ffff:127.0.0.1", False), ("::ffff:10.0.0.1", False), ("8.8.8.8", True),
     ("2001:4860:4860::8888", True), ("::ffff:8.8.8.8", True),
+    # IPv6 forms embedding an IPv4 address are judged by the address they embed.
+    ("::127.0.0.1", False), ("::10.0.0.1", False), ("::8.8.8.8", True),  # IPv4-compatible
+    ("64:ff9b::7f00:1", False), ("64:ff9b::a9fe:a9fe", False), ("64:ff9b::808:808", True),  # NAT64
+    ("64:ff9b:1::a00:1", False), ("64:ff9b:1::808:808", False),  # NAT64 local use: unreadable
+    ("2002:7f00:1::", False), ("2002:c0a8:101::1", False), ("2002:808:808::1", True),  # 6to4
+    ("::ffff:0:7f00:1", False), ("::ffff:0:808:808", True),  # IPv4-translated
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo (2001::/32): not global
 ])
 def test_public_address_classification(address, public):
     assert safety.is_public(address) is public
+
+
+@pytest.mark.parametrize("address", ["::127.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::", "::ffff:0:7f00:1"])
+def test_a_name_resolving_to_an_ipv6_form_of_loopback_is_refused(monkeypatch, address):
+    def resolver(host, port, *a, **k):
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))]
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    report = check_urls([Target("http://rebound.example/")], dataclasses.replace(FAST, allow_private=False))
+    r = report.results[0]
+    assert r.status == "skipped" and address in r.detail
 
 
 def test_cached_rerun_sends_no_request_but_failures_are_rechecked(site, tmp_path):
