@@ -129,6 +129,19 @@ def test_slow_server_times_out(site):
     assert time.monotonic() - t0 < 2
 
 
+@pytest.mark.parametrize("tls", [False, True])
+def test_request_timeout_bounds_a_server_that_drips_its_headers(site, tls_site, tls):
+    # One header byte every 0.1 s never trips the 2 s read timeout; only a total per-request
+    # deadline (connect + headers) stops it, well before the 8 s run deadline.
+    s, pem = tls_site if tls else (site, None)
+    t0 = time.monotonic()
+    r = check(s.url("/drip"), request_timeout=1.0, deadline=8, retries=2, ca_bundle=pem)
+    elapsed = time.monotonic() - t0
+    assert (r.status, r.attempts) == ("timeout", 1), r  # a timeout is not retried
+    assert "request deadline (1 s)" in r.detail
+    assert elapsed < 3, f"held {elapsed:.1f} s"
+
+
 def test_overall_deadline_stops_a_run(site):
     urls = [Target(site.url("/slow") + f"?{i}") for i in range(6)]
     t0 = time.monotonic()
@@ -144,6 +157,29 @@ def test_huge_body_is_not_downloaded(site):
     assert (r.status, r.method) == ("ok", "GET")
     assert time.monotonic() - t0 < 3
     assert site.body_bytes < 64 * 2**20  # of the 10 GiB offered, at most socket buffers went out
+
+
+def test_a_retried_answer_s_body_is_not_downloaded_either(site):
+    # urllib3's Retry drains a response's body before retrying; the checker's must not.
+    before = site.body_bytes
+    t0 = time.monotonic()
+    r = check(site.url("/huge503"), retries=2)
+    assert (r.status, r.http_status, r.method, r.attempts) == ("broken", 503, "GET", 4)  # HEAD + 3 GET
+    assert site.body_bytes - before < 3 * 64 * 2**20 and time.monotonic() - t0 < 5
+
+
+def test_requests_sent_counts_only_requests_that_reached_a_server(site):
+    # Refused connections, DNS failures and refused addresses are tries, not requests sent.
+    dead = f"http://127.0.0.1:{refused_port()}"
+    targets = [Target(f"{dead}/{i}") for i in range(10)] + [Target("http://x.invalid/")]
+    report = check_urls(targets, dataclasses.replace(FAST, retries=1))
+    assert {r.error for r in report.results} == {"connect", "dns"}
+    assert report.results[0].attempts == 2  # HEAD tried twice: tries, not requests
+    assert report.requests_sent == 0
+    before = site.total()
+    report = check_urls([*targets[:3], Target(site.url("/ok?sent")), Target(site.url("/flaky?sent"))],
+                        dataclasses.replace(FAST, retries=2))
+    assert report.requests_sent == site.total() - before == 4  # 1 + 3 (two 503s, then 200)
 
 
 def test_connection_reset_is_retried_then_error(site):
@@ -251,7 +287,7 @@ def test_a_name_resolving_to_an_ipv6_form_of_loopback_is_refused(monkeypatch, ad
     monkeypatch.setattr(socket, "getaddrinfo", resolver)
     report = check_urls([Target("http://rebound.example/")], dataclasses.replace(FAST, allow_private=False))
     r = report.results[0]
-    assert r.status == "skipped" and address in r.detail
+    assert r.status == "skipped" and address in r.detail and report.requests_sent == 0
 
 
 def test_cached_rerun_sends_no_request_but_failures_are_rechecked(site, tmp_path):

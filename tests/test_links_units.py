@@ -12,6 +12,7 @@ from email.utils import format_datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from urllib3.exceptions import InvalidHeader
 
 from kanmin.links import classify, fetch, inputs, report, safety, schedule
 from kanmin.links.model import Hop, Result, RunReport, Settings, is_failure
@@ -92,12 +93,24 @@ def test_http_status_table(code, status):
 
 
 def test_retry_after_header_forms():
-    assert fetch._retry_after("7") == 7.0
-    assert fetch._retry_after(None) is None and fetch._retry_after("soon") is None
+    # Parsed by urllib3's Retry, cut to Settings.retry_after_cap (a bad value: fetch backs off).
+    retry = fetch._Retry.of(fetch._Probe(Settings(retry_after_cap=60), None, time.monotonic() + 5))
+    assert retry.parse_retry_after("7") == 7.0 and retry.parse_retry_after("3600") == 60
+    with pytest.raises(InvalidHeader):
+        retry.parse_retry_after("soon")
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    assert 25 <= fetch._retry_after(later) <= 31
+    assert 25 <= retry.parse_retry_after(later) <= 31
     past = format_datetime(datetime.now(UTC) - timedelta(days=1), usegmt=True)
-    assert fetch._retry_after(past) == 0.0
+    assert retry.parse_retry_after(past) == 0.0
+
+
+def test_backoff_is_full_jitter_from_the_first_retry():
+    retry = fetch._Retry.of(fetch._Probe(Settings(backoff=1.0, backoff_cap=30), None, time.monotonic() + 5))
+    first = retry.new(history=(None,))  # after one failed try
+    fourth = retry.new(history=(None,) * 4)
+    waits = [first.get_backoff_time() for _ in range(200)]
+    assert 0 <= min(waits) < 0.2 and 0.8 < max(waits) <= 1.0  # uniform over [0, 1 s]
+    assert max(fourth.get_backoff_time() for _ in range(200)) > 4  # [0, 8 s]
 
 
 def test_fail_on_tokens():
