@@ -1,8 +1,11 @@
 """Pure parts of the link checker: scheduling limits, status table, inputs, report text."""
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -218,3 +221,62 @@ def test_markdown_summary_escapes_every_cell_and_lists_accepted_and_stale_rules(
     assert "a\\|b c; accept list (line 3) expects broken" in stale and len(stale.splitlines()) == 3
     for table in (accepted, stale):  # every row has the header's six cells
         assert {line.replace("\\|", "").count("|") for line in table.splitlines()} == {7}
+
+
+EVIL_URL = "http://a.invalid/x>[click](https://evil.invalid/p)<"
+
+
+def hostile_report() -> RunReport:
+    return RunReport("a", "b", 0, Settings(), [
+        Result(EVIL_URL, "error", error="dns", cited_by=("P1",)),
+        Result('=HYPERLINK("https://evil.invalid/","x")', "invalid", detail="@SUM(1+1)*cmd|' /C calc'!A0",
+               cited_by=("-2+3",)),
+        Result("https://b.example/x", "broken", 404, detail="<img src=x onerror=alert(1)> **bold** [a](b)",
+               archive_url="https://web.archive.org/web/2019/https://b.example/x"),
+    ])
+
+
+def test_markdown_summary_shows_hostile_urls_and_details_as_text():
+    from markdown_it import MarkdownIt
+
+    text = report.to_markdown(hostile_report())
+    assert "| http://a.invalid/x\\>\\[click\\](https://evil.invalid/p)\\< |" in text
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    links = re.findall(r'<a href="([^"]*)">([^<]*)</a>', html)
+    assert links == [("https://b.example/x", "https://b.example/x"),
+                     ("https://web.archive.org/web/2019/https://b.example/x",
+                      "https://web.archive.org/web/2019/https://b.example/x")]
+    assert "<img" not in html and "<strong>bold" not in html and "&lt;img src=x" in html
+    assert "[click](https://evil.invalid/p)" in html  # shown, as text
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted_as_text():
+    rows = list(csv.reader(io.StringIO(report.to_csv(hostile_report()))))
+    header = rows[0]
+    second = dict(zip(header, rows[2], strict=True))
+    assert second["url"] == "\'=HYPERLINK(\"https://evil.invalid/\",\"x\")"
+    assert second["detail"] == "\'@SUM(1+1)*cmd|' /C calc'!A0" and second["cited_by"] == "\'-2+3"
+    assert dict(zip(header, rows[1], strict=True))["url"] == EVIL_URL  # harmless text stays as it is
+    assert all(not cell.startswith(report.FORMULA_START) for row in rows for cell in row)
+
+
+def _statuses(*statuses: tuple[str, str | None]) -> RunReport:
+    return RunReport("a", "b", 0, Settings(), [Result(f"https://h.example/{i}", st, error=kind)
+                                              for i, (st, kind) in enumerate(statuses)])
+
+
+@pytest.mark.parametrize("statuses, verdict", [
+    ([("error", "dns")] * 3, "**No link could be checked:** 3 of 3 links got no answer (error: dns 3). "
+                             "Nothing fails under `--fail-on broken,invalid`, but nothing was verified "
+                             "either: is the network reachable?"),
+    ([("ok", None), ("error", "dns"), ("error", "connect"), ("timeout", None)],
+     "**No link fails under `--fail-on broken,invalid`, but 3 of 4 links got no answer "
+     "(error: connect 1, dns 1; timeout 1).**"),
+    ([("broken", None), ("timeout", None)],
+     "**1 link(s) fail** (`--fail-on broken,invalid`); 1 of 2 links got no answer (timeout 1)."),
+    ([("ok", None), ("unknown", None)], "**No failing links.**"),
+])
+def test_summary_says_when_links_could_not_be_checked(statuses, verdict):
+    rep = _statuses(*statuses)
+    assert report.verdict(rep) == verdict
+    assert verdict in report.to_markdown(rep)
