@@ -1,15 +1,17 @@
 """Link checker against real servers on 127.0.0.1 (tests/links_helpers.py); no external host."""
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import socket
 import ssl
+import threading
 import time
 
 import pytest
 import trustme
 
-from kanmin.links import Settings, Target, check_urls, safety
+from kanmin.links import Settings, Target, cache, check_urls, safety
 from kanmin.links.model import Result
 from links_helpers import HOLD, InFlight, Site, refused_port
 
@@ -313,6 +315,51 @@ def test_cached_rerun_sends_no_request_but_failures_are_rechecked(site, tmp_path
     check_urls(targets[:1], dataclasses.replace(cached, use_cache=False), cache_path=cache_file)
     check_urls(targets[:1], dataclasses.replace(cached, cache_ttl=1e-6), cache_path=cache_file)
     assert site.count("/ok?c") == 3  # --no-cache and an expired TTL both request again
+
+
+def test_two_runs_sharing_an_output_folder_keep_both_runs_in_the_cache(site, tmp_path):
+    # Both runs start before either saves, as two CI jobs writing to one folder would.
+    cache_file = tmp_path / "cache.json"
+    cached = dataclasses.replace(FAST, use_cache=True, per_host=1)
+    a_urls = [Target(site.url(f"/hold?a{i}")) for i in range(3)]
+    b_urls = [Target(site.url(f"/ok?b{i}")) for i in range(3)]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        a = pool.submit(check_urls, a_urls, cached, cache_path=cache_file)  # ~3 × HOLD: saves last
+        b = pool.submit(check_urls, b_urls, cached, cache_path=cache_file)
+        a.result(), b.result()
+    saved = cache.load(cache_file)
+    assert sorted(saved) == sorted(t.url for t in a_urls + b_urls)
+    assert not list(tmp_path.glob(".cache.json-*"))  # no temporary file left behind
+
+
+def test_concurrent_saves_lose_nothing(tmp_path):
+    cache_file = tmp_path / "cache.json"
+    stamp = "2026-01-01T00:00:00.000Z"
+    barrier = threading.Barrier(8)
+
+    def save(i):
+        barrier.wait()
+        cache.save(cache_file, [Result(f"https://h.example/{i}", "ok", 200, checked_at=stamp)])
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(cache.load(cache_file)) == 8
+
+
+def test_reports_are_replaced_whole_never_rewritten_in_place(site, tmp_path):
+    # A reader holding the old report (or a run killed mid-write) sees a whole file: each report
+    # is written beside and renamed over the old one, so the old file's inode is never truncated.
+    from kanmin.links import report
+    first = report.write(check_urls([Target(site.url("/notfound?w1"))], FAST), tmp_path)
+    old = {kind: (p.open(encoding="utf-8"), p.read_text(encoding="utf-8")) for kind, p in first.items()}
+    report.write(check_urls([Target(site.url("/notfound?w2"))], FAST), tmp_path)
+    for kind, (handle, text) in old.items():
+        with handle:
+            assert handle.read() == text, kind  # still the whole old file
+        assert "w2" in first[kind].read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.json", "summary.md"]
 
 
 def test_corrupt_cache_is_ignored(site, tmp_path):

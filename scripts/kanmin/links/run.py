@@ -63,7 +63,7 @@ def check_urls(targets: Sequence[Target], settings: Settings, *,
     for r in ordered:
         accept.apply(r, accept.rule_for(r.url, list(rules)))
     if cache_path and settings.use_cache:
-        cache.save(cache_path, previous, ordered)
+        cache.save(cache_path, ordered)
     pool.clear()
     return RunReport(
         started_at=_stamp(started), finished_at=_stamp(cache.utcnow()),
