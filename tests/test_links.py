@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import dataclasses
 import socket
 import ssl
@@ -395,3 +396,17 @@ def test_per_host_and_global_limits_hold():
     assert gauge.peak["127.0.0.1"] == 2 and gauge.peak["127.0.0.3"] <= 2, gauge.peak  # reached, not exceeded
     assert gauge.peak_total == 3  # reached, not exceeded
     assert elapsed < 12 * HOLD  # the requests did overlap (one at a time would take 2.4 s)
+
+
+def test_default_global_limit_does_not_throttle_a_many_host_list():
+    # 8 hosts x 8 URLs, each held HOLD s: with the defaults every host has its 4 requests in
+    # flight at once (32 in all); the old global default of 16 held it to half of that.
+    gauge = InFlight()
+    hosts = [f"127.0.0.{i}" for i in range(2, 10)]
+    with contextlib.ExitStack() as stack:
+        sites = [stack.enter_context(Site(h, inflight=gauge)) for h in hosts]
+        urls = [Target(s.url(f"/hold?many{i}")) for i in range(8) for s in sites]
+        settings = dataclasses.replace(Settings(), allow_private=True, use_cache=False)
+        report = check_urls(urls, settings)
+    assert [r.status for r in report.results] == ["ok"] * 64
+    assert max(gauge.peak.values()) == 4 and gauge.peak_total == 32, (gauge.peak, gauge.peak_total)
