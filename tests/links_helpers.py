@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import unquote
 
 HOLD = 0.2  # seconds a /hold request is held before the answer
+DRIP = 0.1  # seconds between the bytes of a /drip answer (each well inside any read timeout)
 
 
 class InFlight:
@@ -129,10 +130,10 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/slow":
             time.sleep(3)
             return self._send(200)
-        if path == "/huge":
+        if path in ("/huge", "/huge503"):  # /huge503: a retriable error with a huge body
             if method == "HEAD":
                 return self._send(405)
-            self.send_response(200)
+            self.send_response(200 if path == "/huge" else 503)
             self.send_header("Content-Length", str(10 * 2**30))
             self.end_headers()
             chunk = b"\0" * 65536
@@ -142,6 +143,18 @@ class Handler(BaseHTTPRequestHandler):
                     site.body_bytes += len(chunk)
             except OSError:
                 self.close_connection = True
+            return None
+        if path == "/drip":  # the status line and endless headers, one byte every DRIP seconds
+            site.drips += 1
+            try:
+                self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                for _ in range(int(60 / DRIP)):
+                    for byte in b"X-Drip: 1\r\n":
+                        self.wfile.write(bytes([byte]))
+                        time.sleep(DRIP)
+            except OSError:  # the client hung up: what the test wants
+                pass
+            self.close_connection = True
             return None
         if path == "/reset":
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -174,6 +187,7 @@ class Site:
         self.inflight = inflight or InFlight()
         self.lock = threading.Lock()
         self.body_bytes = 0
+        self.drips = 0  # /drip requests begun
         self.server_errors = 0
         self.elsewhere = ""
         self.httpd = _Server((host, 0), Handler)

@@ -47,3 +47,12 @@ def test_markdown_table_escapes_cells():
     assert lines[1].startswith("|:") and lines[1].endswith(":|")
     assert "x\\|y" in lines[2] and "line break" in lines[3]
     assert all(line.count("|") - line.count("\\|") == 3 for line in lines)
+
+
+def test_md_text_and_md_url_keep_values_literal():
+    assert files.md_text("a*b*_c_ `d` [e](f) <g> &amp; ~~h~~ $x$ \\") == (
+        "a\\*b\\*\\_c\\_ \\`d\\` \\[e\\](f) \\<g\\> \\&amp; \\~\\~h\\~\\~ \\$x\\$ \\\\")
+    assert files.md_text(None) == "" and files.md_url(None) == ""
+    assert files.md_url("https://example.org/a_(b)*c") == "<https://example.org/a_(b)*c>"
+    assert files.md_url("http://a/x>[click](https://b/)<") == "http://a/x\\>\\[click\\](https://b/)\\<"
+    assert files.md_url("not a url") == "not a url"

@@ -1,15 +1,18 @@
 """Link checker against real servers on 127.0.0.1 (tests/links_helpers.py); no external host."""
 from __future__ import annotations
 
+import concurrent.futures
+import contextlib
 import dataclasses
 import socket
 import ssl
+import threading
 import time
 
 import pytest
 import trustme
 
-from kanmin.links import Settings, Target, check_urls, safety
+from kanmin.links import Settings, Target, cache, check_urls, safety
 from kanmin.links.model import Result
 from links_helpers import HOLD, InFlight, Site, refused_port
 
@@ -129,6 +132,19 @@ def test_slow_server_times_out(site):
     assert time.monotonic() - t0 < 2
 
 
+@pytest.mark.parametrize("tls", [False, True])
+def test_request_timeout_bounds_a_server_that_drips_its_headers(site, tls_site, tls):
+    # One header byte every 0.1 s never trips the 2 s read timeout; only a total per-request
+    # deadline (connect + headers) stops it, well before the 8 s run deadline.
+    s, pem = tls_site if tls else (site, None)
+    t0 = time.monotonic()
+    r = check(s.url("/drip"), request_timeout=1.0, deadline=8, retries=2, ca_bundle=pem)
+    elapsed = time.monotonic() - t0
+    assert (r.status, r.attempts) == ("timeout", 1), r  # a timeout is not retried
+    assert "request deadline (1 s)" in r.detail
+    assert elapsed < 3, f"held {elapsed:.1f} s"
+
+
 def test_overall_deadline_stops_a_run(site):
     urls = [Target(site.url("/slow") + f"?{i}") for i in range(6)]
     t0 = time.monotonic()
@@ -144,6 +160,29 @@ def test_huge_body_is_not_downloaded(site):
     assert (r.status, r.method) == ("ok", "GET")
     assert time.monotonic() - t0 < 3
     assert site.body_bytes < 64 * 2**20  # of the 10 GiB offered, at most socket buffers went out
+
+
+def test_a_retried_answer_s_body_is_not_downloaded_either(site):
+    # urllib3's Retry drains a response's body before retrying; the checker's must not.
+    before = site.body_bytes
+    t0 = time.monotonic()
+    r = check(site.url("/huge503"), retries=2)
+    assert (r.status, r.http_status, r.method, r.attempts) == ("broken", 503, "GET", 4)  # HEAD + 3 GET
+    assert site.body_bytes - before < 3 * 64 * 2**20 and time.monotonic() - t0 < 5
+
+
+def test_requests_sent_counts_only_requests_that_reached_a_server(site):
+    # Refused connections, DNS failures and refused addresses are tries, not requests sent.
+    dead = f"http://127.0.0.1:{refused_port()}"
+    targets = [Target(f"{dead}/{i}") for i in range(10)] + [Target("http://x.invalid/")]
+    report = check_urls(targets, dataclasses.replace(FAST, retries=1))
+    assert {r.error for r in report.results} == {"connect", "dns"}
+    assert report.results[0].attempts == 2  # HEAD tried twice: tries, not requests
+    assert report.requests_sent == 0
+    before = site.total()
+    report = check_urls([*targets[:3], Target(site.url("/ok?sent")), Target(site.url("/flaky?sent"))],
+                        dataclasses.replace(FAST, retries=2))
+    assert report.requests_sent == site.total() - before == 4  # 1 + 3 (two 503s, then 200)
 
 
 def test_connection_reset_is_retried_then_error(site):
@@ -232,9 +271,26 @@ def test_redirect_to_a_private_address_is_refused(monkeypatch):
     ("240.0.0.1", False), ("::1", False), ("fe80::1", False), ("fc00::1", False),
     ("::ffff:127.0.0.1", False), ("::ffff:10.0.0.1", False), ("8.8.8.8", True),
     ("2001:4860:4860::8888", True), ("::ffff:8.8.8.8", True),
+    # IPv6 forms embedding an IPv4 address are judged by the address they embed.
+    ("::127.0.0.1", False), ("::10.0.0.1", False), ("::8.8.8.8", True),  # IPv4-compatible
+    ("64:ff9b::7f00:1", False), ("64:ff9b::a9fe:a9fe", False), ("64:ff9b::808:808", True),  # NAT64
+    ("64:ff9b:1::a00:1", False), ("64:ff9b:1::808:808", False),  # NAT64 local use: unreadable
+    ("2002:7f00:1::", False), ("2002:c0a8:101::1", False), ("2002:808:808::1", True),  # 6to4
+    ("::ffff:0:7f00:1", False), ("::ffff:0:808:808", True),  # IPv4-translated
+    ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo (2001::/32): not global
 ])
 def test_public_address_classification(address, public):
     assert safety.is_public(address) is public
+
+
+@pytest.mark.parametrize("address", ["::127.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::", "::ffff:0:7f00:1"])
+def test_a_name_resolving_to_an_ipv6_form_of_loopback_is_refused(monkeypatch, address):
+    def resolver(host, port, *a, **k):
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))]
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    report = check_urls([Target("http://rebound.example/")], dataclasses.replace(FAST, allow_private=False))
+    r = report.results[0]
+    assert r.status == "skipped" and address in r.detail and report.requests_sent == 0
 
 
 def test_cached_rerun_sends_no_request_but_failures_are_rechecked(site, tmp_path):
@@ -260,6 +316,51 @@ def test_cached_rerun_sends_no_request_but_failures_are_rechecked(site, tmp_path
     check_urls(targets[:1], dataclasses.replace(cached, use_cache=False), cache_path=cache_file)
     check_urls(targets[:1], dataclasses.replace(cached, cache_ttl=1e-6), cache_path=cache_file)
     assert site.count("/ok?c") == 3  # --no-cache and an expired TTL both request again
+
+
+def test_two_runs_sharing_an_output_folder_keep_both_runs_in_the_cache(site, tmp_path):
+    # Both runs start before either saves, as two CI jobs writing to one folder would.
+    cache_file = tmp_path / "cache.json"
+    cached = dataclasses.replace(FAST, use_cache=True, per_host=1)
+    a_urls = [Target(site.url(f"/hold?a{i}")) for i in range(3)]
+    b_urls = [Target(site.url(f"/ok?b{i}")) for i in range(3)]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        a = pool.submit(check_urls, a_urls, cached, cache_path=cache_file)  # ~3 × HOLD: saves last
+        b = pool.submit(check_urls, b_urls, cached, cache_path=cache_file)
+        a.result(), b.result()
+    saved = cache.load(cache_file)
+    assert sorted(saved) == sorted(t.url for t in a_urls + b_urls)
+    assert not list(tmp_path.glob(".cache.json-*"))  # no temporary file left behind
+
+
+def test_concurrent_saves_lose_nothing(tmp_path):
+    cache_file = tmp_path / "cache.json"
+    stamp = "2026-01-01T00:00:00.000Z"
+    barrier = threading.Barrier(8)
+
+    def save(i):
+        barrier.wait()
+        cache.save(cache_file, [Result(f"https://h.example/{i}", "ok", 200, checked_at=stamp)])
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(cache.load(cache_file)) == 8
+
+
+def test_reports_are_replaced_whole_never_rewritten_in_place(site, tmp_path):
+    # A reader holding the old report (or a run killed mid-write) sees a whole file: each report
+    # is written beside and renamed over the old one, so the old file's inode is never truncated.
+    from kanmin.links import report
+    first = report.write(check_urls([Target(site.url("/notfound?w1"))], FAST), tmp_path)
+    old = {kind: (p.open(encoding="utf-8"), p.read_text(encoding="utf-8")) for kind, p in first.items()}
+    report.write(check_urls([Target(site.url("/notfound?w2"))], FAST), tmp_path)
+    for kind, (handle, text) in old.items():
+        with handle:
+            assert handle.read() == text, kind  # still the whole old file
+        assert "w2" in first[kind].read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.csv", "report.json", "summary.md"]
 
 
 def test_corrupt_cache_is_ignored(site, tmp_path):
@@ -295,3 +396,17 @@ def test_per_host_and_global_limits_hold():
     assert gauge.peak["127.0.0.1"] == 2 and gauge.peak["127.0.0.3"] <= 2, gauge.peak  # reached, not exceeded
     assert gauge.peak_total == 3  # reached, not exceeded
     assert elapsed < 12 * HOLD  # the requests did overlap (one at a time would take 2.4 s)
+
+
+def test_default_global_limit_does_not_throttle_a_many_host_list():
+    # 8 hosts x 8 URLs, each held HOLD s: with the defaults every host has its 4 requests in
+    # flight at once (32 in all); the old global default of 16 held it to half of that.
+    gauge = InFlight()
+    hosts = [f"127.0.0.{i}" for i in range(2, 10)]
+    with contextlib.ExitStack() as stack:
+        sites = [stack.enter_context(Site(h, inflight=gauge)) for h in hosts]
+        urls = [Target(s.url(f"/hold?many{i}")) for i in range(8) for s in sites]
+        settings = dataclasses.replace(Settings(), allow_private=True, use_cache=False)
+        report = check_urls(urls, settings)
+    assert [r.status for r in report.results] == ["ok"] * 64
+    assert max(gauge.peak.values()) == 4 and gauge.peak_total == 32, (gauge.peak, gauge.peak_total)

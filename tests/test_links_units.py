@@ -1,8 +1,11 @@
 """Pure parts of the link checker: scheduling limits, status table, inputs, report text."""
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
+import re
 import threading
 import time
 from collections import Counter
@@ -12,6 +15,7 @@ from email.utils import format_datetime
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from urllib3.exceptions import InvalidHeader
 
 from kanmin.links import classify, fetch, inputs, report, safety, schedule
 from kanmin.links.model import Hop, Result, RunReport, Settings, is_failure
@@ -92,12 +96,24 @@ def test_http_status_table(code, status):
 
 
 def test_retry_after_header_forms():
-    assert fetch._retry_after("7") == 7.0
-    assert fetch._retry_after(None) is None and fetch._retry_after("soon") is None
+    # Parsed by urllib3's Retry, cut to Settings.retry_after_cap (a bad value: fetch backs off).
+    retry = fetch._Retry.of(fetch._Probe(Settings(retry_after_cap=60), None, time.monotonic() + 5))
+    assert retry.parse_retry_after("7") == 7.0 and retry.parse_retry_after("3600") == 60
+    with pytest.raises(InvalidHeader):
+        retry.parse_retry_after("soon")
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    assert 25 <= fetch._retry_after(later) <= 31
+    assert 25 <= retry.parse_retry_after(later) <= 31
     past = format_datetime(datetime.now(UTC) - timedelta(days=1), usegmt=True)
-    assert fetch._retry_after(past) == 0.0
+    assert retry.parse_retry_after(past) == 0.0
+
+
+def test_backoff_is_full_jitter_from_the_first_retry():
+    retry = fetch._Retry.of(fetch._Probe(Settings(backoff=1.0, backoff_cap=30), None, time.monotonic() + 5))
+    first = retry.new(history=(None,))  # after one failed try
+    fourth = retry.new(history=(None,) * 4)
+    waits = [first.get_backoff_time() for _ in range(200)]
+    assert 0 <= min(waits) < 0.2 and 0.8 < max(waits) <= 1.0  # uniform over [0, 1 s]
+    assert max(fourth.get_backoff_time() for _ in range(200)) > 4  # [0, 8 s]
 
 
 def test_fail_on_tokens():
@@ -205,3 +221,62 @@ def test_markdown_summary_escapes_every_cell_and_lists_accepted_and_stale_rules(
     assert "a\\|b c; accept list (line 3) expects broken" in stale and len(stale.splitlines()) == 3
     for table in (accepted, stale):  # every row has the header's six cells
         assert {line.replace("\\|", "").count("|") for line in table.splitlines()} == {7}
+
+
+EVIL_URL = "http://a.invalid/x>[click](https://evil.invalid/p)<"
+
+
+def hostile_report() -> RunReport:
+    return RunReport("a", "b", 0, Settings(), [
+        Result(EVIL_URL, "error", error="dns", cited_by=("P1",)),
+        Result('=HYPERLINK("https://evil.invalid/","x")', "invalid", detail="@SUM(1+1)*cmd|' /C calc'!A0",
+               cited_by=("-2+3",)),
+        Result("https://b.example/x", "broken", 404, detail="<img src=x onerror=alert(1)> **bold** [a](b)",
+               archive_url="https://web.archive.org/web/2019/https://b.example/x"),
+    ])
+
+
+def test_markdown_summary_shows_hostile_urls_and_details_as_text():
+    from markdown_it import MarkdownIt
+
+    text = report.to_markdown(hostile_report())
+    assert "| http://a.invalid/x\\>\\[click\\](https://evil.invalid/p)\\< |" in text
+    html = MarkdownIt("commonmark").enable("table").render(text)
+    links = re.findall(r'<a href="([^"]*)">([^<]*)</a>', html)
+    assert links == [("https://b.example/x", "https://b.example/x"),
+                     ("https://web.archive.org/web/2019/https://b.example/x",
+                      "https://web.archive.org/web/2019/https://b.example/x")]
+    assert "<img" not in html and "<strong>bold" not in html and "&lt;img src=x" in html
+    assert "[click](https://evil.invalid/p)" in html  # shown, as text
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_quoted_as_text():
+    rows = list(csv.reader(io.StringIO(report.to_csv(hostile_report()))))
+    header = rows[0]
+    second = dict(zip(header, rows[2], strict=True))
+    assert second["url"] == "\'=HYPERLINK(\"https://evil.invalid/\",\"x\")"
+    assert second["detail"] == "\'@SUM(1+1)*cmd|' /C calc'!A0" and second["cited_by"] == "\'-2+3"
+    assert dict(zip(header, rows[1], strict=True))["url"] == EVIL_URL  # harmless text stays as it is
+    assert all(not cell.startswith(report.FORMULA_START) for row in rows for cell in row)
+
+
+def _statuses(*statuses: tuple[str, str | None]) -> RunReport:
+    return RunReport("a", "b", 0, Settings(), [Result(f"https://h.example/{i}", st, error=kind)
+                                              for i, (st, kind) in enumerate(statuses)])
+
+
+@pytest.mark.parametrize("statuses, verdict", [
+    ([("error", "dns")] * 3, "**No link could be checked:** 3 of 3 links got no answer (error: dns 3). "
+                             "Nothing fails under `--fail-on broken,invalid`, but nothing was verified "
+                             "either: is the network reachable?"),
+    ([("ok", None), ("error", "dns"), ("error", "connect"), ("timeout", None)],
+     "**No link fails under `--fail-on broken,invalid`, but 3 of 4 links got no answer "
+     "(error: connect 1, dns 1; timeout 1).**"),
+    ([("broken", None), ("timeout", None)],
+     "**1 link(s) fail** (`--fail-on broken,invalid`); 1 of 2 links got no answer (timeout 1)."),
+    ([("ok", None), ("unknown", None)], "**No failing links.**"),
+])
+def test_summary_says_when_links_could_not_be_checked(statuses, verdict):
+    rep = _statuses(*statuses)
+    assert report.verdict(rep) == verdict
+    assert verdict in report.to_markdown(rep)

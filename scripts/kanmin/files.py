@@ -4,13 +4,15 @@
 outputs, and only when the block succeeds are the files moved into place; on any failure the
 folder is removed and the previous outputs stay untouched. ``sha256_file`` is the one place a
 file's size and SHA-256 are computed; ``markdown_table`` the one Markdown table writer (tabulate,
-with cells escaped so that a ``|`` or a line break in a value cannot break the table).
+with cells escaped so that a ``|`` or a line break in a value cannot break the table), and
+``md_text`` / ``md_url`` the one way an untrusted value goes into Markdown as literal text.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -75,6 +77,26 @@ def sha256_bytes(data: bytes) -> str:
 def md_cell(value: object) -> str:
     """A value as one Markdown table cell: ``|`` escaped, line breaks as spaces."""
     return "" if value is None else str(value).replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+# Characters Markdown may read as inline syntax (emphasis, code, links, images, raw HTML,
+# entities, strikethrough, GitHub math); `|` is md_cell's. Backslash escapes are CommonMark.
+_MD_SYNTAX = re.compile(r"([\\`*_\[\]<>&~$])")
+# A CommonMark autolink: scheme, then no space, control character, `<` or `>`.
+_AUTOLINK = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\x00-\x20<>\x7f]*")
+
+
+def md_text(value: object) -> str:
+    """A value shown literally in Markdown (e.g. text from a data file, a server or a PR)."""
+    return "" if value is None else _MD_SYNTAX.sub(r"\\\1", str(value))
+
+
+def md_url(url: str | None) -> str:
+    """A URL as a Markdown autolink `<url>`, or as literal text when it cannot be one: a URL
+    like `http://a/x>[click](https://b/)<` must not turn into a link with other text."""
+    if not url:
+        return ""
+    return f"<{url}>" if _AUTOLINK.fullmatch(url) else md_text(url)
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]],

@@ -16,6 +16,7 @@ from urllib3.exceptions import (
     HTTPError,
     LocationParseError,
     LocationValueError,
+    MaxRetryError,
     NameResolutionError,
     NewConnectionError,
     ProtocolError,
@@ -33,6 +34,10 @@ HEAD_UNRELIABLE = frozenset({400, 403, 404, 405, 406, 410, 500, 501})
 
 class DeadlineReached(Exception):
     """The run's overall deadline passed before this URL could be finished."""
+
+
+class RequestDeadline(TimeoutError):
+    """One request attempt took longer than `Settings.request_timeout` (see transport.py)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,11 @@ def _chain(exc: BaseException | None):
 def from_exception(exc: BaseException) -> Outcome:
     """Status of a request that raised `exc` (unexpected exception types propagate)."""
     text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, MaxRetryError) and exc.reason is not None:
+        return from_exception(exc.reason)  # retries spent: judge the last failure
+    deadline = next((e for e in _chain(exc) if isinstance(e, RequestDeadline)), None)
+    if deadline is not None:  # urllib3 reports it as a read timeout or an aborted connection
+        return Outcome("timeout", detail=str(deadline))
     if isinstance(exc, BlockedAddress):
         return Outcome("skipped", detail=f"refused: {exc}")
     if isinstance(exc, DeadlineReached):

@@ -88,7 +88,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--per-host", type=_positive_int, default=d.per_host,
                    help="requests in flight to one host (default: %(default)s)")
     p.add_argument("--connect-timeout", type=_seconds, default=d.connect_timeout, metavar="S")
-    p.add_argument("--read-timeout", type=_seconds, default=d.read_timeout, metavar="S")
+    p.add_argument("--read-timeout", type=_seconds, default=d.read_timeout, metavar="S",
+                   help="longest wait for one read (default: %(default)s)")
+    p.add_argument("--request-timeout", type=_seconds, default=d.request_timeout, metavar="S",
+                   help="longest one request may take in all: connect, TLS, response headers; "
+                        "a server sending its headers a byte at a time is cut off (default: %(default)s)")
     p.add_argument("--deadline", type=_seconds, default=d.deadline, metavar="S",
                    help="the whole run stops after this many seconds (default: %(default)s)")
     p.add_argument("--retries", type=int, choices=range(0, 11), default=d.retries, metavar="N",
@@ -121,6 +125,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(
         concurrency=args.concurrency, per_host=args.per_host,
         connect_timeout=args.connect_timeout, read_timeout=args.read_timeout,
+        request_timeout=args.request_timeout,
         deadline=args.deadline, retries=args.retries, retry_after_cap=args.retry_after_cap,
         allow_private=args.allow_private,
         ca_bundle=str(args.ca_bundle) if args.ca_bundle else None,

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 from .model import STATUSES, Result, RunReport
-from .report import PROBLEMS
+from .report import PROBLEMS, unreached
 
 
 @contextlib.contextmanager
@@ -54,5 +54,7 @@ def print_table(report: RunReport, paths, stream=None) -> None:
             flag = " (accepted)" if r.accepted else ""
             print(f"{r.status}{flag}\t{r.http_status or ''}\t{r.url}\t{extra}", file=stream)
         print(f"{len(report.results)} URLs: {summary}", file=stream)
+    missed = unreached(report)
     print(f"{len(failures)} failing (--fail-on {','.join(report.settings.fail_on)}); "
-          f"reports: {', '.join(str(p) for p in paths)}", file=stream)
+          + (f"{missed}; " if missed else "")
+          + f"reports: {', '.join(str(p) for p in paths)}", file=stream)

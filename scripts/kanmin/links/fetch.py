@@ -2,45 +2,39 @@
 
 Input: a URL, the shared pool manager, `Settings` and the run's deadline (a time.monotonic
 value). Output: a `Result` (checked_at, cited_by and caching are filled in by `run.py`).
-Why: this is the whole per-URL policy of the issue in one place: retries with exponential
-backoff and full jitter for connection errors, 5xx and 429, honouring a capped Retry-After;
-redirects recorded hop by hop (at most `max_redirects`, loops detected, permanent or not);
-no body is ever read (GET responses are streamed and closed after the headers).
+Why: this is the whole per-URL policy of the issue in one place: retries (urllib3's `Retry`,
+with the policy below) with exponential backoff and full jitter for connection errors, 5xx and
+429, honouring a Retry-After cut to `retry_after_cap`, never waiting past the run deadline;
+each attempt held to `request_timeout` (see transport.py); redirects recorded hop by hop (at
+most `max_redirects`, loops detected, permanent or not); no body is ever read (GET responses
+are streamed and closed after the headers, a retried answer's body included).
+A retry sleeps in the worker thread, which keeps the URL's per-host slot (see schedule.py):
+retries never raise the number of requests in flight to a host.
 """
 from __future__ import annotations
 
-import email.utils
 import http.client
-import itertools
 import random
-import threading
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urljoin
 
 import urllib3
-from urllib3.exceptions import HTTPError
+from urllib3.exceptions import HTTPError, InvalidHeader, MaxRetryError, ResponseError
+from urllib3.util.retry import Retry
 
-from . import classify, safety
+from . import classify, safety, transport
 from .classify import DeadlineReached, Outcome
 from .model import Hop, Result, Settings
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-_sent_lock = threading.Lock()
-_sent = [0]
-
-
-def requests_sent() -> int:
-    """Requests this process has sent so far (all runs); run.py takes differences."""
-    with _sent_lock:
-        return _sent[0]
 
 
 @dataclass
 class _Answer:
     code: int
     location: str | None
-    retry_after: float | None
 
 
 @dataclass
@@ -50,7 +44,7 @@ class _Probe:
     settings: Settings
     pool: urllib3.PoolManager
     deadline: float
-    attempts: int = 0
+    attempts: int = 0  # tries, whether or not a connection was made (retries included)
     cookies: dict = field(default_factory=dict)  # host -> {name: value}, this chain only
     sleep = staticmethod(time.sleep)
 
@@ -60,28 +54,32 @@ class _Probe:
             raise DeadlineReached()
         return left
 
-    def send(self, method: str, url: str) -> _Answer:
-        left = self.remaining()
+    def send(self, method: str, url: str) -> _Answer | Outcome:
+        """One request with its retries: the last answer, or the Outcome of the last failure."""
         s = self.settings
-        timeout = urllib3.Timeout(connect=min(s.connect_timeout, left), read=min(s.read_timeout, left))
-        headers = {"User-Agent": s.user_agent, "Accept": "*/*", "Accept-Encoding": "identity"}
-        host = safety.host_key(url) if self.cookies else None
-        if host in self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies[host].items())
-        self.attempts += 1
-        with _sent_lock:
-            _sent[0] += 1
-        r = self.pool.urlopen(
-            method, url, headers=headers, redirect=False, retries=False,
-            preload_content=False, timeout=timeout,
-        )
+        try:
+            left = self.remaining()
+            timeout = urllib3.Timeout(connect=min(s.connect_timeout, left), read=min(s.read_timeout, left))
+            headers = {"User-Agent": s.user_agent, "Accept": "*/*", "Accept-Encoding": "identity"}
+            host = safety.host_key(url) if self.cookies else None
+            if host in self.cookies:
+                headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies[host].items())
+            self.attempts += 1
+            with transport.request_limit(s.request_timeout, self.deadline):
+                r = self.pool.urlopen(
+                    method, url, headers=headers, redirect=False, retries=_Retry.of(self),
+                    preload_content=False, timeout=timeout,
+                )
+        except (HTTPError, OSError, http.client.HTTPException, safety.BlockedAddress,
+                DeadlineReached) as e:
+            return classify.from_exception(e)
         try:
             for raw in r.headers.getlist("Set-Cookie"):
                 name, sep, value = raw.split(";", 1)[0].partition("=")
                 if sep and name.strip():
                     host = host or safety.host_key(url)
                     self.cookies.setdefault(host, {})[name.strip()] = value.strip()
-            return _Answer(r.status, r.headers.get("Location"), _retry_after(r.headers.get("Retry-After")))
+            return _Answer(r.status, r.headers.get("Location"))
         finally:
             if method == "HEAD":
                 r.release_conn()  # no body: the connection can be reused
@@ -89,50 +87,70 @@ class _Probe:
                 r.close()  # never read the body: drop the connection instead
                 r.release_conn()
 
-    def send_with_retries(self, method: str, url: str) -> _Answer | Outcome:
-        s = self.settings
-        for attempt in itertools.count():
-            last: _Answer | Outcome
+
+class _Retry(Retry):
+    """urllib3's retry loop with the checker's policy (see the module docstring).
+
+    What `Retry` alone does not do, and is added here: a HEAD answered with a status in
+    `classify.HEAD_UNRELIABLE` is not retried (GET is asked instead); only errors that
+    `classify` calls retriable are retried (not DNS, TLS or timeouts); the first retry waits
+    too, with full jitter; a wait that would pass the run deadline ends the retries with what
+    we have; each try is counted in the probe's `attempts`; a retried answer's body is not read."""
+
+    probe: _Probe
+    wait: float = 0.0
+
+    @classmethod
+    def of(cls, probe: _Probe) -> _Retry:
+        s = probe.settings
+        retry = cls(total=s.retries, redirect=False, allowed_methods=("HEAD", "GET"),
+                    status_forcelist=classify.RETRY_STATUSES, backoff_factor=s.backoff,
+                    backoff_max=s.backoff_cap, raise_on_status=False,
+                    respect_retry_after_header=True, retry_after_max=s.retry_after_cap)  # type: ignore[arg-type]
+        retry.probe = probe
+        return retry
+
+    def new(self, **kw: Any) -> _Retry:
+        retry = super().new(**kw)
+        retry.probe = self.probe
+        return retry
+
+    def is_retry(self, method: str, status_code: int, has_retry_after: bool = False) -> bool:
+        if method == "HEAD" and status_code in classify.HEAD_UNRELIABLE:
+            return False  # the server may mishandle HEAD: _follow asks GET instead
+        return status_code in self.status_forcelist and self._is_method_retryable(method)
+
+    def increment(self, method: str | None = None, url: str | None = None,
+                  response: Any = None, error: Exception | None = None, _pool: Any = None,
+                  _stacktrace: Any = None) -> _Retry:
+        if error is not None and not classify.from_exception(error).retriable:
+            raise error
+        retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        retry.wait = retry.get_backoff_time()
+        if response is not None:
             try:
-                last = self.send(method, url)
-            except (HTTPError, OSError, http.client.HTTPException, safety.BlockedAddress,
-                    DeadlineReached) as e:
-                last = classify.from_exception(e)
-                if not last.retriable or attempt >= s.retries:
-                    return last
-                wait = _backoff(s, attempt)
-            else:
-                if (last.code not in classify.RETRY_STATUSES or attempt >= s.retries
-                        or (method == "HEAD" and last.code in classify.HEAD_UNRELIABLE)):
-                    return last  # (a HEAD the server may mishandle goes to GET, not a retry)
-                if last.retry_after is not None:
-                    wait = min(last.retry_after, s.retry_after_cap)
-                else:
-                    wait = _backoff(s, attempt)
-            if time.monotonic() + wait >= self.deadline:
-                return last  # waiting would pass the deadline: report what we have
-            self.sleep(wait)
-        raise AssertionError("unreachable")
+                after = self.get_retry_after(response)
+            except InvalidHeader:  # not seconds nor a date: back off instead
+                after = None
+            if after is not None:
+                retry.wait = after
+        if time.monotonic() + retry.wait >= self.probe.deadline:
+            # Waiting would pass the run deadline: report what we have (urlopen returns this
+            # response; an error surfaces as MaxRetryError around it).
+            raise MaxRetryError(_pool, url or "", error or ResponseError("run deadline")) from error
+        if response is not None:
+            response.close()  # urlopen drains the body before retrying: make that read nothing
+        self.probe.attempts += 1
+        return retry
 
+    def get_backoff_time(self) -> float:
+        # Full jitter over backoff × 2^(retry − 1), capped; urllib3's own waits 0 s before
+        # the first retry and adds jitter on top.
+        ceiling = min(self.backoff_max, self.backoff_factor * 2 ** max(len(self.history) - 1, 0))
+        return random.uniform(0, ceiling)
 
-def _backoff(s: Settings, attempt: int) -> float:
-    return random.uniform(0, min(s.backoff_cap, s.backoff * (2**attempt)))
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), None if absent/bad."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None or when.tzinfo is None:
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    def sleep(self, response: Any = None) -> None:
+        self.probe.sleep(self.wait)
 
 
 def check(url: str, pool: urllib3.PoolManager, settings: Settings, deadline: float) -> Result:
@@ -155,10 +173,10 @@ def _follow(url: str, probe: _Probe) -> Result:
     current = url
     while True:
         method = "HEAD"
-        answer = probe.send_with_retries(method, current)
+        answer = probe.send(method, current)
         if _head_unreliable(answer):
             method = "GET"
-            answer = probe.send_with_retries(method, current)
+            answer = probe.send(method, current)
         if isinstance(answer, Outcome):
             return _result(url, answer, hops, current, method)
         if answer.code in REDIRECT_STATUSES and answer.location:
@@ -215,7 +233,7 @@ def _result(url: str, outcome: Outcome, hops: list[Hop], final: str, method: str
 def redirect_location(url: str, pool: urllib3.PoolManager, settings: Settings,
                       deadline: float) -> tuple[int | None, str | None, str | None]:
     """One GET (with retries, no redirect following): (HTTP status, absolute Location, problem)."""
-    answer = _Probe(settings, pool, deadline).send_with_retries("GET", url)
+    answer = _Probe(settings, pool, deadline).send("GET", url)
     if isinstance(answer, Outcome):
         return None, None, answer.detail or answer.status
     location = urljoin(url, answer.location.strip()) if answer.location else None

@@ -35,10 +35,13 @@ class Target:
 class Settings:
     """Every knob of one run; defaults are the polite ones used by `kanmin linkcheck`."""
 
-    concurrency: int = 16  # requests in flight over all hosts
+    # Requests in flight over all hosts. Politeness is `per_host`; this only bounds threads and
+    # sockets, and is high enough not to throttle a many-host list (32 hosts at 4 each).
+    concurrency: int = 128
     per_host: int = 4  # requests in flight to one host name
     connect_timeout: float = 10.0
-    read_timeout: float = 20.0
+    read_timeout: float = 20.0  # longest wait for one read
+    request_timeout: float = 30.0  # one attempt in all: connect, TLS, request, response headers
     deadline: float = 900.0  # seconds for the whole run, archive look-ups included
     retries: int = 2  # extra tries after a connection error, 5xx or 429
     backoff: float = 1.0  # first backoff in seconds; doubles each retry, with full jitter

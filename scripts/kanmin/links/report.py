@@ -3,8 +3,14 @@
 Input: a `RunReport` and an output folder (default `build/linkcheck/`, git-ignored).
 Output: `report.json` (everything), `report.csv` (one row per URL; join to
 `data/policy_references.csv` on `url`, or split `reference_ids` on `;`) and `summary.md` (fit for a
-GitHub job summary). Returns the paths written.
+GitHub job summary). Returns the paths written; each file is replaced whole (a killed run
+leaves the previous file, never half of one).
 Why: link results are dated observations, so they live beside the data package, never in it.
+Quirk: URLs come from pull requests and details from servers, so neither may act in the files
+people open: in summary.md every such value is literal Markdown text (files.md_text / md_url:
+no link can hide behind other text), and a report.csv cell starting with `=`, `+`, `-`, `@`,
+tab or CR gets a leading `'` so that a spreadsheet shows it instead of running it as a
+formula. report.json keeps every value as it was.
 """
 from __future__ import annotations
 
@@ -14,13 +20,15 @@ import io
 import json
 from pathlib import Path
 
-from ..files import markdown_table, write_atomic
+from ..files import markdown_table, md_text, md_url, write_atomic
 from .model import STATUSES, Result, RunReport
 
 CSV_COLUMNS = ("url", "status", "http_status", "final_url", "permanent", "redirects", "error",
                "attempts", "elapsed_ms", "checked_at", "cited_by", "reference_ids", "method",
                "detail", "archive_url", "accepted", "cached")
 PROBLEMS = ("broken", "error", "timeout", "invalid", "unknown")
+UNREACHED = ("error", "timeout")  # no answer from the server: the link was not checked
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as a formula (OWASP)
 
 
 def to_json(report: RunReport) -> str:
@@ -52,8 +60,16 @@ def to_csv(report: RunReport) -> str:
         d["redirects"] = " ".join(f"{h.status}>{h.location}" for h in r.redirects)
         d["cited_by"] = ";".join(r.cited_by)
         d["reference_ids"] = ";".join(r.reference_ids)
-        w.writerow(["" if d[c] is None else d[c] for c in CSV_COLUMNS])
+        w.writerow([_csv_cell(d[c]) for c in CSV_COLUMNS])
     return out.getvalue()
+
+
+def _csv_cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 PROBLEM_HEADERS = ("status", "URL", "HTTP", "error / detail", "cited by", "archived copy")
@@ -61,23 +77,54 @@ PROBLEM_ALIGN = ("left", "left", "right", "left", "left", "left")
 
 
 def _row(r: Result) -> list:
-    archived = f"<{r.archive_url}>" if r.archive_url else ""
-    return [r.status, f"<{r.url}>", r.http_status, r.error or r.detail, " ".join(r.cited_by), archived]
+    return [r.status, md_url(r.url), r.http_status, md_text(r.error or r.detail),
+            md_text(" ".join(r.cited_by)), md_url(r.archive_url)]
 
 
 def _problem_table(results: list[Result]) -> list[str]:
     return [markdown_table(PROBLEM_HEADERS, [_row(r) for r in results], PROBLEM_ALIGN), ""]
 
 
+def unreached(report: RunReport) -> str:
+    """'' when every link got an answer, else e.g. '74 of 74 links got no answer (error: dns 74)'."""
+    missed = [r for r in report.results if r.status in UNREACHED and not r.accepted]
+    if not missed:
+        return ""
+    kinds: dict[str, dict[str, int]] = {}
+    for r in missed:
+        by_kind = kinds.setdefault(r.status, {})
+        by_kind[r.error or ""] = by_kind.get(r.error or "", 0) + 1
+    parts = []
+    for status in UNREACHED:
+        if status in kinds:
+            named = ", ".join(f"{k} {n}" for k, n in sorted(kinds[status].items()) if k)
+            total = sum(kinds[status].values())
+            parts.append(f"{status}: {named}" if named else f"{status} {total}")
+    return f"{len(missed)} of {len(report.results)} links got no answer ({'; '.join(parts)})"
+
+
+def verdict(report: RunReport) -> str:
+    """One sentence for people: what fails, and whether the links could be checked at all."""
+    fail_on = f"`--fail-on {','.join(report.settings.fail_on) or 'none'}`"
+    failures = report.failures()
+    missed = unreached(report)
+    if failures:
+        text = f"**{len(failures)} link(s) fail** ({fail_on})"
+        return f"{text}; {missed}." if missed else text
+    if not missed:
+        return "**No failing links.**"
+    if missed.startswith(f"{len(report.results)} of "):
+        return (f"**No link could be checked:** {missed}. Nothing fails under {fail_on}, but "
+                "nothing was verified either: is the network reachable?")
+    return f"**No link fails under {fail_on}, but {missed}.**"
+
+
 def to_markdown(report: RunReport) -> str:
     counts = report.counts()
-    failures = report.failures()
-    verdict = (f"**{len(failures)} link(s) fail** (`--fail-on {','.join(report.settings.fail_on)}`)"
-               if failures else "**No failing links.**")
     lines = [
         "## Link check", "",
         f"{len(report.results)} distinct URLs checked {report.started_at} – {report.finished_at} "
-        f"({report.elapsed_ms / 1000:.1f} s, {report.requests_sent} requests). {verdict}", "",
+        f"({report.elapsed_ms / 1000:.1f} s, {report.requests_sent} requests). {verdict(report)}", "",
         markdown_table(STATUSES, [[counts[s] for s in STATUSES]], ["right"] * len(STATUSES)), "",
     ]
     problems = [r for r in report.results if r.status in PROBLEMS and not r.accepted]
@@ -89,7 +136,8 @@ def to_markdown(report: RunReport) -> str:
     if moved:
         lines += ["### Moved permanently (update the citation?)", "",
                   markdown_table(("URL", "now at", "cited by"),
-                                 [[f"<{r.url}>", f"<{r.final_url}>", " ".join(r.cited_by)] for r in moved]),
+                                 [[md_url(r.url), md_url(r.final_url), md_text(" ".join(r.cited_by))]
+                                  for r in moved]),
                   ""]
     accepted = [r for r in report.results if r.accepted]
     if accepted:

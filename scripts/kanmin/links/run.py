@@ -23,7 +23,6 @@ def check_urls(targets: Sequence[Target], settings: Settings, *,
                on_result: Callable[[Result], None] | None = None) -> RunReport:
     started, t0 = cache.utcnow(), time.monotonic()
     deadline = t0 + settings.deadline
-    sent_before = fetch.requests_sent()
     previous = cache.load(cache_path) if cache_path and settings.use_cache else {}
 
     results: dict[int, Result] = {}
@@ -64,12 +63,12 @@ def check_urls(targets: Sequence[Target], settings: Settings, *,
     for r in ordered:
         accept.apply(r, accept.rule_for(r.url, list(rules)))
     if cache_path and settings.use_cache:
-        cache.save(cache_path, previous, ordered)
+        cache.save(cache_path, ordered)
     pool.clear()
     return RunReport(
         started_at=_stamp(started), finished_at=_stamp(cache.utcnow()),
         elapsed_ms=int((time.monotonic() - t0) * 1000), settings=settings, results=ordered,
-        requests_sent=fetch.requests_sent() - sent_before,
+        requests_sent=pool.requests_sent,
     )
 
 

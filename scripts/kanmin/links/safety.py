@@ -57,11 +57,38 @@ def host_key(url: str) -> str:
         return url
 
 
+# IPv6 forms that carry an IPv4 address in their low 32 bits: a connection to one of them ends
+# at (or is translated to) that IPv4 address, so it is judged as that address. Python's
+# `is_global` calls all of them global (3.11), so `::127.0.0.1` would reach loopback.
+_EMBEDDING_IPV4 = tuple(ipaddress.IPv6Network(n) for n in (
+    "64:ff9b::/96",  # NAT64 well-known prefix (RFC 6052)
+    "::ffff:0:0:0/96",  # IPv4-translated (SIIT, RFC 2765)
+    "::/96",  # IPv4-compatible (deprecated, RFC 4291); holds :: and ::1 too
+))
+# NAT64 local-use prefix (RFC 8215): where the IPv4 address sits depends on the operator's
+# prefix length, so it cannot be read back; like other site-local space it is not public.
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
+def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv4-mapped, 6to4, NAT64, translated or compatible address carries."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:  # 2002:AABB:CCDD::/48 (RFC 3056)
+        return ip.sixtofour
+    if any(ip in net for net in _EMBEDDING_IPV4):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
+
+
 def is_public(address: str) -> bool:
-    """True for globally routable unicast addresses (IPv4-mapped IPv6 judged as IPv4)."""
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """True for globally routable unicast addresses; an IPv6 address that embeds an IPv4
+    address (see `embedded_ipv4`) is judged by the IPv4 address it embeds."""
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return False
+        ip = embedded_ipv4(ip) or ip
     return ip.is_global and not ip.is_multicast
 
 

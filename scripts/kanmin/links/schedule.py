@@ -5,8 +5,8 @@ deadline (time.monotonic value). Output: {item index: work result} for the items
 before the deadline (plus a grace period); unfinished ones are simply absent.
 Why: a worker never waits on a busy host while another host has work (no head-of-line
 blocking), so N URLs over H hosts take about max(N/global, per-host share/per_host)
-request latencies. Workers are daemon threads, so a server that never answers cannot hold
-the process past the deadline.
+request latencies. No more workers start than the two limits let work at once. Workers are
+daemon threads, so a server that never answers cannot hold the process past the deadline.
 """
 from __future__ import annotations
 
@@ -101,7 +101,10 @@ def run(items: Sequence[T], key: Callable[[T], str], work: Callable[[T], R], *,
             finally:
                 dispatcher.done(k)
 
-    for _ in range(min(concurrency, len(items))):
+    # More workers than the per-host limits can ever keep busy would only wait (and cost
+    # start-up and wake-ups): 20 hosts at 4 each need 80 workers, whatever the global limit.
+    useful = sum(min(per_host, len(q)) for q in dispatcher.queues.values())
+    for _ in range(min(concurrency, useful)):
         threading.Thread(target=worker, daemon=True, name="linkcheck-worker").start()
     dispatcher.wait_all(deadline + GRACE)
     if errors:
