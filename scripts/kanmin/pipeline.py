@@ -1,8 +1,9 @@
-"""The full build: source text → extract → tidy → checks → model → package (+ RDF) → publish.
+"""The full build: source text → extract → tidy → checks → model → package (+ RDF, site) → publish.
 
 ``build`` reads like the table of contents of the project. The tidy tables become one in-memory
 ``model.Package``, which every output reads: the CSVs and ``datapackage.json``, the build report
-and the RDF/DCAT files. Nothing is published until every stage has succeeded and frictionless has
+the RDF/DCAT files and the dataset site (``build/site/``, which lists every file the catalog
+describes, so it is written last). Nothing is published until every stage has succeeded and frictionless has
 validated the staged package against its own Table Schemas; then ``files.staged`` moves the
 files into place. A failing build leaves the previously published outputs untouched.
 """
@@ -16,7 +17,18 @@ from pathlib import Path
 from . import checks, extract, files, model, package, tidy
 from . import curated as curated_mod
 from .errors import DataError, Problem
-from .settings import CITATION, CURATED_DIR, DESCRIPTOR, RAW_SOURCE, RDF_DIR, REPO, REPORT_PATH, table_path
+from .settings import (
+    CITATION,
+    CURATED_DIR,
+    DESCRIPTOR,
+    LINKCHECK_DIR,
+    RAW_SOURCE,
+    RDF_DIR,
+    REPO,
+    REPORT_PATH,
+    SITE_DIR,
+    table_path,
+)
 
 __all__ = ["BuildResult", "build", "build_report", "validate_staged"]
 
@@ -28,6 +40,7 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     report: str = ""
     rdf: dict | None = None
+    site: dict | None = None
 
 
 def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURATED_DIR,
@@ -48,7 +61,7 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
         raise DataError(problems)
     pkg = model.from_tables(cur.metadata, tables)
     report = build_report(extraction, tables, pkg, source)
-    rdf_figures = None
+    rdf_figures = site_figures = None
     with files.staged(Path(out)) as staging:
         package.write_package(pkg, staging)
         (staging / REPORT_PATH).parent.mkdir(parents=True, exist_ok=True)
@@ -56,11 +69,19 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
         (staging / CITATION).write_text(package.citation_cff(pkg.metadata), encoding="utf-8")
         validate_staged(pkg, staging, str(source))
         if with_rdf:
-            from .rdf.build import write_rdf
+            from .rdf.build import catalog_paths, write_rdf
+            from .site import write_site
             published = {rel: staging / rel for rel in package.published_paths(pkg)}
             rdf_figures = write_rdf(pkg, staging / RDF_DIR, published, RDF_DIR)
+            # The site lists (and copies) every distribution of the catalog; a link-check report
+            # from an earlier `kanmin linkcheck`, if any, gives the references' statuses.
+            site_figures = write_site(pkg, staging / SITE_DIR, catalog_paths(published, staging / RDF_DIR, RDF_DIR),
+                                      catalog=(f"{RDF_DIR}/catalog.ttl", staging / RDF_DIR / "catalog.ttl"),
+                                      linkcheck=Path(out) / LINKCHECK_DIR / "report.json",
+                                      corrections=tables.applied)
         written = files.staged_files(staging)
-    return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures)
+    return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures,
+                       site=site_figures)
 
 
 def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:
