@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kanmin import pipeline
-from support import SOURCE
+from support import LINK_ARCHIVE, LINK_BROKEN, LINK_OK, SOURCE
 
 
 @pytest.fixture(scope="session")
@@ -16,12 +16,6 @@ def fresh_build(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("fresh")
     pipeline.build(source=SOURCE, out=out, with_rdf=False)
     return out
-
-
-#: The references whose link status the planted link-check report gives (see ``site_build``).
-LINK_OK = "https://cio.go.jp/sites/default/files/uploads/documents/tanaoroshikekka_toukei.xlsx"
-LINK_BROKEN = "https://www.kantei.go.jp/jp/singi/it2/senmon_bunka/data_ryutsuseibi/kentokai.html"
-LINK_ARCHIVE = "https://web.archive.org/web/2019/https://www.kantei.go.jp/jp/singi/it2/senmon_bunka/data_ryutsuseibi/kentokai.html"
 
 
 @pytest.fixture(scope="session")

@@ -17,14 +17,13 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from conftest import LINK_ARCHIVE, LINK_BROKEN, LINK_OK
 from rdflib.namespace import RDF
 
 from kanmin import curated, model, pipeline
 from kanmin.rdf.build import catalog_paths
 from kanmin.settings import DEFAULT_BASE, RDF_DIR, SITE_DIR
 from kanmin.site import write_site
-from support import REPO, SOURCE
+from support import LINK_ARCHIVE, LINK_BROKEN, LINK_OK, REPO, SOURCE
 
 SDO = rdflib.Namespace("http://schema.org/")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
@@ -101,7 +100,7 @@ def test_pages_and_files(site):
     assert rels == ({"index.html", "downloads.html", "ministries.html"}
                     | {f"policy/{p['policy_id']}.html" for p in policies}
                     | {f"ministry/{m['ministry_id']}.html" for m in ministries})
-    assert {p.name for p in (site / "static").iterdir()} == {"site.css", "site.js"}
+    assert {p.name for p in (site / "static").iterdir()} == {"favicon.svg", "site.css", "site.js"}
 
 
 def test_jsonld_is_a_schema_org_dataset(site, pkg):

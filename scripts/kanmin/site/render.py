@@ -21,7 +21,7 @@ from . import views
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
-STATIC = ("site.css", "site.js")
+STATIC = ("favicon.svg", "site.css", "site.js")
 #: The query shown on the downloads page, as the project keeps it (run by the SPARQL tests).
 SPARQL_EXAMPLE = HERE.parent / "rdf" / "queries" / "policies-per-pillar.rq"
 MEDIA_TYPES = {".csv": "text/csv", ".json": "application/json", ".ttl": "text/turtle",
