@@ -130,7 +130,7 @@ def test_jsonld_is_a_schema_org_dataset(site, pkg):
     catalog = rdflib.Graph().parse(site.parent / "rdf" / "catalog.ttl")
     expected = {str(catalog.value(d, DCAT.downloadURL)) for d in catalog.subjects(RDF.type, DCAT.Distribution)}
     downloads = list(g.objects(ds, SDO.distribution))
-    assert len(downloads) == len(expected) == 16
+    assert len(downloads) == len(expected) >= 16  # 16 before the workbook joins the catalog
     assert {str(g.value(d, SDO.contentUrl)) for d in downloads} == expected
     assert all((d, RDF.type, SDO.DataDownload) in g for d in downloads)
 
