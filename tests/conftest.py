@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kanmin import pipeline
-from support import SOURCE
+from support import LINK_ARCHIVE, LINK_BROKEN, LINK_OK, SOURCE
 
 
 @pytest.fixture(scope="session")
@@ -15,4 +15,24 @@ def fresh_build(tmp_path_factory) -> Path:
     """The package built from the raw source into an empty folder (RDF stage skipped)."""
     out = tmp_path_factory.mktemp("fresh")
     pipeline.build(source=SOURCE, out=out, with_rdf=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_build(tmp_path_factory) -> Path:
+    """The whole build (package, RDF, site) into an empty folder that already holds a link-check
+    report (written by the link checker's own writer) for two cited URLs, as `kanmin linkcheck`
+    leaves one in build/linkcheck/. The site is in ``<out>/build/site``."""
+    from kanmin.links.model import Result, RunReport, Settings
+    from kanmin.links.report import to_json
+    from kanmin.settings import LINKCHECK_DIR
+
+    out = tmp_path_factory.mktemp("site-build")
+    report = RunReport("2026-11-29T01:00:00Z", "2026-11-29T01:00:05Z", 5000, Settings(), [
+        Result(LINK_OK, "ok", 200, checked_at="2026-11-29T01:00:01Z", reference_ids=("9-1",)),
+        Result(LINK_BROKEN, "broken", 404, checked_at="2026-11-29T01:00:02Z", reference_ids=("10-1",),
+               archive_url=LINK_ARCHIVE)])
+    (out / LINKCHECK_DIR).mkdir(parents=True)
+    (out / LINKCHECK_DIR / "report.json").write_text(to_json(report), encoding="utf-8")
+    pipeline.build(source=SOURCE, out=out)
     return out

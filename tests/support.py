@@ -14,6 +14,11 @@ from kanmin.workbook import write_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "data" / "raw" / "kuni-shisaku-ichiran-todofuken-2019.txt"
+#: The references whose link status the link-check report planted by ``site_build`` gives.
+LINK_OK = "https://cio.go.jp/sites/default/files/uploads/documents/tanaoroshikekka_toukei.xlsx"
+LINK_BROKEN = "https://www.kantei.go.jp/jp/singi/it2/senmon_bunka/data_ryutsuseibi/kentokai.html"
+LINK_ARCHIVE = ("https://web.archive.org/web/2019/"
+                "https://www.kantei.go.jp/jp/singi/it2/senmon_bunka/data_ryutsuseibi/kentokai.html")
 METADATA = REPO / "data" / "curated" / "metadata.json"
 RDF_FIXTURE = REPO / "tests" / "fixtures" / "rdf"
 

@@ -88,3 +88,25 @@ def test_linkcheck_workflow_shape():
     assert "build/linkcheck/report.json" in upload["with"]["path"]
     checkout = next(s for s in steps if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["persist-credentials"] is False
+
+
+def test_pages_workflow_shape():
+    """The site is deployed from main only, with actions pinned by commit and write permissions
+    on the deploy job alone."""
+    wf = yaml.safe_load((ROOT / ".github/workflows/pages.yml").read_text(encoding="utf-8"))
+    on = wf.get("on", wf.get(True))
+    assert on["push"] == {"branches": ["main"]} and "pull_request" not in on
+    assert wf["permissions"] == {}
+    build, deploy = wf["jobs"]["build"], wf["jobs"]["deploy"]
+    assert build["permissions"] == {"contents": "read", "pages": "read"}
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
+    assert deploy["if"] == "github.ref == 'refs/heads/main'" and deploy["needs"] == "build"
+    uses = [s["uses"] for job in (build, deploy) for s in job["steps"] if "uses" in s]
+    assert all(re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", u) for u in uses), uses
+    assert {u.split("@")[0] for u in uses} >= {"actions/configure-pages", "actions/upload-pages-artifact",
+                                                "actions/deploy-pages"}
+    upload = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert upload["with"]["path"] == "build/site"
+    runs = [s.get("run", "") for s in build["steps"]]
+    assert runs.index("make linkcheck") < runs.index("make build")
+    assert next(s for s in build["steps"] if s.get("run") == "make linkcheck")["continue-on-error"] is True

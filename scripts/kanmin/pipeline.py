@@ -1,11 +1,12 @@
-"""The full build: source text → extract → tidy → checks → model → package (+ RDF) → publish.
+"""The full build: source text → extract → tidy → checks → model → package (+ RDF, site) → publish.
 
 ``build`` reads like the table of contents of the project. The tidy tables become one in-memory
 ``model.Package``, which every output reads: the CSVs and ``datapackage.json``, the build report,
-the Excel workbook and the RDF/DCAT files (whose catalog describes the workbook too). Nothing is
-published until every stage has succeeded and frictionless has validated the staged package
-against its own Table Schemas; then ``files.staged`` moves the files into place. A failing build
-leaves the previously published outputs untouched.
+the Excel workbook, the RDF/DCAT files (whose catalog describes the workbook too) and the dataset
+site (``build/site/``, which lists every file the catalog describes, so it is written last).
+Nothing is published until every stage has succeeded and frictionless has validated the staged
+package against its own Table Schemas; then ``files.staged`` moves the files into place. A failing
+build leaves the previously published outputs untouched.
 """
 
 from __future__ import annotations
@@ -21,10 +22,12 @@ from .settings import (
     CITATION,
     CURATED_DIR,
     DESCRIPTOR,
+    LINKCHECK_DIR,
     RAW_SOURCE,
     RDF_DIR,
     REPO,
     REPORT_PATH,
+    SITE_DIR,
     WORKBOOK_PATH,
     table_path,
 )
@@ -39,6 +42,7 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     report: str = ""
     rdf: dict | None = None
+    site: dict | None = None
 
 
 def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURATED_DIR,
@@ -59,7 +63,7 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
         raise DataError(problems)
     pkg = model.from_tables(cur.metadata, tables)
     report = build_report(extraction, tables, pkg, source)
-    rdf_figures = None
+    rdf_figures = site_figures = None
     with files.staged(Path(out)) as staging:
         package.write_package(pkg, staging)
         (staging / REPORT_PATH).parent.mkdir(parents=True, exist_ok=True)
@@ -68,11 +72,19 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
         validate_staged(pkg, staging, str(source))
         workbook.write_workbook(pkg, staging / WORKBOOK_PATH)
         if with_rdf:
-            from .rdf.build import write_rdf
+            from .rdf.build import catalog_paths, write_rdf
+            from .site import write_site
             published = {rel: staging / rel for rel in package.published_paths(pkg)}
             rdf_figures = write_rdf(pkg, staging / RDF_DIR, published, RDF_DIR)
+            # The site lists (and copies) every distribution of the catalog; a link-check report
+            # from an earlier `kanmin linkcheck`, if any, gives the references' statuses.
+            site_figures = write_site(pkg, staging / SITE_DIR, catalog_paths(published, staging / RDF_DIR, RDF_DIR),
+                                      catalog=(f"{RDF_DIR}/catalog.ttl", staging / RDF_DIR / "catalog.ttl"),
+                                      linkcheck=Path(out) / LINKCHECK_DIR / "report.json",
+                                      corrections=tables.applied)
         written = files.staged_files(staging)
-    return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures)
+    return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures,
+                       site=site_figures)
 
 
 def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:

@@ -26,6 +26,8 @@ RDF_DIR = "build/rdf"
 #: The Excel workbook (kanmin.workbook), named after the package (its ``name`` in metadata.json).
 WORKBOOK_PATH = "build/kuni-shisaku-ichiran-todofuken-2019.xlsx"
 LINKCHECK_DIR = "build/linkcheck"
+#: The dataset site (``kanmin.site``): a deployable folder, not committed.
+SITE_DIR = "build/site"
 
 
 def table_path(name: str) -> str:
@@ -36,9 +38,20 @@ def table_path(name: str) -> str:
 REFERENCES_CSV = table_path("policy_references")
 LINKCHECK_ACCEPT = CURATED_DIR / "linkcheck_accept.csv"
 
-#: Base of every instance IRI; download URLs of the published files hang off it too.
+#: Base of every instance IRI; download URLs of the published files hang off it too. Without its
+#: final slash it is the dataset's home page (``homepage`` in metadata.json, ``dcat:landingPage``),
+#: which is the root of the dataset site (``build/site/``), and ``files/<path>`` under it is where
+#: the site keeps its copy of each published file (the catalog's download URLs).
 DEFAULT_BASE = "https://w3id.org/kanmin-data/"
 DEFAULT_DOWNLOAD_BASE = DEFAULT_BASE + "files/"
+
+
+def download_base(base: str | None = None, download: str | None = None) -> str:
+    """Where the published files are downloaded from: ``download`` when given, else ``files/``
+    under the base (the site's copies of the files)."""
+    if download:
+        return download
+    return DEFAULT_DOWNLOAD_BASE if base in (None, DEFAULT_BASE) else str(base) + "files/"
 
 
 def dcat_ap_dir() -> Path:

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import files, model, package
+from .. import files, model, package, settings
 from ..errors import DataError
-from ..settings import DEFAULT_BASE, DEFAULT_DOWNLOAD_BASE, RDF_DIR, build_timestamp
+from ..settings import DEFAULT_BASE, RDF_DIR, build_timestamp
 from .catalog import catalog_triples, describe_files
 from .mapping import check_mapping, data_triples
 from .namespaces import PREFIXES, Iris
@@ -83,14 +83,21 @@ def write_rdf(pkg: model.Package, out_dir: Path, published: dict[str, Path], rdf
     for source, name in ((VOCAB_SOURCE, "vocab.ttl"), (SHAPES_SOURCE, "shapes.ttl")):
         text = source.read_text(encoding="utf-8")
         (out_dir / name).write_text(text.replace(DEFAULT_BASE, base), encoding="utf-8", newline="\n")
-    described = {**published, **{f"{rdf_rel}/{name}": out_dir / name for name in DESCRIBED_FILES}}
-    downloads = download_base or (DEFAULT_DOWNLOAD_BASE if base == DEFAULT_BASE else base + "files/")
+    described = catalog_paths(published, out_dir, rdf_rel)
+    downloads = settings.download_base(base, download_base)
     catalog = rebase(catalog_triples(pkg, describe_files(pkg, described), iris, downloads,
                                      modified_timestamp(pkg.metadata)), base)
     (out_dir / "catalog.ttl").write_text(to_turtle(catalog, prefixes), encoding="utf-8", newline="\n")
     names = sorted([*DESCRIBED_FILES, "catalog.ttl"])
     return {"triples": n_triples, "catalog_triples": len(catalog),
             "paths": [str(out_dir / name) for name in names]}
+
+
+def catalog_paths(published: dict[str, Path], out_dir: Path, rdf_rel: str = RDF_DIR) -> dict[str, Path]:
+    """Every file the catalog describes as a distribution, in the catalog's order (relative path ->
+    where it is now): the package's published files, then the RDF files in ``out_dir`` but the
+    catalog itself. The catalog and the site's downloads page both take this list."""
+    return {**published, **{f"{rdf_rel}/{name}": Path(out_dir) / name for name in DESCRIBED_FILES}}
 
 
 def _rebase_iri(value: str, base: str) -> str:

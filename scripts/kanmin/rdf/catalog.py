@@ -52,6 +52,8 @@ FILE_TITLES = {
                   "Vocabulary: labels and comments of the kd: terms (Turtle)"),
     "shapes.ttl": ("データグラフのSHACLシェイプ（Turtle）", "SHACL shapes of the data graph (Turtle)"),
     "context.jsonld": ("JSON-LDコンテキスト", "JSON-LD context"),
+    "catalog.ttl": ("DCAT-AP 3 カタログ（このデータセットと配布ファイルの記述、Turtle）",
+                    "DCAT-AP 3 catalog: the dataset and its distributions (Turtle)"),
     ".ttl": ("RDFグラフ（Turtle）", "RDF graph (Turtle)"),
     ".nt": ("RDFグラフ（N-Triples）", "RDF graph (N-Triples)"),
     ".jsonld": ("RDFグラフ（JSON-LD）", "RDF graph (JSON-LD)"),

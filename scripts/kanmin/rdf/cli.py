@@ -27,8 +27,8 @@ def register(subparsers) -> None:
                    help="package folder with data/, datapackage.json (default: the repository)")
     p.add_argument("--out", type=Path, help="output folder (default: PACKAGE/build/rdf)")
     p.add_argument("--base-iri", default=DEFAULT_BASE, help=f"base of the instance IRIs (default {DEFAULT_BASE})")
-    p.add_argument("--download-base", default=DEFAULT_DOWNLOAD_BASE,
-                   help=f"base URL of the published files (default {DEFAULT_DOWNLOAD_BASE})")
+    p.add_argument("--download-base",
+                   help=f"base URL of the published files (default: files/ under the base, {DEFAULT_DOWNLOAD_BASE})")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--validate", action="store_true", help="validate after building")
     group.add_argument("--validate-only", action="store_true", help="validate the existing output only")

@@ -1,0 +1,132 @@
+"""The site's pages rendered with Jinja2 (autoescaping on) from the views of ``views``.
+
+``pages`` returns every page as text by relative path. Every value reaches HTML through Jinja2's
+autoescaping; JSON inside a ``<script>`` element (the schema.org JSON-LD, the search texts) goes
+through ``script_json``, which escapes ``<``, ``>`` and ``&`` as JSON ``\\u`` escapes so that no
+text of the data can close the element.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from ..model import Package
+from ..package import bilingual
+from ..rdf.catalog import PublishedFile
+from . import views
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+STATIC = ("favicon.svg", "site.css", "site.js")
+#: The query shown on the downloads page, as the project keeps it (run by the SPARQL tests).
+SPARQL_EXAMPLE = HERE.parent / "rdf" / "queries" / "policies-per-pillar.rq"
+MEDIA_TYPES = {".csv": "text/csv", ".json": "application/json", ".ttl": "text/turtle",
+               ".nt": "application/n-triples", ".jsonld": "application/ld+json",
+               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def script_json(value: object) -> Markup:
+    """JSON that is safe inside a <script> element (sorted keys, so rebuilds are identical)."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1)
+    for char, escape in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"),
+                         ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escape)
+    return Markup(text)
+
+
+def size(n: int) -> str:
+    """A byte count for people: 12,345 bytes (12.1 KB)."""
+    if n < 1024:
+        return f"{n:,} bytes"
+    unit, value = next((u, n / d) for u, d in (("MB", 1024 ** 2), ("KB", 1024)) if n >= d)
+    return f"{n:,} bytes ({value:.1f} {unit})"
+
+
+def is_web_url(value: object) -> bool:
+    """Only http(s) URLs become links: escaping cannot make a ``javascript:`` URL harmless."""
+    return isinstance(value, str) and value.startswith(("https://", "http://"))
+
+
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.PackageLoader("kanmin.site", "templates"),
+                             autoescape=True, undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["script_json"] = script_json
+    env.filters["size"] = size
+    env.filters["bilingual"] = bilingual
+    env.tests["web_url"] = is_web_url
+    return env
+
+
+def dataset_jsonld(pkg: Package, downloads: list[dict], base: str) -> dict:
+    """The schema.org ``Dataset`` of the index page (what dataset search engines read), from the
+    one metadata source and the catalog's distributions."""
+    md = pkg.metadata
+    creator, publisher, source = md["source_publisher"], md["publisher"], md["sources"][0]
+    ja, _, en = md["spatial"]["label"].partition(" / ")
+    return {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "@id": md["id"],
+        "name": md["title"]["ja"],
+        "alternateName": md["title"]["en"],
+        "description": md["description"]["ja"] + "\n\n" + md["description"]["en"],
+        "url": base.rstrip("/"),
+        "identifier": md["id"],
+        "version": md["version"],
+        "inLanguage": md["language"],
+        "keywords": md["keywords"],
+        "license": md["licenses"][0]["path"],
+        "isAccessibleForFree": True,
+        "datePublished": md["issued"][:10],
+        "dateModified": md["modified"][:10],
+        "creator": {"@type": "Organization", "name": creator["name"]["ja"], "alternateName": creator["name"]["en"],
+                    "url": creator["homepage"]},
+        "publisher": {"@type": "Organization", "name": publisher["name"]["ja"],
+                      "alternateName": publisher["name"]["en"], "url": publisher["homepage"]},
+        "creditText": md["attribution"]["ja"],
+        "temporalCoverage": f"{md['temporal']['start']}/{md['temporal']['end']}",
+        "spatialCoverage": {"@type": "Place", "name": ja, "alternateName": en, "sameAs": md["spatial"]["uri"]},
+        "isBasedOn": {"@type": "CreativeWork", "name": source["title"], "url": source["path"],
+                      "datePublished": md["source_issued"], "license": md["source_licence"]["path"]},
+        "distribution": [{"@type": "DataDownload", "name": d["title"]["ja"], "alternateName": d["title"]["en"],
+                          "contentUrl": d["url"], "encodingFormat": d["media_type"],
+                          "contentSize": f"{d['size']} B"} for d in downloads],
+    }
+
+
+def pages(pkg: Package, policy_views: list[dict], files: list[PublishedFile], catalog: PublishedFile | None,
+          links: dict | None, base: str, download_base: str) -> dict[str, str]:
+    """Every page of the site: relative path → HTML."""
+    env = environment()
+    env.globals["title_of"] = lambda resource, field: views.title_of(pkg, resource, field)
+    md = pkg.metadata
+    downloads = [{**d, "media_type": MEDIA_TYPES.get(Path(d["path"]).suffix, "application/octet-stream")}
+                 for d in views.downloads(files, download_base)]
+    catalog_view = views.downloads([catalog], download_base)[0] if catalog else None
+    by_path = {d["path"]: d for d in downloads + ([catalog_view] if catalog_view else [])}
+    ministry_views = views.ministries(pkg, policy_views)
+    common = {"md": md, "site_url": base.rstrip("/"),
+              "linkchecked": links is not None}
+    out: dict[str, str] = {}
+    out["index.html"] = env.get_template("index.html").render(
+        **common, root="", page="index", policies=policy_views, options=views.filter_options(pkg, policy_views),
+        search={str(v["row"]["policy_id"]): v["search"] for v in policy_views},
+        jsonld=dataset_jsonld(pkg, downloads, base), NO_PILLAR=views.NO_PILLAR, NO_YEAR=views.NO_YEAR)
+    policy_template = env.get_template("policy.html")
+    for v in policy_views:
+        out[f"policy/{v['row']['policy_id']}.html"] = policy_template.render(**common, root="../", page="policy", p=v)
+    ministry_template = env.get_template("ministry.html")
+    for m in ministry_views:
+        out[f"ministry/{m['row']['ministry_id']}.html"] = ministry_template.render(
+            **common, root="../", page="ministry", m=m)
+    out["ministries.html"] = env.get_template("ministries.html").render(
+        **common, root="", page="ministries", ministries=ministry_views)
+    out["downloads.html"] = env.get_template("downloads.html").render(
+        **common, root="", page="downloads", downloads=downloads, by_path=by_path, catalog=catalog_view,
+        sparql=SPARQL_EXAMPLE.read_text(encoding="utf-8"), download_base=download_base)
+    return out

@@ -1,0 +1,131 @@
+"""Fixtures for the site's browser tests: the built site served over HTTP on 127.0.0.1, and
+Debian's chromium driven by Playwright for Python (no browser download).
+
+    def test_something(browser_page, site_url):
+        browser_page.goto(site_url + "index.html")
+
+The site is the one ``kanmin build`` writes (``site_build`` in tests/conftest.py). It is served by
+``python -m http.server`` in a subprocess on a free port, started and stopped by its PID.
+When chromium or Playwright is missing the tests are skipped, saying what to install; with
+``KANMIN_BROWSER_REQUIRED=1`` (set by .ci/run) they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from browser_setup import CHROMIUM, CHROMIUM_ARGS, DESKTOP
+
+from kanmin.settings import SITE_DIR
+
+
+def required() -> bool:
+    return os.environ.get("KANMIN_BROWSER_REQUIRED") == "1"
+
+
+def unavailable(reason: str) -> None:
+    message = f"the browser tests cannot run: {reason}"
+    if required():
+        pytest.fail(message + " (fails because KANMIN_BROWSER_REQUIRED=1)", pytrace=False)
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def site_dir(site_build) -> Path:
+    return site_build / SITE_DIR
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir) -> Iterator[str]:
+    """The site served by http.server on 127.0.0.1 (base URL with a final slash)."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port),
+                             "--directory", str(site_dir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                with urllib.request.urlopen(url + "index.html", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"http.server did not come up on {url} (exit {proc.poll()})", pytrace=False)
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        unavailable(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("Playwright for Python is not installed (pip install -e '.[dev]')")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Problems(list):
+    """Console errors, page errors, failed requests and HTTP errors of one page, as they happen.
+
+    A request aborted because the test navigated on (net::ERR_ABORTED, e.g. the icon of the page
+    just left) is not a problem of the site; a 404 of that icon would still show as HTTP 404."""
+
+    def watch(self, page) -> None:
+        page.on("console", lambda m: self.append(f"console {m.type}: {m.text} ({page.url})")
+                if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.append(f"page error: {e} ({page.url})"))
+        page.on("requestfailed", lambda r: self.append(f"request failed: {r.url} {r.failure}")
+                if r.failure != "net::ERR_ABORTED" else None)
+        page.on("response", lambda r: self.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+
+
+@pytest.fixture
+def browser_context(browser):
+    context = browser.new_context(viewport=DESKTOP, locale="ja-JP")
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def problems() -> Problems:
+    return Problems()
+
+
+@pytest.fixture
+def browser_page(browser_context, problems):
+    """A desktop-sized page whose console errors and failed requests are collected in ``problems``."""
+    page = browser_context.new_page()
+    problems.watch(page)
+    return page

@@ -1,0 +1,243 @@
+"""The dataset site in a real browser (Debian's chromium through Playwright).
+
+Every expected figure is computed from the CSVs of the same build (``site_build``), then looked
+for in the page: the filters and the search, a shared URL, policy pages, every internal link,
+console errors, axe-core, and the phone layout. Screenshots of the index and a policy page at
+desktop and phone widths go to build/screenshots/ (git-ignored) for a reviewer to look at.
+"""
+
+from __future__ import annotations
+
+import csv
+import unicodedata
+from collections import deque
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+import pytest
+from browser_setup import DESKTOP, PHONE
+
+from support import REPO
+
+SCREENSHOTS = REPO / "build" / "screenshots"
+ROWS = "#policies tbody tr"
+
+
+def table(build: Path, name: str) -> list[dict]:
+    with (build / "data" / f"{name}.csv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.fixture(scope="module")
+def data(site_build) -> dict[str, list[dict]]:
+    return {n: table(site_build, n) for n in ("policies", "policy_ministries", "kpis", "policy_budget_projects")}
+
+
+def visible(page) -> set[int]:
+    return {int(i) for i in page.eval_on_selector_all(ROWS, "rows => rows.filter(r => !r.hidden).map(r => r.dataset.id)")}
+
+
+def all_ids(data) -> set[int]:
+    return {int(p["policy_id"]) for p in data["policies"]}
+
+
+def led_by(data, ministry: str) -> set[int]:
+    return {int(a["policy_id"]) for a in data["policy_ministries"] if a["ministry_id"] == ministry and a["role"] == "lead"}
+
+
+def containing(data, text: str) -> set[int]:
+    """Policies whose name, overview, KPIs or support measures contain ``text`` (NFKC, as the site)."""
+    kpis: dict[str, list[str]] = {}
+    for k in data["kpis"]:
+        kpis.setdefault(k["policy_id"], []).append(k["text"])
+    norm = lambda s: unicodedata.normalize("NFKC", s).lower()  # noqa: E731
+    return {int(p["policy_id"]) for p in data["policies"]
+            if norm(text) in norm("\n".join([p["name"], p["overview"], *kpis.get(p["policy_id"], []),
+                                             p["support_measures"]]))}
+
+
+def test_index_without_filters_shows_every_policy(browser_page, site_url, data, problems):
+    browser_page.goto(site_url + "index.html")
+    assert visible(browser_page) == all_ids(data) and len(all_ids(data)) == 75
+    assert browser_page.locator("#count").inner_text().startswith("75件中 75件")
+    assert browser_page.locator("#filters").is_visible()
+    assert problems == []
+
+
+def test_without_javascript_the_table_and_pages_still_read(browser, site_url, data):
+    context = browser.new_context(java_script_enabled=False, viewport=DESKTOP)
+    try:
+        page = context.new_page()
+        page.goto(site_url + "index.html?lead=mic")  # a shared link, opened without JavaScript
+        assert page.locator(ROWS).count() == 75 and visible(page) == all_ids(data)
+        assert not page.locator("#filters").is_visible()  # no controls that cannot work
+        page.goto(site_url + "policy/7.html")
+        assert page.locator("h1").inner_text() == data["policies"][6]["name"]
+    finally:
+        context.close()
+
+
+def test_filter_by_lead_ministry(browser_page, site_url, data, problems):
+    browser_page.goto(site_url + "index.html")
+    browser_page.select_option("#f-lead", "mic")
+    expected = led_by(data, "mic")
+    assert 0 < len(expected) < 75
+    assert visible(browser_page) == expected
+    assert urlsplit(browser_page.url).query == "lead=mic"
+    assert browser_page.locator("#count").inner_text().startswith(f"75件中 {len(expected)}件")
+    assert problems == []
+
+
+def test_search_is_a_substring_search_that_works_for_japanese(browser_page, site_url, data, problems):
+    browser_page.goto(site_url + "index.html")
+    browser_page.fill("#f-q", "オープンデータ")
+    expected = containing(data, "オープンデータ")
+    assert 0 < len(expected) < 75
+    assert visible(browser_page) == expected
+    assert "q=%E3%82%AA" in browser_page.url  # the query, percent-encoded UTF-8
+    browser_page.fill("#f-q", "ｵｰﾌﾟﾝﾃﾞｰﾀ")  # half-width katakana finds the same policies
+    assert visible(browser_page) == expected
+    assert problems == []
+
+
+def test_combined_filters_a_shared_url_and_clearing(browser, browser_page, site_url, data, problems):
+    browser_page.goto(site_url + "index.html")
+    browser_page.select_option("#f-ministry", "mic")
+    browser_page.check("input[name=budget]")
+    browser_page.fill("#f-q", "データ")
+    named = {int(a["policy_id"]) for a in data["policy_ministries"] if a["ministry_id"] == "mic"}
+    budget = {int(b["policy_id"]) for b in data["policy_budget_projects"]}
+    expected = named & budget & containing(data, "データ")
+    assert 0 < len(expected) < len(named & budget)
+    assert visible(browser_page) == expected
+    shared = browser_page.url
+    assert set(urlsplit(shared).query.split("&")) == {"ministry=mic", "budget=1", "q=%E3%83%87%E3%83%BC%E3%82%BF"}
+
+    other = browser.new_context(viewport=DESKTOP)  # someone else opens the shared link
+    try:
+        page = other.new_page()
+        problems.watch(page)
+        page.goto(shared)
+        assert visible(page) == expected
+        assert page.input_value("#f-ministry") == "mic" and page.is_checked("input[name=budget]")
+        assert page.input_value("#f-q") == "データ"
+    finally:
+        other.close()
+
+    browser_page.click("#f-clear")
+    browser_page.wait_for_function("document.querySelectorAll('#policies tbody tr:not([hidden])').length === 75")
+    assert visible(browser_page) == all_ids(data)
+    assert urlsplit(browser_page.url).query == ""
+    browser_page.select_option("#f-fy", "2019")
+    browser_page.check("input[name=notset]")
+    not_set = {int(k["policy_id"]) for k in data["kpis"] if k["not_set"] == "true"}
+    fy = {int(p["policy_id"]) for p in data["policies"] if p["start_fiscal_year"] == "2019"}
+    assert visible(browser_page) == fy & not_set
+    assert problems == []
+
+
+def test_filter_by_pillar_including_none(browser_page, site_url, data):
+    browser_page.goto(site_url + "index.html?pillar=none")
+    assert visible(browser_page) == {int(p["policy_id"]) for p in data["policies"] if not p["pillar_id"]}
+    browser_page.select_option("#f-pillar", "open-data")
+    assert visible(browser_page) == {int(p["policy_id"]) for p in data["policies"] if p["pillar_id"] == "open-data"}
+
+
+def test_policy_7_shows_both_kpi_groups_with_their_items(browser_page, site_url, data, problems):
+    browser_page.goto(site_url + "policy/7.html")
+    for kind in ("progress", "effect"):
+        kpis = sorted((k for k in data["kpis"] if k["policy_id"] == "7" and k["kind"] == kind),
+                      key=lambda k: int(k["position"]))
+        groups: dict[str, list[str]] = {}
+        for k in kpis:
+            groups.setdefault(k["kpi_group"], []).append(k["text"])
+        assert len(groups) == 2
+        lists = browser_page.locator(f"ul.kpis[data-kind={kind}]")
+        shown = {lists.nth(i).get_attribute("data-group"): lists.nth(i).locator("li").all_inner_texts()
+                 for i in range(lists.count())}
+        assert shown == groups
+        headings = browser_page.locator(f"h3#h-kpi-{kind} ~ h4.kpi-group").all_inner_texts()
+        assert all(f"＜{g}＞" in headings for g in groups)
+    assert problems == []
+
+
+def test_unknown_effect_flags_say_unknown(browser_page, site_url, data):
+    unknown = next(p for p in data["policies"] if p["effect_efficiency"] == "")
+    known = next(p for p in data["policies"] if p["effect_efficiency"] != "")
+    browser_page.goto(site_url + f"policy/{unknown['policy_id']}.html")
+    cells = browser_page.locator("table.effects td").all_inner_texts()
+    assert len(cells) == 4 and all("不明" in c and "unknown" in c for c in cells)
+    browser_page.goto(site_url + f"policy/{known['policy_id']}.html")
+    cells = browser_page.locator("table.effects td").all_inner_texts()
+    assert len(cells) == 4 and not any("不明" in c for c in cells)
+
+
+def test_every_internal_link_resolves_and_no_page_has_a_console_error(browser_page, site_url, problems):
+    """Visit every page reachable from the index; request every other internal link (the files)."""
+    seen: set[str] = set()
+    queue = deque([site_url + "index.html"])
+    pages = files = 0
+    while queue:
+        url = queue.popleft()
+        if url in seen:
+            continue
+        seen.add(url)
+        if url.endswith(".html"):
+            response = browser_page.goto(url)
+            assert response is not None and response.status == 200, url
+            pages += 1
+            hrefs = browser_page.eval_on_selector_all("a[href], link[href], script[src]",
+                                                      "els => els.map(e => e.getAttribute('href') || e.getAttribute('src'))")
+            for href in hrefs:
+                target = urldefrag(urljoin(url, href)).url
+                if target.startswith(site_url) and target not in seen:
+                    queue.append(target.split("?")[0])
+        else:
+            response = browser_page.request.get(url)
+            assert response.status == 200, url
+            files += 1
+    assert pages == 75 + 17 + 3
+    assert files >= 16 + 1 + 3  # the distributions, the catalog, the icon, the style sheet and the script
+    assert problems == []
+
+
+@pytest.mark.parametrize("path", ["index.html", "policy/7.html", "policy/10.html", "downloads.html",
+                                  "ministry/mic.html"])
+def test_axe_finds_no_serious_or_critical_violation(browser_page, site_url, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    browser_page.goto(site_url + path)
+    results = Axe().run(browser_page)
+    bad = [f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+           for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == []
+
+
+@pytest.mark.parametrize("name,viewport", [("desktop", DESKTOP), ("phone", PHONE)])
+def test_screenshots_and_no_sideways_scrolling_on_a_phone(browser, site_url, name, viewport):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport=viewport, is_mobile=name == "phone", has_touch=name == "phone",
+                                  device_scale_factor=1)
+    try:
+        page = context.new_page()
+        for path, shot in (("index.html", "index"), ("policy/7.html", "policy-7"), ("downloads.html", "downloads")):
+            page.goto(site_url + path)
+            # the whole page; the index only down to its first policies (75 rows are long on a phone)
+            clip = {"x": 0, "y": 0, "width": viewport["width"], "height": 2400} if shot == "index" else None
+            page.screenshot(path=str(SCREENSHOTS / f"{shot}-{name}.png"), full_page=True, clip=clip)
+            width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert width[0] <= width[1], (path, name, width)
+        assert (SCREENSHOTS / f"index-{name}.png").stat().st_size > 10_000
+    finally:
+        context.close()
+
+
+def test_the_axe_check_catches_a_planted_fault(browser_page):
+    """The same check as above fails on a page without a language, a labelled control or an image text."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    browser_page.set_content("<!DOCTYPE html><html><head><title>x</title></head><body>"
+                             "<img src='x.png'><input type='text'></body></html>")
+    results = Axe().run(browser_page)
+    ids = {v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")}
+    assert {"html-has-lang", "image-alt", "label"} <= ids

@@ -1,0 +1,270 @@
+"""The dataset site without a browser: its JSON-LD, its downloads against the catalog, escaping,
+self-containment, link statuses, corrections and byte-identical rebuilds.
+
+The site is the one ``kanmin build`` writes (``site_build`` in conftest.py: a build into a temporary
+folder holding a planted link-check report); the escaping and base tests render the site again
+from a changed model with ``write_site``.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import hashlib
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import rdflib
+from rdflib.namespace import RDF
+
+from kanmin import curated, model, pipeline
+from kanmin.rdf.build import catalog_paths
+from kanmin.settings import DEFAULT_BASE, RDF_DIR, SITE_DIR
+from kanmin.site import write_site
+from support import LINK_ARCHIVE, LINK_BROKEN, LINK_OK, REPO, SOURCE
+
+SDO = rdflib.Namespace("http://schema.org/")
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+SPDX = rdflib.Namespace("http://spdx.org/rdf/terms#")
+
+
+class Page(HTMLParser):
+    """What the tests look at in a page: links and sources, scripts by type, and the text."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.urls: list[tuple[str, str, str]] = []  # (tag, attribute, value)
+        self.assets: list[str] = []  # what the page loads: scripts, style sheets, icons, images
+        self.scripts: list[tuple[str, str]] = []  # (type, content)
+        self.rows: list[dict] = []  # the attributes of every <tr>
+        self.text: list[str] = []
+        self._script: str | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        for name in ("href", "src"):
+            if a.get(name) is not None:
+                self.urls.append((tag, name, a[name]))
+        if a.get("src") is not None:
+            self.assets.append(a["src"])
+        if tag == "link" and a.get("rel") != "canonical":
+            self.assets.append(a["href"])
+        if tag == "script":
+            self._script = a.get("type") or "text/javascript"
+            self.scripts.append((self._script, ""))
+        if tag == "tr":
+            self.rows.append(a)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._script = None
+
+    def handle_data(self, data):
+        if self._script is not None:
+            kind, content = self.scripts[-1]
+            self.scripts[-1] = (kind, content + data)
+        else:
+            self.text.append(data)
+
+    def script(self, kind: str) -> str:
+        (content,) = [c for k, c in self.scripts if k == kind]
+        return content
+
+
+def page(site: Path, rel: str) -> Page:
+    return Page((site / rel).read_text(encoding="utf-8"))
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html") if "files" not in p.relative_to(site).parts)
+
+
+@pytest.fixture(scope="module")
+def site(site_build) -> Path:
+    return site_build / SITE_DIR
+
+
+@pytest.fixture(scope="module")
+def pkg():
+    """The model of the build (as the pipeline makes it) and the corrections it applied."""
+    return model.load(REPO)
+
+
+def test_pages_and_files(site):
+    rels = {p.relative_to(site).as_posix() for p in pages(site)}
+    policies = list(csv.DictReader((REPO / "data/policies.csv").open(encoding="utf-8")))
+    ministries = list(csv.DictReader((REPO / "data/ministries.csv").open(encoding="utf-8")))
+    assert rels == ({"index.html", "downloads.html", "ministries.html"}
+                    | {f"policy/{p['policy_id']}.html" for p in policies}
+                    | {f"ministry/{m['ministry_id']}.html" for m in ministries})
+    assert {p.name for p in (site / "static").iterdir()} == {"favicon.svg", "site.css", "site.js"}
+
+
+def test_jsonld_is_a_schema_org_dataset(site, pkg):
+    index = page(site, "index.html")
+    doc = json.loads(index.script("application/ld+json"))
+    assert doc["@context"] == "https://schema.org"
+    # Parsed as JSON-LD offline: the schema.org context's own @vocab stands in for the remote context.
+    doc["@context"] = {"@vocab": str(SDO)}
+    g = rdflib.Graph().parse(data=json.dumps(doc), format="json-ld")
+    md = pkg.metadata
+    ds = rdflib.URIRef(md["id"])
+    assert (ds, RDF.type, SDO.Dataset) in g
+    assert str(g.value(ds, SDO.name)) == md["title"]["ja"]
+    assert md["description"]["ja"] in str(g.value(ds, SDO.description))
+    assert str(g.value(ds, SDO.license)) == "https://creativecommons.org/licenses/by/4.0/"
+    assert str(g.value(ds, SDO.url)) == md["homepage"] == DEFAULT_BASE.rstrip("/")
+    creator = g.value(ds, SDO.creator)
+    assert (creator, RDF.type, SDO.Organization) in g
+    assert str(g.value(creator, SDO.name)) == md["source_publisher"]["name"]["ja"]
+    assert str(g.value(ds, SDO.temporalCoverage)) == "2017-04-01/2023-03-31"
+    place = g.value(ds, SDO.spatialCoverage)
+    assert str(g.value(place, SDO.name)) == "日本"
+    assert str(g.value(place, SDO.sameAs)) == md["spatial"]["uri"]
+    source = g.value(ds, SDO.isBasedOn)
+    assert str(g.value(source, SDO.url)) == "https://cio.go.jp/chihou-tebiki"
+    # one DataDownload per distribution of the catalog, at the catalog's download URL
+    catalog = rdflib.Graph().parse(site.parent / "rdf" / "catalog.ttl")
+    expected = {str(catalog.value(d, DCAT.downloadURL)) for d in catalog.subjects(RDF.type, DCAT.Distribution)}
+    downloads = list(g.objects(ds, SDO.distribution))
+    assert len(downloads) == len(expected) >= 16  # 16 before the workbook joins the catalog
+    assert {str(g.value(d, SDO.contentUrl)) for d in downloads} == expected
+    assert all((d, RDF.type, SDO.DataDownload) in g for d in downloads)
+
+
+def test_downloads_page_lists_every_distribution_of_the_catalog(site):
+    catalog = rdflib.Graph().parse(site.parent / "rdf" / "catalog.ttl")
+    expected = {}
+    for d in catalog.subjects(RDF.type, DCAT.Distribution):
+        url = str(catalog.value(d, DCAT.downloadURL))
+        checksum = catalog.value(d, SPDX.checksum)
+        expected[url.removeprefix(DEFAULT_BASE + "files/")] = (
+            int(catalog.value(d, DCAT.byteSize)), str(catalog.value(checksum, SPDX.checksumValue)))
+    downloads = page(site, "downloads.html")
+    rows = {r["data-path"]: r for r in downloads.rows if "data-path" in r}
+    assert set(rows) == set(expected)
+    html = (site / "downloads.html").read_text(encoding="utf-8")
+    for rel, (size, sha256) in expected.items():
+        copy_ = site / "files" / rel  # the copy the download URL points at
+        assert copy_.stat().st_size == size and hashlib.sha256(copy_.read_bytes()).hexdigest() == sha256
+        assert f'data-bytes="{size}"' in html and sha256 in html
+        assert ("a", "href", f"files/{rel}") in downloads.urls
+    assert (site / "files" / RDF_DIR / "catalog.ttl").read_bytes() == (site.parent / "rdf" / "catalog.ttl").read_bytes()
+    text = "".join(downloads.text)
+    md = json.loads((REPO / "data/curated/metadata.json").read_text(encoding="utf-8"))
+    assert md["attribution"]["ja"] in text and "CC-BY-4.0" in text
+    for snippet in ("import pandas as pd", "from frictionless import Package", "oxigraph serve", "ckanapi.RemoteCKAN",
+                    "SELECT ?pillar"):
+        assert snippet in text
+
+
+def test_no_page_loads_anything_from_elsewhere(site):
+    for path in pages(site):
+        p = Page(path.read_text(encoding="utf-8"))
+        assert p.assets, path
+        assert all(not v.startswith(("http:", "https:", "//", "data:")) for v in p.assets), (path, p.assets)
+    for asset in (site / "static").iterdir():
+        text = asset.read_text(encoding="utf-8")
+        if asset.suffix == ".svg":  # its namespace is a name, not a request; it must load nothing
+            text = text.replace('xmlns="http://www.w3.org/2000/svg"', "")
+            assert "href" not in text, asset
+        assert "http" not in text and "@import" not in text and "url(" not in text, asset
+
+
+def test_rebuild_is_byte_identical(site_build):
+    site = site_build / SITE_DIR
+
+    def digest() -> dict[str, str]:
+        return {p.relative_to(site).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted(site.rglob("*")) if p.is_file()}
+
+    before = digest()
+    pipeline.build(source=SOURCE, out=site_build)
+    assert digest() == before
+
+
+def test_link_status_from_the_report(site):
+    refs = {r["reference_id"]: r for r in csv.DictReader((REPO / "data/policy_references.csv").open(encoding="utf-8"))}
+    assert refs["9-1"]["url"] == LINK_OK and refs["10-1"]["url"] == LINK_BROKEN
+    ok = (site / "policy/9.html").read_text(encoding="utf-8")
+    assert "status-ok" in ok and "正常" in ok and '<time datetime="2026-11-29T01:00:01Z">2026-11-29</time>' in ok
+    broken = page(site, "policy/10.html")
+    assert ("a", "href", LINK_ARCHIVE) in broken.urls
+    assert "リンク切れ" in "".join(broken.text) and "HTTP 404" in "".join(broken.text)
+    # a reference the report does not have is said to be unchecked
+    other = next(r for r in refs.values() if r["url"] not in (LINK_OK, LINK_BROKEN))
+    assert "not in the link-check report" in (site / f"policy/{other['policy_id']}.html").read_text(encoding="utf-8")
+
+
+def test_without_a_report_every_reference_is_not_checked(tmp_path, site_build, pkg):
+    write_site(pkg, tmp_path, catalog_paths({"datapackage.json": site_build / "datapackage.json",
+                                             **{f"data/{n}.csv": site_build / f"data/{n}.csv"
+                                                for n in ("policies", "policy_ministries", "ministries")}},
+                                            site_build / RDF_DIR),
+               linkcheck=tmp_path / "absent.json")
+    text = (tmp_path / "policy/9.html").read_text(encoding="utf-8")
+    assert "Links not checked" in text and "status-ok" not in text
+
+
+def test_corrections_are_shown_on_their_rows(site):
+    corrections = list(csv.DictReader((REPO / "data/curated/corrections.csv").open(encoding="utf-8")))
+    assert corrections
+    for c in corrections:
+        text = "".join(page(site, f"policy/{c['policy_id']}.html").text)
+        assert c["reason"] in text and c["corrected"] in text, c
+    untouched = {str(n) for n in range(1, 76)} - {c["policy_id"] for c in corrections}
+    text = (site / f"policy/{min(untouched, key=int)}.html").read_text(encoding="utf-8")
+    assert "Corrections applied to this row" in text and 'class="corrections"' not in text
+
+
+EVIL = '</script><script>alert("x")</script><!-- & \' "'
+
+
+def test_every_page_escapes_the_data(tmp_path, site_build, pkg):
+    evil = model.Package(copy.deepcopy(pkg.metadata), copy.deepcopy(pkg.tables))
+    evil.metadata["title"]["ja"] = EVIL
+    evil.metadata["description"]["en"] = EVIL
+    row = evil.tables["policies"][0]
+    row["name"] = row["overview"] = row["support_measures"] = EVIL
+    evil.tables["ministries"][0]["name_ja"] = EVIL
+    evil.tables["kpis"][0]["text"] = evil.tables["kpis"][0]["kpi_group"] = EVIL
+    ref = evil.tables["policy_references"][0]
+    ref["label"], ref["url"] = EVIL, 'javascript:alert("x")'
+    evil.tables["budget_projects"][0]["name"] = EVIL
+    files = catalog_paths({"datapackage.json": site_build / "datapackage.json",
+                           **{f"data/{n}.csv": site_build / f"data/{n}.csv"
+                              for n in ("policies", "policy_ministries", "ministries")}}, site_build / RDF_DIR)
+    write_site(evil, tmp_path, files, corrections=curated.load().corrections)
+    for path in pages(tmp_path):
+        text = path.read_text(encoding="utf-8")
+        assert '<script>alert' not in text and "<!-- &" not in text and 'href="javascript:' not in text, path
+    index = page(tmp_path, "index.html")
+    assert json.loads(index.script("application/ld+json"))["name"] == EVIL  # the same text, safely embedded
+    search = json.loads(index.script("application/json"))
+    assert EVIL.lower() in search[str(row["policy_id"])]
+    first = page(tmp_path, f"policy/{row['policy_id']}.html")
+    assert EVIL in "".join(first.text) and len(first.scripts) == 0
+
+
+def test_base_is_configurable(tmp_path, site_build, pkg):
+    files = catalog_paths({"datapackage.json": site_build / "datapackage.json",
+                           **{f"data/{n}.csv": site_build / f"data/{n}.csv"
+                              for n in ("policies", "policy_ministries", "ministries")}}, site_build / RDF_DIR)
+    write_site(pkg, tmp_path, files, base="https://example.org/k/")
+    doc = json.loads(page(tmp_path, "index.html").script("application/ld+json"))
+    assert doc["url"] == "https://example.org/k"
+    assert {d["contentUrl"] for d in doc["distribution"]} == {"https://example.org/k/files/" + rel for rel in files}
+    assert "https://example.org/k/files/data/policies.csv" in (tmp_path / "downloads.html").read_text(encoding="utf-8")
+
+
+def test_a_malformed_link_check_report_is_a_clear_error(tmp_path, pkg):
+    from kanmin.errors import DataError
+
+    bad = tmp_path / "report.json"
+    bad.write_text("{", encoding="utf-8")
+    with pytest.raises(DataError) as err:
+        write_site(pkg, tmp_path / "site", {}, linkcheck=bad)
+    assert str(bad) in err.value.problems[0].file and "kanmin linkcheck" in err.value.problems[0].hint
