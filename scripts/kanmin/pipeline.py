@@ -18,7 +18,7 @@ from . import curated as curated_mod
 from .errors import DataError, Problem
 from .settings import CITATION, CURATED_DIR, DESCRIPTOR, RAW_SOURCE, RDF_DIR, REPO, REPORT_PATH, table_path
 
-__all__ = ["BuildResult", "build", "build_report", "validate_staged"]
+__all__ = ["BuildResult", "build", "build_report", "prepare", "validate_staged"]
 
 
 @dataclass
@@ -35,17 +35,7 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
     """Run every stage; publish into ``out`` only if all of them succeed."""
     source = Path(source)
     cur = curated_mod.load(curated_dir)
-    expected = int(cur.metadata["source_rows"])
-    extraction = extract.extract(source, cur, expected)
-    gaps = extract.coverage_gaps(extraction)
-    if gaps:
-        raise DataError([Problem(str(source), n, "line is neither in a cell nor page furniture",
-                                 "extend the extraction rules or data/curated/page_furniture.txt")
-                         for n in gaps])
-    tables = tidy.tidy(extraction, cur)
-    problems = checks.check(tables, expected, str(source), cur.furniture_leaks)
-    if problems:
-        raise DataError(problems)
+    extraction, tables = prepare(source, cur)
     pkg = model.from_tables(cur.metadata, tables)
     report = build_report(extraction, tables, pkg, source)
     rdf_figures = None
@@ -61,6 +51,22 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
             rdf_figures = write_rdf(pkg, staging / RDF_DIR, published, RDF_DIR)
         written = files.staged_files(staging)
     return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures)
+
+
+def prepare(source: Path, cur: curated_mod.Curated) -> tuple[extract.Extraction, tidy.Tables]:
+    """extract → tidy → checks: the checked tables of a source, or DataError naming every problem."""
+    expected = int(cur.metadata["source_rows"])
+    extraction = extract.extract(Path(source), cur, expected)
+    gaps = extract.coverage_gaps(extraction)
+    if gaps:
+        raise DataError([Problem(str(source), n, "line is neither in a cell nor page furniture",
+                                 "extend the extraction rules or data/curated/page_furniture.txt")
+                         for n in gaps])
+    tables = tidy.tidy(extraction, cur)
+    problems = checks.check(tables, expected, str(source), cur.furniture_leaks)
+    if problems:
+        raise DataError(problems)
+    return extraction, tables
 
 
 def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:

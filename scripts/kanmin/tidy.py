@@ -31,9 +31,10 @@ import re
 from dataclasses import dataclass, field
 
 from . import text as T
+from .cells import BUDGET_HEADING, TIMING, Line, RawRow
 from .curated import Correction, Curated
 from .errors import DataError, Problem
-from .extract import BUDGET_HEADING, Extraction, Line, RawRow
+from .extract import Extraction
 
 #: Width (half-width units) from which a KPI or budget line counts as filling its column.
 ITEM_FULL = 25
@@ -51,6 +52,7 @@ CAPTION_MARKER = re.compile(r"^[■□◆◇●]")
 CONTINUES_ITEM = re.compile(r"^[（(ぁ-ゖ）)、。ー]")
 EFFECT_FIELDS = ("effect_efficiency", "effect_regional_economy", "effect_convenience", "effect_safety")
 LIST_SEPARATOR = " | "
+POLICY_CODE = re.compile(r"[0-9]{2}-[0-9]{2}")
 
 
 @dataclass
@@ -88,7 +90,9 @@ def tidy(extraction: Extraction, curated: Curated) -> Tables:
                                          extraction.path, problems)
         if row.number_inferred:
             tables.inferred_numbers.append(row.number)
-    tables.applied = _apply_corrections(tables, curated.corrections, str(curated.files["corrections.csv"]), problems)
+    tables.applied = _apply_corrections(tables, curated.corrections, str(curated.files["corrections.csv"]),
+                                        extraction.path, problems)
+    problems += _shapes(extraction, tables)
     if problems:
         raise DataError(problems)
     for p in tables.policies:
@@ -108,7 +112,7 @@ def _join(cell: list[Line]) -> str:
 
 
 def _policy(row: RawRow, pillar_ids: dict[str, str], path: str, problems: list[Problem]) -> dict:
-    pillar_printed = _join(row.pillar)
+    pillar_printed = "" if _join(row.pillar) == "-" else _join(row.pillar)
     pillar_id = pillar_ids.get(pillar_printed, "") if pillar_printed else ""
     if pillar_printed and not pillar_id:
         problems.append(Problem(path, row.pillar[0][0], f"row {row.number}: unknown pillar {pillar_printed!r}",
@@ -322,9 +326,25 @@ def _ministries(row: RawRow, ids: dict[str, str], path: str, problems: list[Prob
     return out
 
 
+def _shapes(extraction: Extraction, tables: Tables) -> list[Problem]:
+    """After the corrections, a policy code is NN-NN and a timing one of the known forms (or empty),
+    reported at the source line of the cell."""
+    problems = []
+    for row, p in zip(extraction.rows, tables.policies, strict=True):
+        if not POLICY_CODE.fullmatch(p["policy_code"]):
+            problems.append(Problem(extraction.path, row.code[0], f"row {row.number}: policy code "
+                                    f"{p['policy_code']!r} is not NN-NN (ASCII digits)",
+                                    "fix the line, or add a reviewed correction to data/curated/corrections.csv"))
+        if p["timing"] and (p["timing"].startswith("'") or not TIMING.match(p["timing"])):
+            problems.append(Problem(extraction.path, row.timing[0][0], f"row {row.number}: timing "
+                                    f"{p['timing']!r} is not one of the known forms",
+                                    "fix the line, or add a reviewed correction to data/curated/corrections.csv"))
+    return problems
+
+
 # --- corrections -------------------------------------------------------------------------
 
-def _apply_corrections(tables: Tables, corrections: list[Correction], path: str,
+def _apply_corrections(tables: Tables, corrections: list[Correction], path: str, source: str,
                        problems: list[Problem]) -> list[Correction]:
     """Apply each reviewed correction to the value it names; a correction that matches nothing
     is an error (the source or the rules changed and the correction must be reviewed)."""
@@ -334,10 +354,15 @@ def _apply_corrections(tables: Tables, corrections: list[Correction], path: str,
     for c in corrections:
         if _apply_one(index, c):
             applied.append(c)
+            continue
+        row = next((p for p in tables.policies if p["policy_id"] == c.policy_id), None)
+        if row is None:
+            problems.append(Problem(path, c.line, f"correction for row {c.policy_id}, field {c.field}: "
+                                    "no such row", "review or remove the correction"))
         else:
-            problems.append(Problem(path, None,
-                                    f"correction for row {c.policy_id}, field {c.field}: printed value "
-                                    f"{c.printed!r} not found", "review or remove the correction"))
+            problems.append(Problem(source, row["source_line_start"], f"row {c.policy_id}, {c.field}: the printed "
+                                    f"value {c.printed!r} that {path} line {c.line} corrects is not found",
+                                    "the source or the rules changed: fix the line, or review the correction"))
     for name in ("kpis", "budget_projects"):
         setattr(tables, name, [r for rows in index[name].values() for r in rows])
     return applied
