@@ -77,6 +77,7 @@ def _build(args) -> int:
 
     source = _source_file(args.source or RAW_SOURCE)
     result = pipeline.build(source=source, out=args.out or REPO, with_rdf=not args.no_rdf)
+    errors.notify(result.notices)
     if args.json:
         print(json.dumps({"out": str(result.out), "counts": result.counts, "written": result.written,
                           "rdf": result.rdf}, ensure_ascii=False, indent=2, default=str))

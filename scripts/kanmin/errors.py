@@ -63,5 +63,12 @@ def report(problems: Iterable[Problem], stream: TextIO | None = None) -> None:
         print(f"error: {problem}", file=out)
 
 
+def notify(notices: Iterable[str], stream: TextIO | None = None) -> None:
+    """Print each notice of a successful run as one ``note: …`` line on stderr (or ``stream``)."""
+    out = stream or sys.stderr
+    for notice in notices:
+        print(f"note: {notice}", file=out)
+
+
 def exit_code(error: DataError) -> int:
     return error.exit_code

@@ -18,7 +18,7 @@ from . import curated as curated_mod
 from .errors import DataError, Problem
 from .settings import CITATION, CURATED_DIR, DESCRIPTOR, RAW_SOURCE, RDF_DIR, REPO, REPORT_PATH, table_path
 
-__all__ = ["BuildResult", "build", "build_report", "prepare", "validate_staged"]
+__all__ = ["BuildResult", "build", "build_report", "prepare", "provenance", "validate_staged"]
 
 
 @dataclass
@@ -28,6 +28,8 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     report: str = ""
     rdf: dict | None = None
+    #: What the user should know although the build succeeded (a source other than the recorded one).
+    notices: list[str] = field(default_factory=list)
 
 
 def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURATED_DIR,
@@ -36,7 +38,8 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
     source = Path(source)
     cur = curated_mod.load(curated_dir)
     extraction, tables = prepare(source, cur)
-    pkg = model.from_tables(cur.metadata, tables)
+    metadata, notices = provenance(cur.metadata, source)
+    pkg = model.from_tables(metadata, tables)
     report = build_report(extraction, tables, pkg, source)
     rdf_figures = None
     with files.staged(Path(out)) as staging:
@@ -50,7 +53,24 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
             published = {rel: staging / rel for rel in package.published_paths(pkg)}
             rdf_figures = write_rdf(pkg, staging / RDF_DIR, published, RDF_DIR)
         written = files.staged_files(staging)
-    return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures)
+    return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures,
+                       notices=notices)
+
+
+def provenance(metadata: dict, source: Path) -> tuple[dict, list[str]]:
+    """The metadata with the size and SHA-256 of the source actually read in its ``sources`` item
+    that has them, and a notice when they differ from the recorded ones (data/curated/metadata.json)."""
+    digest, size = files.sha256_file(source)
+    sources, notices = [], []
+    for item in metadata["sources"]:
+        if "hash" in item and (item["hash"] != f"sha256:{digest}" or item["bytes"] != size):
+            notices.append(f"{source}: not the source recorded in data/curated/metadata.json ({item['path']}, "
+                           f"{item['bytes']:,} bytes, {item['hash']}) but {size:,} bytes, sha256:{digest}; the "
+                           "package records this file, and the curated corrections were reviewed against the "
+                           "recorded one: review the output before publishing it")
+            item = {**item, "path": str(source), "bytes": size, "hash": f"sha256:{digest}"}
+        sources.append(item)
+    return {**metadata, "sources": sources}, notices
 
 
 def prepare(source: Path, cur: curated_mod.Curated) -> tuple[extract.Extraction, tidy.Tables]:
@@ -126,8 +146,15 @@ def build_report(extraction: extract.Extraction, tables: tidy.Tables, pkg: model
                                    [(c.policy_id, c.field, c.printed, c.corrected, c.kind, c.reason)
                                     for c in tables.applied],
                                    ["right", "left", "left", "left", "left", "left"])]
+    lines += ["", "## Characters normalised while reading the source (scripts/kanmin/source.py)", ""]
+    lines += [f"- line {n}: {what}" for n, what in extraction.normalised] or [
+        "None: no tab or format character (zero-width space, bidi control, soft hyphen, …) in the source."]
     unknown = sum(1 for p in pkg.tables["policies"] if p["effect_efficiency"] is None)
     lines += ["", "## Known unknowns", "",
               f"- {unknown} of {len(tables.policies)} policies have 1–3 effect marks: the text does not say "
-              "in which of the four columns they stood, so their four effect flags are published empty.", ""]
+              "in which of the four columns they stood, so their four effect flags are published empty."]
+    blank = [p["policy_id"] for p in pkg.tables["policies"] if not p["pillar_as_printed"]]
+    lines += [f"- {len(blank)} policies print no pillar (rows {', '.join(map(str, blank))}): "
+              "data/curated/blank_cells.csv says so, with the reason, for each; any other row without one "
+              "stops the build.", ""]
     return "\n".join(lines)

@@ -44,11 +44,14 @@ MAX_LINE_CHARS = 2_000
 LAYOUT_SPACES = " \u3000"
 #: Control characters (all but LF), the line and paragraph separators, and every format (Cf)
 #: character of Unicode 15: the characters no published cell may hold.
-FORBIDDEN = re.compile(
-    "[\x00-\x09\x0b-\x1f\x7f-\x9f\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
-    "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
-    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
-    "\U000e0001\U000e0020-\U000e007f]")
+FORBIDDEN_CLASS = (
+    r"\x00-\x09\x0b-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180e"
+    r"\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb"
+    r"\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
+    r"\U000e0001\U000e0020-\U000e007f")
+FORBIDDEN = re.compile(f"[{FORBIDDEN_CLASS}]")
+#: The Table Schema pattern of a text field: no forbidden character (LF between items is allowed).
+TEXT_PATTERN = f"[^{FORBIDDEN_CLASS}]*"
 
 
 @dataclass
