@@ -38,6 +38,8 @@ TIMING = re.compile(
     r"^'?(?:(?:平成|令和)(?:元|[0-9０-９]+)年度(?:から|以降)(?:（[^）]*）)?|時期調整中|その他)$")
 BUDGET_HEADING = re.compile(r"^＜予算事業名[^＞]*＞$")
 DASH = re.compile(r"^-(?:[ 　]+|$)")
+#: The pillar and timing columns' width: no pillar or timing line is wider (the widest is 14).
+MIDDLE_COLUMN = 16
 #: The first characters a timing can have.
 TIMING_STARTS = set("'平令時そ")
 #: A pillar or timing is printed on at most this many lines.
@@ -143,9 +145,11 @@ def _check_overview(name: str, row: RawRow, middle: _Middle | None) -> None:
 
 
 def _no_middle(name: str, row: RawRow, flat: list[Line], needs_pillar: bool) -> None:
-    """Stop at the line where the pillar or timing should be: after the overview's last sentence."""
-    after = next((i + 1 for i in range(len(flat) - 1, 0, -1) if flat[i][1].endswith("。")), 1)
-    ln, t = flat[min(after, len(flat) - 1)]
+    """Stop at the line where the pillar or timing should be: the first line after a sentence that is
+    as narrow as the pillar and timing columns (overview lines are wide), else the last line."""
+    at = next((i for i in range(1, len(flat)) if flat[i - 1][1].endswith("。") and not OVERVIEW_START.match(flat[i][1])
+               and T.width(T.split_inline_cells(flat[i][1])[0]) <= MIDDLE_COLUMN), len(flat) - 1)
+    ln, t = flat[at]
     what = "a pillar of the code list (or '-') and a timing (掲載時期)" if needs_pillar else "a timing (掲載時期)"
     raise DataError([Problem(name, ln, f"row {row.number}: expected {what} after the overview, found {t[:24]!r}",
                              "check the line; a pillar the code list lacks goes to data/curated/pillar_aliases.csv, "
@@ -275,6 +279,10 @@ def _parse_tail(name: str, row: RawRow, lines: list[Line]) -> None:
                 row.used.add(ln)
                 advance_empty(ln)
                 continue
+            if has_url and cell == 1 and not filled["budget"] and not BUDGET_HEADING.match(s):
+                raise DataError([Problem(name, ln, f"row {row.number}: {s[:20]!r} opens the 予算事業名 cell in a "
+                                         "block that holds a URL", "the build cannot tell where the 予算事業名 "
+                                         "cell ends: expected a blank line before the 参考URL cell")])
             if BUDGET_HEADING.match(s):
                 if cell > 1:
                     raise DataError([Problem(name, ln, f"row {row.number}: {s} after the 参考URL cell",

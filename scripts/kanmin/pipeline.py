@@ -42,6 +42,7 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
     pkg = model.from_tables(metadata, tables)
     report = build_report(extraction, tables, pkg, source)
     rdf_figures = None
+    notices += files.recover(Path(out)) if Path(out).is_dir() else []
     with files.staged(Path(out)) as staging:
         package.write_package(pkg, staging)
         (staging / REPORT_PATH).parent.mkdir(parents=True, exist_ok=True)

@@ -49,6 +49,8 @@ SUPPORT_SENTENCE_FULL = 50
 SUPPORT_MARKERS = "・"
 #: A caption line opening with one of these marks starts a new caption.
 CAPTION_MARKER = re.compile(r"^[■□◆◇●]")
+#: A ＜…＞ group heading is printed on at most this many lines.
+HEADING_LINES = 2
 CONTINUES_ITEM = re.compile(r"^[（(ぁ-ゖ）)、。ー]")
 EFFECT_FIELDS = ("effect_efficiency", "effect_regional_economy", "effect_convenience", "effect_safety")
 LIST_SEPARATOR = " | "
@@ -80,8 +82,9 @@ def tidy(extraction: Extraction, curated: Curated) -> Tables:
         policy = _policy(row, pillar_ids, extraction.path, problems)
         tables.policies.append(policy)
         tables.policy_ministries += _ministries(row, ministry_ids, extraction.path, problems)
-        tables.kpis += _kpis(row, "progress", row.kpi_progress) + _kpis(row, "effect", row.kpi_effect)
-        budget, budget_urls = _budget(row)
+        tables.kpis += _kpis(row, "progress", row.kpi_progress, extraction.path) + _kpis(
+            row, "effect", row.kpi_effect, extraction.path)
+        budget, budget_urls = _budget(row, extraction.path)
         tables.budget_projects += budget
         # the budget column is printed before the 参考URL column, so its URLs come first
         budget_refs = _references(row, budget_urls, "budget_project", 1, extraction.path, problems)
@@ -158,8 +161,9 @@ def _paragraphs(cell: list[Line], full: int, sentence_full: int | None = None,
 
 # --- items (KPIs, budget projects) -------------------------------------------------------
 
-def _items(cell: list[Line]) -> list[tuple[str, str, int, int]]:
-    """Split a KPI or budget cell into items: (group heading, text, first line, last line)."""
+def _items(cell: list[Line], path: str) -> list[tuple[str, str, int, int]]:
+    """Split a KPI or budget cell into items: (group heading, text, first line, last line). A group
+    heading still open after ``HEADING_LINES`` lines or at the end of the cell is an error."""
     items: list[tuple[str, list[str], int, int]] = []
     group = ""
     heading: list[str] | None = None
@@ -171,6 +175,8 @@ def _items(cell: list[Line]) -> list[tuple[str, str, int, int]]:
         # a "＜…＞" line is a group heading unless it continues a still-open item
         if heading is not None or (t.startswith("＜") and not (items and prev_full)):
             heading = (heading or []) + [t]
+            if len(heading) > HEADING_LINES:
+                _open_heading(path, ln, heading)
             if T.bracket_depth("".join(heading)) == 0:
                 group = T.join_lines(heading)[1:-1]
                 heading = None
@@ -184,10 +190,17 @@ def _items(cell: list[Line]) -> list[tuple[str, str, int, int]]:
             items.append((group, [t], ln, ln))
         joined = "".join(items[-1][1])
         prev_full = T.width(t) >= ITEM_FULL and not (t.endswith("）") and T.bracket_depth(joined) == 0)
+    if heading is not None:
+        _open_heading(path, cell[-1][0], heading)
     return [(g, T.join_lines(lines), first, last) for g, lines, first, last in items]
 
 
-def _kpis(row: RawRow, kind: str, cell: list[Line]) -> list[dict]:
+def _open_heading(path: str, line: int, heading: list[str]) -> None:
+    raise DataError([Problem(path, line, f"group heading {T.join_lines(heading)[:30]!r} is not closed with ＞",
+                             "a ＜…＞ heading spans one or two lines: fix the line")])
+
+
+def _kpis(row: RawRow, kind: str, cell: list[Line], path: str) -> list[dict]:
     return [{
         "kpi_id": f"{row.number}-{kind}-{pos}",
         "policy_id": row.number,
@@ -198,7 +211,7 @@ def _kpis(row: RawRow, kind: str, cell: list[Line]) -> list[dict]:
         "not_set": text.startswith("未設定"),
         "source_line_start": first,
         "source_line_end": last,
-    } for pos, (group, text, first, last) in enumerate(_items(cell), start=1)]
+    } for pos, (group, text, first, last) in enumerate(_items(cell, path), start=1)]
 
 
 def _budget_identities(listed: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -213,7 +226,7 @@ def _budget_identities(listed: list[dict]) -> tuple[list[dict], list[dict]]:
     return [{"budget_project_id": i, "name": name} for name, i in ids.items()], links
 
 
-def _budget(row: RawRow) -> tuple[list[dict], list[Line]]:
+def _budget(row: RawRow, path: str) -> tuple[list[dict], list[Line]]:
     """Budget project names, and URL lines printed inside the budget cell."""
     names: list[Line] = []
     urls: list[Line] = []
@@ -231,7 +244,7 @@ def _budget(row: RawRow) -> tuple[list[dict], list[Line]]:
         "name": text,
         "source_line_start": first,
         "source_line_end": last,
-    } for pos, (_, text, first, last) in enumerate(_items(names), start=1)]
+    } for pos, (_, text, first, last) in enumerate(_items(names, path), start=1)]
     return projects, urls
 
 
