@@ -15,9 +15,13 @@ may be missing or printed as "-"):
 
 Known quirks handled by general rules (see ``text.py``): cells sharing a line; the first
 overview bullet glued to the effect KPI ("電子応札率 - 電子委任状…"); row numbers lost at page
-breaks (the row then starts with an indented line; the number is inferred and checked against
-the sequence); several empty cells on one line ("- - -"); URLs broken over lines; page titles
-and column headers leaking in between rows.
+breaks (the number is inferred and checked against the sequence); several empty cells on one line
+("- - -"); URLs broken over lines; page titles and column headers leaking in between rows.
+
+Reading the file (size bound, line ends, characters) is ``source.read``; cutting one row's lines
+into its cells is ``cells.parse_body``. Here: page furniture, and where each row begins and ends
+(its number, its policy code, its ministries — a list that ends where its last name is complete,
+not at a blank line or an indent, which are layout).
 """
 
 from __future__ import annotations
