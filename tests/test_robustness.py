@@ -178,7 +178,7 @@ def test_validate_refuses_a_hand_edited_csv_with_a_format_character(fresh_build,
     kpis.write_text(kpis.read_text(encoding="utf-8").replace("電子応札率", "電子\u200b応札率", 1), encoding="utf-8")
     assert main(["validate", "--package", str(pkg)]) == 1
     err = capsys.readouterr().err
-    assert "data/kpis.csv, row 2, field text: constraint-error" in err and "pattern" in err
+    assert "data/kpis.csv, row 2, field text: '電子\\u200b応札率' holds U+200B ZERO WIDTH SPACE" in err
 
 
 def test_reader_normalises_layout(tmp_path):
