@@ -5,7 +5,8 @@ lists. Output: the row's cells filled in (``RawRow``), or a ``DataError`` naming
 rule can decide. Each boundary is found by what the lines say, not by counting blank lines, so
 the same table with blank lines added or removed gives the same cells or an error:
 
-* the overview (課題・取組概要) starts at the first bullet; before it stand exactly three cells
+* the overview (課題・取組概要) starts at the first bullet, and each of its bullets follows a
+  sentence (。); before it stand exactly three cells
   (施策名, KPI（進捗）, KPI（効果）), separated by blank lines or sharing a line — the one place
   blank lines separate cells, so a missing or extra one there is an error, never a shifted cell;
 * the overview ends where a pillar of the code list (wrapped over lines, maybe sharing its last
@@ -135,6 +136,12 @@ def _check_overview(name: str, row: RawRow, middle: _Middle | None) -> None:
                                  "followed by a timing (掲載時期) follows it",
                                  "check the lines after it: a pillar or timing the rules cannot read "
                                  "(add a pillar alias to data/curated/pillar_aliases.csv), or a cut-off row")])
+    for (prev_ln, prev), (_, t) in zip(row.overview, row.overview[1:], strict=False):
+        if OVERVIEW_START.match(t) and not prev.endswith("。"):
+            raise DataError([Problem(name, prev_ln, f"row {row.number}: the overview paragraph ending with "
+                                     f"{prev[-12:]!r} is not a sentence (。) before the next bullet",
+                                     "each bullet of 課題・取組概要 is a sentence: a line of another cell "
+                                     "landed here, or a line is missing")])
     if middle is None:
         odd = next(((ln, t) for ln, t in row.overview if T.URL_START.match(t) or BUDGET_HEADING.match(t)
                     or T.MARKS.match(t)), None)

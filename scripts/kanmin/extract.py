@@ -197,12 +197,15 @@ def _find_code(name: str, content: list[Line], start: int, number: int, row_line
                                      "before them",
                                      "expected a line with the code NN-NN (国の施策番号) before the ◎ line")])
         m = ROW_NUMBER.match(t)
-        if m and int(m.group(1)) == number + 1 and j > start and not content[j - 1][1].strip() \
-                and (j + 1 >= len(content) or not content[j + 1][1].strip()):
+        if m and int(m.group(1)) == number + 1:
             raise DataError([Problem(name, content[j][0],
                                      f"row {number + 1} starts before row {number} (from line {row_line}) "
                                      "has its policy code",
                                      "expected a line with the code NN-NN (国の施策番号) and the ministries")])
+        if m:  # no cell of a row is a bare number
+            raise DataError([Problem(name, content[j][0], f"a line holding only the number {m.group(1)} inside "
+                                     f"row {number} (from line {row_line})",
+                                     "a row number stands before its row's cells; remove the misplaced line")])
     raise DataError([Problem(name, content[-1][0] if content else None,
                              f"row {number} (from line {row_line}) has no policy code before the end of the file",
                              "the file looks truncated; use the complete extraction")])
