@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup build test lint validate linkcheck bench bench-linkcheck clean ckan-setup
+.PHONY: setup build test lint validate linkcheck bench bench-linkcheck fuzz clean ckan-setup
 
 setup: $(STAMP)
 
@@ -54,6 +54,12 @@ bench: setup
 
 bench-linkcheck: setup
 	$(BIN)/python benchmarks/linkcheck/bench.py
+
+# Mutated copies of the source through the extraction: make fuzz SEED=1 N=3000
+SEED ?= 1
+N    ?= 3000
+fuzz: setup
+	$(BIN)/python benchmarks/fuzz.py --seed $(SEED) -n $(N)
 
 clean:
 	rm -rf $(VENV) build/linkcheck .pytest_cache

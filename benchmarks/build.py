@@ -86,6 +86,12 @@ def synthesize(scale: int, work: Path) -> tuple[Path, Path]:
         for r in corr:
             w.writerow({**r, "policy_id": int(r["policy_id"]) + copy * n})
     (cdir / "corrections.csv").write_text(buf.getvalue(), encoding="utf-8")
+    blank = curated.read_table(cdir / "blank_cells.csv", (("policy_id",),), ("policy_id", "cells", "reason"))
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=["policy_id", "cells", "reason"], lineterminator="\n")
+    w.writeheader()
+    w.writerows({**r, "policy_id": int(r["policy_id"]) + copy * n} for copy in range(scale) for r in blank)
+    (cdir / "blank_cells.csv").write_text(buf.getvalue(), encoding="utf-8")
     return source, cdir
 
 

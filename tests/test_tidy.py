@@ -21,9 +21,9 @@ Snippets and the rules they cover:
   bracket continues; 未設定 → not_set.
 * kpi_groups — ＜…＞ group headings (also wrapped over two lines), and a ＜…＞ line that
   continues a still-open item instead of opening a group.
-* budget_url — budget projects split by width; a URL printed inside the budget cell becomes a
-  reference printed_in budget_project, numbered before the 参考URL cell; a "-" before the
-  ＜予算事業名＞ heading and after the budget cell.
+* budget_url — budget projects split by width; a URL printed inside the budget cell (before an empty
+  参考URL cell, "-") becomes a reference printed_in budget_project; a "-" before the ＜予算事業名＞
+  heading and after the budget cell.
 * ministries — split at 、, ◎ = lead (several leads, ◎ at a line end), the alias 経産省 → meti
   with the printed name kept, names broken over lines.
 * effect_marks — ○ counts 0 / 4 → flags false / true, 1 and 3 → unknown (None).
@@ -31,10 +31,10 @@ Snippets and the rules they cover:
 * references — URLs rejoined across lines (also before a hyphen), captions (a boundary between two
   printed captions kept as a newline), notes.
 * paragraphs — overview and support paragraphs: bullets (removed in the overview, the printed ・
-  kept in the support cell), short lines, the 。 rule, a blank line inside the support cell, the
-  first bullet glued to the effect KPI.
+  kept in the support cell), short lines, the 。 rule, a blank line inside the support cell (layout:
+  it decides nothing), the first bullet glued to the effect KPI.
 * corrections — curated corrections applied to a policy field and splitting a KPI.
-* empty_pillar — "-" as an empty pillar cell (xfail: taken into the overview today).
+* empty_pillar — "-" as an empty pillar cell.
 """
 
 from __future__ import annotations

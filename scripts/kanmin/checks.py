@@ -5,7 +5,8 @@ ranges and URL shapes are declared once in the schema (``data/curated/metadata.j
 by frictionless on the staged package, foreign keys once by ``model.foreign_key_problems``.
 Checked here: rows 1..N without gaps, at least one lead ministry per policy, and no leaked page
 furniture (the ``=`` leak markers of ``page_furniture.txt``) or bullet markers in any text cell
-(the one exception: a support-measures item keeps its printed "・" directly before its text).
+(the one exception: a support-measures item keeps its printed "・" directly before its text),
+and no ○ mark, ◎ or budget heading (``CELL_MARKS``) in one: each belongs to a cell of its own.
 Each failure is a ``Problem`` naming the source file and the line the row came from.
 """
 
@@ -21,6 +22,8 @@ BULLET_LINE = re.compile(r"^[ 　]*[-・]")
 #: directly before text). Anything else that matches BULLET_LINE is a leaked marker.
 _KEPT = re.escape(SUPPORT_MARKERS)
 KEPT_MARKER = {("policies", "support_measures"): re.compile(rf"^[{_KEPT}][^\s{_KEPT}-]")}
+#: What only the ○ marks line, the ministries (◎) and the budget heading print: never in a text cell.
+CELL_MARKS = ("○", "〇", "◎", "予算事業名")
 TEXT_FIELDS = {
     "policies": ("name", "overview", "timing", "pillar_as_printed", "support_measures"),
     "kpis": ("text", "kpi_group"),
@@ -40,20 +43,31 @@ def check(tables: Tables, expected_rows: int, source: str, leaks: tuple[str, ...
     problems += [Problem(source, p["source_line_start"],
                          f"row {p['policy_id']}: no lead ministry (◎)", "every policy names at least one lead")
                  for p in tables.policies if p["policy_id"] not in leads]
+    # a budget project is reported where a policy first lists it
+    listed: dict[int, int] = {}
+    for b in tables.policy_budget_projects:
+        listed.setdefault(b["budget_project_id"], b["source_line_start"])
     for table, fields in TEXT_FIELDS.items():
         for rec in getattr(tables, table):
+            line = rec.get("source_line_start") or listed.get(rec.get("budget_project_id", 0))
             for f in fields:
                 value = rec[f] or ""
                 bad = [s for s in leaks if s in value]
                 if bad:
-                    problems.append(Problem(source, rec.get("source_line_start"),
+                    problems.append(Problem(source, line,
                                             f"{table} {f} contains page furniture {bad[0]!r}",
                                             "extend data/curated/page_furniture.txt"))
+                misplaced = [s for s in CELL_MARKS if s in value]
+                if misplaced:
+                    problems.append(Problem(source, line,
+                                            f"{table} {f} holds {misplaced[0]!r}, which only the marks, "
+                                            "ministries or budget heading lines print",
+                                            "a line of another cell landed here; check the row's lines"))
                 kept = KEPT_MARKER.get((table, f))
                 leaked = [line for line in value.split("\n")
                           if BULLET_LINE.match(line) and not (kept and kept.match(line))]
                 if leaked:
-                    problems.append(Problem(source, rec.get("source_line_start"),
+                    problems.append(Problem(source, line,
                                             f"{table} {f} keeps a bullet marker: {leaked[0][:40]!r}",
                                             "tidy removes bullet markers (支援策 keeps a printed "
                                             "・ directly before an item's text)"))

@@ -77,6 +77,7 @@ def _build(args) -> int:
 
     source = _source_file(args.source or RAW_SOURCE)
     result = pipeline.build(source=source, out=args.out or REPO, with_rdf=not args.no_rdf)
+    errors.notify(result.notices)
     if args.json:
         print(json.dumps({"out": str(result.out), "counts": result.counts, "written": result.written,
                           "rdf": result.rdf}, ensure_ascii=False, indent=2, default=str))
@@ -110,9 +111,16 @@ def _source_file(path: Path) -> Path:
 def _validate(args) -> int:
     from frictionless import validate
 
+    from .files import JOURNAL, interrupted
     from .settings import DESCRIPTOR
 
-    descriptor = Path(args.package or REPO) / DESCRIPTOR
+    root = Path(args.package or REPO)
+    if interrupted(root):
+        raise DataError([errors.Problem(str(root / JOURNAL), None, "a publish into this folder was interrupted, "
+                                        "so its files may be a mix of two builds",
+                                        "run `kanmin build` (with --out for another folder): it completes the "
+                                        "interrupted publish first")])
+    descriptor = root / DESCRIPTOR
     if not descriptor.is_file():
         raise UsageError(f"{descriptor}: no such file", "pass --package DIR, a folder holding datapackage.json")
     report = validate(str(descriptor))

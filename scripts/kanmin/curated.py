@@ -20,6 +20,9 @@ from pathlib import Path
 from .errors import DataError, Problem
 from .settings import CURATED_DIR
 
+#: What ``blank_cells.csv`` may say a row leaves blank: its pillar, or everything right of its overview.
+BLANKABLE = ("pillar", "pillar timing")
+
 
 @dataclass(frozen=True)
 class Correction:
@@ -29,6 +32,7 @@ class Correction:
     corrected: str
     kind: str
     reason: str
+    line: int = 0  # in corrections.csv
 
 
 @dataclass
@@ -44,6 +48,8 @@ class Curated:
     furniture_anchors: set[str]
     furniture_leaks: tuple[str, ...]
     files: dict[str, Path] = field(default_factory=dict)
+    #: policy_id → the cells the row prints blank, not even "-" (``blank_cells.csv``).
+    blank_cells: dict[int, set[str]] = field(default_factory=dict)
 
     def ministry_by_name(self) -> dict[str, str]:
         """Printed name (canonical or alias) -> ministry_id."""
@@ -89,7 +95,8 @@ def load(curated_dir: Path = CURATED_DIR) -> Curated:
     d = Path(curated_dir)
     files = {name: d / name for name in (
         "metadata.json", "ministries.csv", "ministry_aliases.csv", "pillars.csv",
-        "pillar_aliases.csv", "effect_categories.csv", "corrections.csv", "page_furniture.txt")}
+        "pillar_aliases.csv", "effect_categories.csv", "corrections.csv", "page_furniture.txt",
+        "blank_cells.csv")}
     metadata = json.loads(files["metadata.json"].read_text(encoding="utf-8"))
     ministries = read_table(files["ministries.csv"], (("ministry_id",), ("name_ja",)),
                             ("ministry_id", "name_ja", "name_en", "kind"))
@@ -101,10 +108,14 @@ def load(curated_dir: Path = CURATED_DIR) -> Curated:
     corr_rows = read_table(files["corrections.csv"], (("policy_id", "field", "printed"),),
                            ("policy_id", "field", "printed", "corrected", "kind", "reason"))
     corrections = [Correction(int(r["policy_id"]), r["field"], r["printed"], r["corrected"],
-                              r["kind"], r["reason"]) for r in corr_rows]
-    problems = [Problem(str(files["corrections.csv"]), i + 2, "a correction needs a reason",
-                        "say why the printed value is wrong")
-                for i, c in enumerate(corrections) if not c.reason.strip()]
+                              r["kind"], r["reason"], i + 2) for i, r in enumerate(corr_rows)]
+    blank_rows = read_table(files["blank_cells.csv"], (("policy_id",),), ("policy_id", "cells", "reason"))
+    problems_blank = [Problem(str(files["blank_cells.csv"]), i + 2, f"unknown cells {r['cells']!r}",
+                              "list 'pillar', or 'pillar timing' for a row that prints nothing right of its overview")
+                      for i, r in enumerate(blank_rows) if r["cells"] not in BLANKABLE or not r["reason"].strip()]
+    problems = problems_blank + [Problem(str(files["corrections.csv"]), i + 2, "a correction needs a reason",
+                                         "say why the printed value is wrong")
+                                 for i, c in enumerate(corrections) if not c.reason.strip()]
     furniture, anchors, leaks = set(), set(), []
     for raw in files["page_furniture.txt"].read_text(encoding="utf-8").splitlines():
         if not raw.strip() or raw.startswith("#"):
@@ -137,4 +148,5 @@ def load(curated_dir: Path = CURATED_DIR) -> Curated:
         furniture_anchors=anchors,
         furniture_leaks=tuple(leaks),
         files=files,
+        blank_cells={int(r["policy_id"]): set(r["cells"].split()) for r in blank_rows},
     )

@@ -3,7 +3,8 @@
 A ``Problem`` names where (the file, and the line of that file when there is one; for a
 published table the row and the field), what was found or expected, and what to do next. Stages collect
 problems and raise ``DataError`` once, so a user sees every problem of a run together; a wrong
-command line raises ``UsageError``. ``report`` is the one place that prints them, and
+command line raises ``UsageError``. ``report`` is the one place that prints them (``notify``
+prints the notes of a run that succeeded), and
 ``exit_code`` the one place that turns them into exit codes (0 ok, 1 bad data or a failed check,
 2 usage). Real bugs are neither and still raise with a traceback.
 """
@@ -61,6 +62,13 @@ def report(problems: Iterable[Problem], stream: TextIO | None = None) -> None:
     out = stream or sys.stderr
     for problem in problems:
         print(f"error: {problem}", file=out)
+
+
+def notify(notices: Iterable[str], stream: TextIO | None = None) -> None:
+    """Print each notice of a successful run as one ``note: …`` line on stderr (or ``stream``)."""
+    out = stream or sys.stderr
+    for notice in notices:
+        print(f"note: {notice}", file=out)
 
 
 def exit_code(error: DataError) -> int:

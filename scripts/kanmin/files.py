@@ -1,8 +1,9 @@
 """File mechanics shared by every stage: staged publishing, hashing, atomic writes, Markdown tables.
 
 ``staged`` is the one way outputs are published: a stage writes into a fresh folder beside the
-outputs, and only when the block succeeds are the files moved into place; on any failure the
-folder is removed and the previous outputs stay untouched. ``sha256_file`` is the one place a
+outputs, and only when the block succeeds are the files moved into place, under a journal that
+makes the move all or nothing for the package (``recover`` completes one a kill interrupted); on
+any failure the folder is removed and the previous outputs stay untouched. ``sha256_file`` is the one place a
 file's size and SHA-256 are computed; ``markdown_table`` the one Markdown table writer (tabulate,
 with cells escaped so that a ``|`` or a line break in a value cannot break the table), and
 ``md_text`` / ``md_url`` the one way an untrusted value goes into Markdown as literal text.
@@ -11,6 +12,7 @@ with cells escaped so that a ``|`` or a line break in a value cannot break the t
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -20,24 +22,71 @@ from contextlib import contextmanager
 from pathlib import Path
 
 STAGING_PREFIX = ".kanmin-build-"
+#: The publish journal: written (atomically) once the staged package is complete, removed once
+#: every file is in place. While it exists the outputs may be mixed, and ``recover`` finishes the move.
+JOURNAL = ".kanmin-publish.json"
 
 
 @contextmanager
 def staged(out: Path) -> Iterator[Path]:
-    """Yield an empty staging folder inside ``out``; on success move its files into ``out``.
+    """Yield an empty staging folder inside ``out``; on success publish its files into ``out``.
 
-    Files are moved one by one with ``os.replace`` (atomic per file), in sorted order."""
+    All or nothing for the package as a whole: the list of files is written to ``JOURNAL`` before
+    the first file moves (``os.replace``, atomic per file) and removed after the last. A process
+    killed at any moment leaves the previous outputs (and at most a staging folder, removed by the
+    next build), or a journal with which the next build (``recover``) completes the move; ``kanmin
+    validate`` reports such a package as incomplete."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    recover(out)
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
     try:
         yield staging
-        for path in sorted(p for p in staging.rglob("*") if p.is_file()):
-            target = out / path.relative_to(staging)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
+        write_atomic(out / JOURNAL, json.dumps({"staging": staging.name, "files": staged_files(staging)},
+                                               indent=1) + "\n")
+        _roll_forward(out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def recover(out: Path) -> list[str]:
+    """Finish a publish that was interrupted after its journal was written, and remove staging
+    folders of builds that never got so far; return what was done."""
+    out = Path(out)
+    done = []
+    if (out / JOURNAL).is_file():
+        moved = _roll_forward(out)
+        done.append(f"{out}: completed an interrupted publish ({moved} files moved into place)")
+    for stale in sorted(out.glob(STAGING_PREFIX + "*")):
+        if stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+            done.append(f"{out}: removed {stale.name}, the staging folder of a build that did not finish")
+    for half in out.glob(f".{JOURNAL}-*"):  # write_atomic's temporary file of a journal never written
+        half.unlink(missing_ok=True)
+    return done
+
+
+def interrupted(out: Path) -> bool:
+    """A publish into ``out`` was interrupted: its files may be mixed until ``recover`` runs."""
+    return (Path(out) / JOURNAL).is_file()
+
+
+def _roll_forward(out: Path) -> int:
+    """Move every file the journal lists that is still staged into place; then drop the journal.
+    Idempotent: a second run after a kill during the first moves the rest."""
+    journal = json.loads((out / JOURNAL).read_text(encoding="utf-8"))
+    staging = out / journal["staging"]
+    moved = 0
+    for rel in journal["files"]:
+        source = staging / rel
+        if source.is_file():
+            target = out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(source, target)
+            moved += 1
+    (out / JOURNAL).unlink()
+    shutil.rmtree(staging, ignore_errors=True)
+    return moved
 
 
 def staged_files(staging: Path) -> list[str]:

@@ -192,6 +192,12 @@ def describe_error(error: Any, fields: list[dict]) -> str:
         return f"{cell!r} is not {_EXPECTED.get(ftype, ftype)}"
     if error.type == "constraint-error" and cell in ("", None):
         return "required value is missing"
+    from .source import FORBIDDEN, describe
+
+    bad = FORBIDDEN.search(str(cell)) if error.type == "constraint-error" and cell is not None else None
+    if bad:
+        return (f"{cell!r} holds {describe(bad.group())}: no published cell may hold a control or format "
+                "character (the schema's pattern)")
     return f"{error.type}: {error.note}" + (f" (value {cell!r})" if cell not in ("", None) else "")
 
 

@@ -32,7 +32,7 @@ from .settings import (
     table_path,
 )
 
-__all__ = ["BuildResult", "build", "build_report", "validate_staged"]
+__all__ = ["BuildResult", "build", "build_report", "prepare", "provenance", "validate_staged"]
 
 
 @dataclass
@@ -43,6 +43,8 @@ class BuildResult:
     report: str = ""
     rdf: dict | None = None
     site: dict | None = None
+    #: What the user should know although the build succeeded (a source other than the recorded one).
+    notices: list[str] = field(default_factory=list)
 
 
 def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURATED_DIR,
@@ -50,20 +52,12 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
     """Run every stage; publish into ``out`` only if all of them succeed."""
     source = Path(source)
     cur = curated_mod.load(curated_dir)
-    expected = int(cur.metadata["source_rows"])
-    extraction = extract.extract(source, cur, expected)
-    gaps = extract.coverage_gaps(extraction)
-    if gaps:
-        raise DataError([Problem(str(source), n, "line is neither in a cell nor page furniture",
-                                 "extend the extraction rules or data/curated/page_furniture.txt")
-                         for n in gaps])
-    tables = tidy.tidy(extraction, cur)
-    problems = checks.check(tables, expected, str(source), cur.furniture_leaks)
-    if problems:
-        raise DataError(problems)
-    pkg = model.from_tables(cur.metadata, tables)
+    extraction, tables = prepare(source, cur)
+    metadata, notices = provenance(cur.metadata, source)
+    pkg = model.from_tables(metadata, tables)
     report = build_report(extraction, tables, pkg, source)
     rdf_figures = site_figures = None
+    notices += files.recover(Path(out)) if Path(out).is_dir() else []
     with files.staged(Path(out)) as staging:
         package.write_package(pkg, staging)
         (staging / REPORT_PATH).parent.mkdir(parents=True, exist_ok=True)
@@ -84,7 +78,39 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
                                       corrections=tables.applied)
         written = files.staged_files(staging)
     return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures,
-                       site=site_figures)
+                       site=site_figures, notices=notices)
+
+
+def provenance(metadata: dict, source: Path) -> tuple[dict, list[str]]:
+    """The metadata with the size and SHA-256 of the source actually read in its ``sources`` item
+    that has them, and a notice when they differ from the recorded ones (data/curated/metadata.json)."""
+    digest, size = files.sha256_file(source)
+    sources, notices = [], []
+    for item in metadata["sources"]:
+        if "hash" in item and (item["hash"] != f"sha256:{digest}" or item["bytes"] != size):
+            notices.append(f"{source}: not the source recorded in data/curated/metadata.json ({item['path']}, "
+                           f"{item['bytes']:,} bytes, {item['hash']}) but {size:,} bytes, sha256:{digest}; the "
+                           "package records this file, and the curated corrections were reviewed against the "
+                           "recorded one: review the output before publishing it")
+            item = {**item, "path": str(source), "bytes": size, "hash": f"sha256:{digest}"}
+        sources.append(item)
+    return {**metadata, "sources": sources}, notices
+
+
+def prepare(source: Path, cur: curated_mod.Curated) -> tuple[extract.Extraction, tidy.Tables]:
+    """extract → tidy → checks: the checked tables of a source, or DataError naming every problem."""
+    expected = int(cur.metadata["source_rows"])
+    extraction = extract.extract(Path(source), cur, expected)
+    gaps = extract.coverage_gaps(extraction)
+    if gaps:
+        raise DataError([Problem(str(source), n, "line is neither in a cell nor page furniture",
+                                 "extend the extraction rules or data/curated/page_furniture.txt")
+                         for n in gaps])
+    tables = tidy.tidy(extraction, cur)
+    problems = checks.check(tables, expected, str(source), cur.furniture_leaks)
+    if problems:
+        raise DataError(problems)
+    return extraction, tables
 
 
 def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:
@@ -144,8 +170,15 @@ def build_report(extraction: extract.Extraction, tables: tidy.Tables, pkg: model
                                    [(c.policy_id, c.field, c.printed, c.corrected, c.kind, c.reason)
                                     for c in tables.applied],
                                    ["right", "left", "left", "left", "left", "left"])]
+    lines += ["", "## Characters normalised while reading the source (scripts/kanmin/source.py)", ""]
+    lines += [f"- line {n}: {what}" for n, what in extraction.normalised] or [
+        "None: no tab or format character (zero-width space, bidi control, soft hyphen, …) in the source."]
     unknown = sum(1 for p in pkg.tables["policies"] if p["effect_efficiency"] is None)
     lines += ["", "## Known unknowns", "",
               f"- {unknown} of {len(tables.policies)} policies have 1–3 effect marks: the text does not say "
-              "in which of the four columns they stood, so their four effect flags are published empty.", ""]
+              "in which of the four columns they stood, so their four effect flags are published empty."]
+    blank = [p["policy_id"] for p in pkg.tables["policies"] if not p["pillar_as_printed"]]
+    lines += [f"- {len(blank)} policies print no pillar (rows {', '.join(map(str, blank))}): "
+              "data/curated/blank_cells.csv says so, with the reason, for each; any other row without one "
+              "stops the build.", ""]
     return "\n".join(lines)

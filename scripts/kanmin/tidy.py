@@ -31,9 +31,10 @@ import re
 from dataclasses import dataclass, field
 
 from . import text as T
+from .cells import BUDGET_HEADING, TIMING, Line, RawRow
 from .curated import Correction, Curated
 from .errors import DataError, Problem
-from .extract import BUDGET_HEADING, Extraction, Line, RawRow
+from .extract import Extraction
 
 #: Width (half-width units) from which a KPI or budget line counts as filling its column.
 ITEM_FULL = 25
@@ -48,9 +49,12 @@ SUPPORT_SENTENCE_FULL = 50
 SUPPORT_MARKERS = "・"
 #: A caption line opening with one of these marks starts a new caption.
 CAPTION_MARKER = re.compile(r"^[■□◆◇●]")
+#: A ＜…＞ group heading is printed on at most this many lines.
+HEADING_LINES = 2
 CONTINUES_ITEM = re.compile(r"^[（(ぁ-ゖ）)、。ー]")
 EFFECT_FIELDS = ("effect_efficiency", "effect_regional_economy", "effect_convenience", "effect_safety")
 LIST_SEPARATOR = " | "
+POLICY_CODE = re.compile(r"[0-9]{2}-[0-9]{2}")
 
 
 @dataclass
@@ -78,8 +82,9 @@ def tidy(extraction: Extraction, curated: Curated) -> Tables:
         policy = _policy(row, pillar_ids, extraction.path, problems)
         tables.policies.append(policy)
         tables.policy_ministries += _ministries(row, ministry_ids, extraction.path, problems)
-        tables.kpis += _kpis(row, "progress", row.kpi_progress) + _kpis(row, "effect", row.kpi_effect)
-        budget, budget_urls = _budget(row)
+        tables.kpis += _kpis(row, "progress", row.kpi_progress, extraction.path) + _kpis(
+            row, "effect", row.kpi_effect, extraction.path)
+        budget, budget_urls = _budget(row, extraction.path)
         tables.budget_projects += budget
         # the budget column is printed before the 参考URL column, so its URLs come first
         budget_refs = _references(row, budget_urls, "budget_project", 1, extraction.path, problems)
@@ -88,7 +93,9 @@ def tidy(extraction: Extraction, curated: Curated) -> Tables:
                                          extraction.path, problems)
         if row.number_inferred:
             tables.inferred_numbers.append(row.number)
-    tables.applied = _apply_corrections(tables, curated.corrections, str(curated.files["corrections.csv"]), problems)
+    tables.applied = _apply_corrections(tables, curated.corrections, str(curated.files["corrections.csv"]),
+                                        extraction.path, problems)
+    problems += _shapes(extraction, tables)
     if problems:
         raise DataError(problems)
     for p in tables.policies:
@@ -108,7 +115,7 @@ def _join(cell: list[Line]) -> str:
 
 
 def _policy(row: RawRow, pillar_ids: dict[str, str], path: str, problems: list[Problem]) -> dict:
-    pillar_printed = _join(row.pillar)
+    pillar_printed = "" if _join(row.pillar) == "-" else _join(row.pillar)
     pillar_id = pillar_ids.get(pillar_printed, "") if pillar_printed else ""
     if pillar_printed and not pillar_id:
         problems.append(Problem(path, row.pillar[0][0], f"row {row.number}: unknown pillar {pillar_printed!r}",
@@ -154,8 +161,9 @@ def _paragraphs(cell: list[Line], full: int, sentence_full: int | None = None,
 
 # --- items (KPIs, budget projects) -------------------------------------------------------
 
-def _items(cell: list[Line]) -> list[tuple[str, str, int, int]]:
-    """Split a KPI or budget cell into items: (group heading, text, first line, last line)."""
+def _items(cell: list[Line], path: str) -> list[tuple[str, str, int, int]]:
+    """Split a KPI or budget cell into items: (group heading, text, first line, last line). A group
+    heading still open after ``HEADING_LINES`` lines or at the end of the cell is an error."""
     items: list[tuple[str, list[str], int, int]] = []
     group = ""
     heading: list[str] | None = None
@@ -167,6 +175,8 @@ def _items(cell: list[Line]) -> list[tuple[str, str, int, int]]:
         # a "＜…＞" line is a group heading unless it continues a still-open item
         if heading is not None or (t.startswith("＜") and not (items and prev_full)):
             heading = (heading or []) + [t]
+            if len(heading) > HEADING_LINES:
+                _open_heading(path, ln, heading)
             if T.bracket_depth("".join(heading)) == 0:
                 group = T.join_lines(heading)[1:-1]
                 heading = None
@@ -180,10 +190,17 @@ def _items(cell: list[Line]) -> list[tuple[str, str, int, int]]:
             items.append((group, [t], ln, ln))
         joined = "".join(items[-1][1])
         prev_full = T.width(t) >= ITEM_FULL and not (t.endswith("）") and T.bracket_depth(joined) == 0)
+    if heading is not None:
+        _open_heading(path, cell[-1][0], heading)
     return [(g, T.join_lines(lines), first, last) for g, lines, first, last in items]
 
 
-def _kpis(row: RawRow, kind: str, cell: list[Line]) -> list[dict]:
+def _open_heading(path: str, line: int, heading: list[str]) -> None:
+    raise DataError([Problem(path, line, f"group heading {T.join_lines(heading)[:30]!r} is not closed with ＞",
+                             "a ＜…＞ heading spans one or two lines: fix the line")])
+
+
+def _kpis(row: RawRow, kind: str, cell: list[Line], path: str) -> list[dict]:
     return [{
         "kpi_id": f"{row.number}-{kind}-{pos}",
         "policy_id": row.number,
@@ -194,7 +211,7 @@ def _kpis(row: RawRow, kind: str, cell: list[Line]) -> list[dict]:
         "not_set": text.startswith("未設定"),
         "source_line_start": first,
         "source_line_end": last,
-    } for pos, (group, text, first, last) in enumerate(_items(cell), start=1)]
+    } for pos, (group, text, first, last) in enumerate(_items(cell, path), start=1)]
 
 
 def _budget_identities(listed: list[dict]) -> tuple[list[dict], list[dict]]:
@@ -209,7 +226,7 @@ def _budget_identities(listed: list[dict]) -> tuple[list[dict], list[dict]]:
     return [{"budget_project_id": i, "name": name} for name, i in ids.items()], links
 
 
-def _budget(row: RawRow) -> tuple[list[dict], list[Line]]:
+def _budget(row: RawRow, path: str) -> tuple[list[dict], list[Line]]:
     """Budget project names, and URL lines printed inside the budget cell."""
     names: list[Line] = []
     urls: list[Line] = []
@@ -227,7 +244,7 @@ def _budget(row: RawRow) -> tuple[list[dict], list[Line]]:
         "name": text,
         "source_line_start": first,
         "source_line_end": last,
-    } for pos, (_, text, first, last) in enumerate(_items(names), start=1)]
+    } for pos, (_, text, first, last) in enumerate(_items(names, path), start=1)]
     return projects, urls
 
 
@@ -322,9 +339,25 @@ def _ministries(row: RawRow, ids: dict[str, str], path: str, problems: list[Prob
     return out
 
 
+def _shapes(extraction: Extraction, tables: Tables) -> list[Problem]:
+    """After the corrections, a policy code is NN-NN and a timing one of the known forms (or empty),
+    reported at the source line of the cell."""
+    problems = []
+    for row, p in zip(extraction.rows, tables.policies, strict=True):
+        if not POLICY_CODE.fullmatch(p["policy_code"]):
+            problems.append(Problem(extraction.path, row.code[0], f"row {row.number}: policy code "
+                                    f"{p['policy_code']!r} is not NN-NN (ASCII digits)",
+                                    "fix the line, or add a reviewed correction to data/curated/corrections.csv"))
+        if p["timing"] and (p["timing"].startswith("'") or not TIMING.match(p["timing"])):
+            problems.append(Problem(extraction.path, row.timing[0][0], f"row {row.number}: timing "
+                                    f"{p['timing']!r} is not one of the known forms",
+                                    "fix the line, or add a reviewed correction to data/curated/corrections.csv"))
+    return problems
+
+
 # --- corrections -------------------------------------------------------------------------
 
-def _apply_corrections(tables: Tables, corrections: list[Correction], path: str,
+def _apply_corrections(tables: Tables, corrections: list[Correction], path: str, source: str,
                        problems: list[Problem]) -> list[Correction]:
     """Apply each reviewed correction to the value it names; a correction that matches nothing
     is an error (the source or the rules changed and the correction must be reviewed)."""
@@ -334,10 +367,15 @@ def _apply_corrections(tables: Tables, corrections: list[Correction], path: str,
     for c in corrections:
         if _apply_one(index, c):
             applied.append(c)
+            continue
+        row = next((p for p in tables.policies if p["policy_id"] == c.policy_id), None)
+        if row is None:
+            problems.append(Problem(path, c.line, f"correction for row {c.policy_id}, field {c.field}: "
+                                    "no such row", "review or remove the correction"))
         else:
-            problems.append(Problem(path, None,
-                                    f"correction for row {c.policy_id}, field {c.field}: printed value "
-                                    f"{c.printed!r} not found", "review or remove the correction"))
+            problems.append(Problem(source, row["source_line_start"], f"row {c.policy_id}, {c.field}: the printed "
+                                    f"value {c.printed!r} that {path} line {c.line} corrects is not found",
+                                    "the source or the rules changed: fix the line, or review the correction"))
     for name in ("kpis", "budget_projects"):
         setattr(tables, name, [r for rows in index[name].values() for r in rows])
     return applied

@@ -235,7 +235,11 @@ def _source(metadata: dict, dataset: str, iris: Iris, creator: dict, spatial: st
     catalog has exactly one dataset."""
     out: list[Triple] = []
     source_licence = metadata["source_licence"]
+    documents = [s for s in metadata["sources"] if "hash" not in s]
     for source in metadata["sources"]:
+        if "hash" in source:
+            out += _source_text(source, dataset, [d["path"] for d in documents])
+            continue
         s = source["path"]
         out += [(dataset, PROV + "wasDerivedFrom", s), (dataset, DCT + "relation", s),
                 (s, RDF_TYPE, FOAF + "Document"),
@@ -253,6 +257,26 @@ def _source(metadata: dict, dataset: str, iris: Iris, creator: dict, spatial: st
     out += [(source_licence["path"], RDF_TYPE, DCT + "LicenseDocument"),
             *_texts(source_licence["path"], RDFS + "label", _bilingual(source_licence["title"]))]
     return out
+
+
+def _source_text(source: dict, dataset: str, documents: list[str]) -> list[Triple]:
+    """The text extraction the package was built from (a ``sources`` item with ``bytes`` and
+    ``hash``): a document derived from the source document, identified by its size and SHA-256."""
+    node = dataset + "/source-text"
+    checksum = node + "/checksum"
+    digest = source["hash"].removeprefix("sha256:")
+    return [(dataset, PROV + "wasDerivedFrom", node),
+            (node, RDF_TYPE, FOAF + "Document"),
+            (node, DCT + "title", Lit(source["title"], "en")),
+            (node, DCT + "description", Lit(source["description"], "en")),
+            (node, DCT + "identifier", Lit(source["path"])),
+            (node, DCAT + "byteSize", Lit(str(source["bytes"]), "", XSD + "nonNegativeInteger")),
+            (node, SPDX + "checksum", checksum),
+            (checksum, RDF_TYPE, SPDX + "Checksum"),
+            (checksum, RDFS + "label", Lit(f"SHA-256 of {source['path']}", "en")),
+            (checksum, SPDX + "algorithm", SPDX_SHA256),
+            (checksum, SPDX + "checksumValue", Lit(digest, "", XSD + "hexBinary")),
+            *[(node, PROV + "wasDerivedFrom", d) for d in documents]]
 
 
 def file_texts(path: str, resource: dict | None) -> tuple[dict[str, str], dict[str, str]]:

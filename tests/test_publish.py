@@ -1,0 +1,115 @@
+"""Publishing is all or nothing for the package (issue 10): a build killed with SIGKILL at any
+moment leaves the previous package, or the new one, or a journal with which the next build
+completes the new one — never a mix that validates.
+
+The kills are real (``SIGKILL``, no cleanup runs): a child ``kanmin build`` is killed either at a
+random moment, or exactly after its k-th ``os.replace`` (the journal write and each file move
+count), which reaches every step of the publish window, a few milliseconds wide, that a random
+moment would rarely hit.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kanmin import files, pipeline
+from kanmin.cli import main
+from support import SOURCE
+
+CHILD = """
+import os, signal, sys
+limit, calls, real = int(sys.argv[1]), [0], os.replace
+def replace(a, b):
+    if calls[0] >= limit:
+        os.kill(os.getpid(), signal.SIGKILL)
+    calls[0] += 1
+    real(a, b)
+if limit >= 0:
+    os.replace = replace
+from kanmin.cli import main
+sys.exit(main(["build", "--no-rdf", "--source", sys.argv[2], "--out", sys.argv[3]]))
+"""
+
+
+def _published(root: Path) -> dict[str, bytes]:
+    """Every file of the package folder but the publish machinery (journal, staging folders)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and not p.name.startswith((files.JOURNAL, "." + files.JOURNAL))
+            and not any(part.startswith(files.STAGING_PREFIX) for part in p.relative_to(root).parts)}
+
+
+@pytest.fixture(scope="module")
+def packages(tmp_path_factory):
+    """(old source, old package, new package): two complete packages that differ in data and provenance."""
+    work = tmp_path_factory.mktemp("publish")
+    old_source = work / "old.txt"
+    old_source.write_bytes(SOURCE.read_bytes().replace("電子応札率".encode(), "電子入札率".encode(), 1))
+    pipeline.build(source=old_source, out=work / "old", with_rdf=False)
+    pipeline.build(source=SOURCE, out=work / "new", with_rdf=False)
+    old, new = _published(work / "old"), _published(work / "new")
+    assert old.keys() == new.keys() and old != new
+    return work / "old", old, new
+
+
+def _kill_and_check(tmp_path: Path, packages, limit: int, delay: float | None = None) -> str:
+    old_dir, old, new = packages
+    out = tmp_path / "pkg"
+    shutil.copytree(old_dir, out)
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(limit), str(SOURCE), str(out)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if delay is not None:
+        time.sleep(delay)
+        child.send_signal(signal.SIGKILL)
+    child.wait(timeout=120)
+    if child.returncode == 0:
+        state = "finished"
+    else:
+        assert child.returncode == -signal.SIGKILL, child.stderr.read() if child.stderr else ""
+        state = "interrupted" if files.interrupted(out) else "before publish"
+    after_kill = _published(out)
+    if state == "before publish":
+        assert after_kill == old
+    elif state == "interrupted":
+        assert main(["validate", "--package", str(out)]) == 1  # a possibly mixed package is reported
+        files.recover(out)  # what the next `kanmin build` does first
+    else:
+        assert after_kill == new
+    assert _published(out) in (old, new)
+    assert _published(out) == (old if state == "before publish" else new)
+    files.recover(out)
+    assert not [p for p in out.iterdir() if p.name.startswith((files.STAGING_PREFIX, files.JOURNAL, "." + files.JOURNAL))]
+    return state
+
+
+def test_kill_at_every_step_of_the_publish(tmp_path, packages, capsys):
+    """k = 0: before the journal; 1: journal written, nothing moved; 1 + m: m of the 12 files moved;
+    13: every file moved (the child exits normally)."""
+    states = [_kill_and_check(tmp_path / str(k), packages, k) for k in (0, 1, 2, 7, 12, 13)]
+    assert states == ["before publish"] + ["interrupted"] * 4 + ["finished"]
+    capsys.readouterr()
+
+
+def test_kill_at_random_moments(tmp_path, packages, capsys):
+    rng = random.Random(10)
+    states = [_kill_and_check(tmp_path / str(i), packages, -1, rng.uniform(0.05, 2.0)) for i in range(3)]
+    assert set(states) <= {"before publish", "interrupted", "finished"}
+    capsys.readouterr()
+
+
+def test_next_build_completes_an_interrupted_publish(tmp_path, packages, capsys):
+    assert _kill_and_check(tmp_path / "k", packages, 4) == "interrupted"
+    out = tmp_path / "again"
+    shutil.copytree(packages[0], out)
+    subprocess.run([sys.executable, "-c", CHILD, "4", str(SOURCE), str(out)], stderr=subprocess.DEVNULL)
+    assert files.interrupted(out)
+    assert main(["build", "--no-rdf", "--source", str(SOURCE), "--out", str(out)]) == 0
+    assert "note: " in capsys.readouterr().err and _published(out) == packages[2]
+    assert main(["validate", "--package", str(out)]) == 0
