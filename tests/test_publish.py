@@ -90,9 +90,11 @@ def _kill_and_check(tmp_path: Path, packages, limit: int, delay: float | None = 
 
 
 def test_kill_at_every_step_of_the_publish(tmp_path, packages, capsys):
-    """k = 0: before the journal; 1: journal written, nothing moved; 1 + m: m of the 12 files moved;
-    13: every file moved (the child exits normally)."""
-    states = [_kill_and_check(tmp_path / str(k), packages, k) for k in (0, 1, 2, 7, 12, 13)]
+    """k = 0: before the journal; 1: journal written, nothing moved; 1 + m: m of the n published
+    files moved; n + 1: every file moved (the child exits normally)."""
+    n = len(packages[2])
+    steps = (0, 1, 2, 1 + n // 2, n, n + 1)
+    states = [_kill_and_check(tmp_path / str(k), packages, k) for k in steps]
     assert states == ["before publish"] + ["interrupted"] * 4 + ["finished"]
     capsys.readouterr()
 

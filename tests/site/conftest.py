@@ -80,8 +80,11 @@ def site_url(site_dir) -> Iterator[str]:
             proc.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One chromium per test module. Not per session: Playwright's sync API runs an asyncio loop
+    in this thread until it stops, and later tests that call asyncio.run (the link-check
+    benchmark's) would fail with "cannot be called from a running event loop"."""
     if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
         unavailable(f"no chromium at {CHROMIUM} (apt-get install chromium)")
     try:
