@@ -115,17 +115,19 @@ def test_jsonld_is_a_schema_org_dataset(site, pkg):
     assert (ds, RDF.type, SDO.Dataset) in g
     assert str(g.value(ds, SDO.name)) == md["title"]["ja"]
     assert md["description"]["ja"] in str(g.value(ds, SDO.description))
-    assert str(g.value(ds, SDO.license)) == "https://creativecommons.org/licenses/by/4.0/"
+    curated_md = json.loads((REPO / "data" / "curated" / "metadata.json").read_text(encoding="utf-8"))
+    assert str(g.value(ds, SDO.license)) == curated_md["licenses"][0]["path"]
     assert str(g.value(ds, SDO.url)) == md["homepage"] == DEFAULT_BASE.rstrip("/")
     creator = g.value(ds, SDO.creator)
     assert (creator, RDF.type, SDO.Organization) in g
     assert str(g.value(creator, SDO.name)) == md["source_publisher"]["name"]["ja"]
-    assert str(g.value(ds, SDO.temporalCoverage)) == "2017-04-01/2023-03-31"
+    temporal = curated_md["temporal"]
+    assert str(g.value(ds, SDO.temporalCoverage)) == f"{temporal['start']}/{temporal['end']}"
     place = g.value(ds, SDO.spatialCoverage)
-    assert str(g.value(place, SDO.name)) == "日本"
+    assert str(g.value(place, SDO.name)) == curated_md["spatial"]["label"].partition(" / ")[0]
     assert str(g.value(place, SDO.sameAs)) == md["spatial"]["uri"]
     source = g.value(ds, SDO.isBasedOn)
-    assert str(g.value(source, SDO.url)) == "https://cio.go.jp/chihou-tebiki"
+    assert str(g.value(source, SDO.url)) == curated_md["sources"][0]["path"]
     # one DataDownload per distribution of the catalog, at the catalog's download URL
     catalog = rdflib.Graph().parse(site.parent / "rdf" / "catalog.ttl")
     expected = {str(catalog.value(d, DCAT.downloadURL)) for d in catalog.subjects(RDF.type, DCAT.Distribution)}
