@@ -40,11 +40,11 @@ def script_json(value: object) -> Markup:
 
 
 def size(n: int) -> str:
-    """A byte count for people: 12,345 bytes (12.1 KB)."""
+    """A byte count for people: 12,345 バイト (12.1 KB)."""
     if n < 1024:
-        return f"{n:,} bytes"
+        return f"{n:,} バイト"
     unit, value = next((u, n / d) for u, d in (("MB", 1024 ** 2), ("KB", 1024)) if n >= d)
-    return f"{n:,} bytes ({value:.1f} {unit})"
+    return f"{n:,} バイト ({value:.1f} {unit})"
 
 
 def is_web_url(value: object) -> bool:
