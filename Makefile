@@ -32,8 +32,11 @@ $(CKAN_STAMP): tests/ckan/requirements.lock tests/ckan/build-requirements.lock
 	$(CKAN_VENV)/bin/python -m pip install --quiet --require-hashes --no-build-isolation -r tests/ckan/requirements.lock
 	touch $(CKAN_STAMP)
 
+# BASE_URL: the dataset's home page for this build (kanmin build --base-url), for a fork deployed at
+# its own address; empty: homepage in data/curated/metadata.json.
+BASE_URL ?=
 build: setup
-	$(BIN)/kanmin build
+	$(BIN)/kanmin build $(if $(BASE_URL),--base-url "$(BASE_URL)")
 
 validate: setup
 	$(BIN)/frictionless validate datapackage.json

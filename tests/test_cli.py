@@ -92,3 +92,80 @@ def test_help_has_examples():
     for cmd in (["--help"], ["build", "--help"], ["extract", "--help"], ["validate", "--help"]):
         run = subprocess.run([KANMIN, *cmd], capture_output=True, text=True)
         assert run.returncode == 0 and "example" in run.stdout, cmd
+
+
+BASE_URL = "https://example.test/kd/"
+
+
+def test_build_with_base_url_moves_every_home_page_landing_page_and_download_url(tmp_path, capsys):
+    """`kanmin build --base-url` (a fork's own Pages URL): the dataset's home page, the landing
+    page, the RDF's IRIs and every download URL are under the new base in every output, also inside
+    the workbook, and the default home page (metadata.json's ``homepage``) is nowhere."""
+    import json
+    import zipfile
+    from html.parser import HTMLParser
+
+    import rdflib
+
+    from kanmin import model
+    from kanmin.cli import main
+    from kanmin.portal.mapping import dataset_spec
+    from kanmin.settings import HOMEPAGE
+
+    assert main(["build", "--out", str(tmp_path), "--base-url", BASE_URL]) == 0
+    home = BASE_URL.rstrip("/")
+    texts = {}
+    for path in sorted(p for p in tmp_path.rglob("*") if p.is_file()):
+        rel = path.relative_to(tmp_path).as_posix()
+        if path.suffix == ".xlsx":
+            with zipfile.ZipFile(path) as z:
+                texts[rel] = "\n".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+        else:
+            texts[rel] = path.read_text(encoding="utf-8")
+    assert [rel for rel, text in texts.items() if HOMEPAGE in text] == []
+    assert home in texts["build/kuni-shisaku-ichiran-todofuken-2019.xlsx"]  # 説明's ホームページ
+
+    descriptor = json.loads(texts["datapackage.json"])
+    assert descriptor["homepage"] == home and descriptor["id"].startswith(BASE_URL)
+    assert [c["path"] for c in descriptor["contributors"] if "publisher" in c["roles"]] == [home]
+    assert f'website: "{home}"' in texts["CITATION.cff"]
+
+    dcat = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    catalog = rdflib.Graph().parse(tmp_path / "build" / "rdf" / "catalog.ttl")
+    dataset = rdflib.URIRef(descriptor["id"])
+    assert str(catalog.value(dataset, dcat.landingPage)) == home
+    downloads = {str(o) for o in catalog.objects(None, dcat.downloadURL)}
+    assert downloads and all(url.startswith(BASE_URL + "files/") for url in downloads)
+    assert f"<{BASE_URL}policy/7>" in texts["build/rdf/data.nt"]  # the instance IRIs
+
+    class Index(HTMLParser):
+        canonical = jsonld = None
+        _in_jsonld = False
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "link" and a.get("rel") == "canonical":
+                self.canonical = a["href"]
+            self._in_jsonld = tag == "script" and a.get("type") == "application/ld+json"
+
+        def handle_data(self, data):
+            if self._in_jsonld:
+                self.jsonld = json.loads(data)
+                self._in_jsonld = False
+
+    index = Index()
+    index.feed(texts["build/site/index.html"])
+    assert index.canonical == home
+    assert (index.jsonld["url"], index.jsonld["publisher"]["url"]) == (home, home)
+    assert {d["contentUrl"] for d in index.jsonld["distribution"]} == downloads
+    assert f"{BASE_URL}files/data/policies.csv" in texts["build/site/downloads.html"]
+
+    assert dataset_spec(model.load(tmp_path), tmp_path).fields["url"] == home  # CKAN's url
+    capsys.readouterr()
+
+
+def test_base_url_that_is_not_a_web_url_is_a_usage_error(capsys):
+    from kanmin.cli import main
+
+    assert main(["build", "--base-url", "w3id.org/kanmin-data"]) == 2
+    assert "--base-url 'w3id.org/kanmin-data' is not an http(s) URL" in capsys.readouterr().err

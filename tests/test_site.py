@@ -115,17 +115,19 @@ def test_jsonld_is_a_schema_org_dataset(site, pkg):
     assert (ds, RDF.type, SDO.Dataset) in g
     assert str(g.value(ds, SDO.name)) == md["title"]["ja"]
     assert md["description"]["ja"] in str(g.value(ds, SDO.description))
-    assert str(g.value(ds, SDO.license)) == "https://creativecommons.org/licenses/by/4.0/"
+    curated_md = json.loads((REPO / "data" / "curated" / "metadata.json").read_text(encoding="utf-8"))
+    assert str(g.value(ds, SDO.license)) == curated_md["licenses"][0]["path"]
     assert str(g.value(ds, SDO.url)) == md["homepage"] == DEFAULT_BASE.rstrip("/")
     creator = g.value(ds, SDO.creator)
     assert (creator, RDF.type, SDO.Organization) in g
     assert str(g.value(creator, SDO.name)) == md["source_publisher"]["name"]["ja"]
-    assert str(g.value(ds, SDO.temporalCoverage)) == "2017-04-01/2023-03-31"
+    temporal = curated_md["temporal"]
+    assert str(g.value(ds, SDO.temporalCoverage)) == f"{temporal['start']}/{temporal['end']}"
     place = g.value(ds, SDO.spatialCoverage)
-    assert str(g.value(place, SDO.name)) == "日本"
+    assert str(g.value(place, SDO.name)) == curated_md["spatial"]["label"].partition(" / ")[0]
     assert str(g.value(place, SDO.sameAs)) == md["spatial"]["uri"]
     source = g.value(ds, SDO.isBasedOn)
-    assert str(g.value(source, SDO.url)) == "https://cio.go.jp/chihou-tebiki"
+    assert str(g.value(source, SDO.url)) == curated_md["sources"][0]["path"]
     # one DataDownload per distribution of the catalog, at the catalog's download URL
     catalog = rdflib.Graph().parse(site.parent / "rdf" / "catalog.ttl")
     expected = {str(catalog.value(d, DCAT.downloadURL)) for d in catalog.subjects(RDF.type, DCAT.Distribution)}
@@ -268,3 +270,97 @@ def test_a_malformed_link_check_report_is_a_clear_error(tmp_path, pkg):
     with pytest.raises(DataError) as err:
         write_site(pkg, tmp_path / "site", {}, linkcheck=bad)
     assert str(bad) in err.value.problems[0].file and "kanmin linkcheck" in err.value.problems[0].hint
+
+
+#: Latin-script words that stand in Japanese text as they are: formats, standards, tools and names.
+#: Anything else of 4+ ASCII letters outside a lang="en" element is English that a screen reader
+#: would read with Japanese pronunciation.
+INLINE_IN_JAPANESE = {"CSV", "JSON", "RDF", "KPI", "SPARQL", "pandas", "DCAT", "SHA", "Turtle", "CKAN", "ckanapi",
+                      "frictionless", "Excel", "Oxigraph", "XLSX", "SHACL", "NFKC", "JavaScript", "SKOS", "HTTP"}
+#: Names of several words that stand in Japanese text as they are (a file's title: 「データパッケージ
+#: 記述子（Frictionless Data Package v2）」).
+INLINE_NAMES = ("Frictionless Data Package",)
+#: Elements whose text is code or a machine value, not prose; and elements that are not read.
+CODE_ELEMENTS = {"pre", "code", "script", "style", "kbd", "samp"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+#: Attributes read out as text (they cannot hold a lang="en" part, so they must be Japanese only).
+TEXT_ATTRIBUTES = ("aria-label", "title", "data-label", "alt", "placeholder")
+WORD = r"(?<![\w./:@#?=&+-])[A-Za-z]{4,}(?![\w./:@#?=&+-])"
+
+
+def words_of_the_data() -> set[str]:
+    """The Latin-script words printed in the source's own Japanese text (ISUT(Information Support
+    Team), Society 5.0, …): the site shows them as printed, inside Japanese text."""
+    import re
+
+    columns = {"policies": ("name", "overview", "support_measures"), "kpis": ("text", "kpi_group"),
+               "policy_references": ("label", "note"), "budget_projects": ("name",),
+               "policy_ministries": ("name_as_printed",), "ministries": ("name_ja",)}
+    out: set[str] = set()
+    for name, fields in columns.items():
+        with (REPO / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+            out |= {w for row in csv.DictReader(fh) for f in fields for w in re.findall(WORD, row[f])}
+    return out
+
+
+class LanguageCheck(HTMLParser):
+    """Every English word (4+ ASCII letters, not part of a URL, path or file name, not in
+    ``INLINE_IN_JAPANESE``) in text or a read attribute that is not inside a lang="en" element."""
+
+    def __init__(self, text: str, allowed: set[str] = frozenset()):
+        super().__init__(convert_charrefs=True)
+        self.allowed = INLINE_IN_JAPANESE | allowed
+        self.stack: list[tuple[str, str | None]] = []  # (tag, lang)
+        self.found: list[str] = []
+        self.feed(text)
+
+    def _lang(self) -> str | None:
+        return next((lang for _, lang in reversed(self.stack) if lang), None)
+
+    def _check(self, text: str, where: str) -> None:
+        import re
+
+        for name in INLINE_NAMES:
+            text = text.replace(name, "")
+        for word in re.findall(WORD, text):
+            if word not in self.allowed:
+                self.found.append(f"{where}: {word!r} in {text.strip()[:80]!r}")
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        lang = a.get("lang")
+        effective = lang or self._lang()
+        for name in TEXT_ATTRIBUTES:
+            if a.get(name) and effective != "en":
+                self._check(a[name], f"<{tag} {name}>")
+        if tag == "meta" and a.get("name") == "description":
+            self._check(a.get("content") or "", "<meta description>")
+        if tag not in VOID:
+            self.stack.append((tag, lang))
+
+    def handle_endtag(self, tag):
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if self._lang() == "en" or any(t in CODE_ELEMENTS for t, _ in self.stack):
+            return
+        self._check(data, f"<{self.stack[-1][0] if self.stack else ''}>")
+
+
+def test_the_check_for_english_without_lang_catches_a_planted_word():
+    assert LanguageCheck('<html lang="ja"><p>ライセンス <span lang="en">Licence</span> CSV '
+                         '<code>pandas.read_csv</code> https://example.org/path/file.json</p></html>').found == []
+    assert len(LanguageCheck('<html lang="ja"><p>すべて (all) 記載なし (none printed)</p>'
+                             '<nav aria-label="サイト内 (Site)"></nav></html>').found) == 3
+
+
+def test_no_english_outside_lang_en(site):
+    """Japanese pages, English in its own lang="en" elements: no English word in Japanese text or
+    in a read attribute (aria-label, title, data-label), which cannot be marked as English. The
+    words the source itself prints inside Japanese text (``words_of_the_data``) are allowed."""
+    allowed = words_of_the_data()
+    found = [f"{p.relative_to(site)} {f}" for p in pages(site)
+             for f in LanguageCheck(p.read_text(encoding="utf-8"), allowed).found]
+    assert found == []

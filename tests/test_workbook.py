@@ -31,12 +31,14 @@ DCT = Namespace("http://purl.org/dc/terms/")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-#: The printed table's columns in order (data/raw/SOURCE.md), the number of effect marks after
-#: the four effect columns.
+#: The printed table's columns in order (data/raw/SOURCE.md), then the one it does not print:
+#: the number of effect marks.
 PRINTED = ["No", "施策名", "KPI（進捗）", "KPI（効果）", "課題・取組概要（スケジュール・効果）", "府省庁名", "対応する柱",
            "都道府県官民データ活用推進計画掲載時期", "行政の効率化・コスト削減", "地域社会・経済の活性化",
-           "住民生活の利便性・質の向上", "住民生活の安全・安心の確保", "期待される効果の○の数", "都道府県等への支援策",
-           "予算事業名", "参考URL", "国の施策番号"]
+           "住民生活の利便性・質の向上", "住民生活の安全・安心の確保", "都道府県等への支援策",
+           "予算事業名", "参考URL", "国の施策番号", "期待される効果の○の数"]
+EFFECTS = PRINTED[8:12]
+MARKS = "期待される効果の○の数"
 
 
 @pytest.fixture(autouse=True)
@@ -113,7 +115,7 @@ def test_reference_urls_are_links_to_themselves(book):
     ws = book["policy_references"]
     column = [c.value for c in ws[1]].index("url") + 1
     cells = [ws.cell(row=r, column=column) for r in range(2, ws.max_row + 1)]
-    assert len(cells) == 83
+    assert len(cells) == len(_csv("policy_references")) - 1
     # an xlsx hyperlink keeps a URL's #fragment apart, as its location
     targets = [c.hyperlink.target + (f"#{c.hyperlink.location}" if c.hyperlink.location else "") for c in cells]
     assert targets == [c.value for c in cells]
@@ -146,11 +148,93 @@ def printed(book) -> dict[int, dict]:
 
 
 def test_one_row_per_policy_in_order(printed):
-    assert list(printed) == list(range(1, 76))
+    assert list(printed) == [int(p["policy_id"]) for p in _records("policies")]
+
+
+def _records(name: str) -> list[dict[str, str]]:
+    with (REPO / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def expected_printed_rows() -> dict[int, dict]:
+    """Every row of 施策一覧 as the CSVs say it must read, built without the model or the
+    workbook module: ministries in printed order with ◎ before a lead, KPIs under their ＜group＞
+    headings, effect flags as ○ / empty / 不明, budget projects and the references printed in the
+    budget column in source-line order, references as caption, URL and note lines."""
+    def by_policy(name: str, order: str = "position") -> dict[str, list[dict]]:
+        out: dict[str, list[dict]] = {}
+        for r in sorted(_records(name), key=lambda r: int(r[order])):
+            out.setdefault(r["policy_id"], []).append(r)
+        return out
+
+    def lines(items: list[str]) -> str | None:
+        return "\n".join(items) or None
+
+    def kpi_cell(rows: list[dict]) -> str | None:
+        out, group = [], ""
+        for k in rows:
+            if k["kpi_group"] and k["kpi_group"] != group:
+                out.append(f"＜{k['kpi_group']}＞")
+            group = k["kpi_group"]
+            out.append(k["text"])
+        return lines(out)
+
+    def reference(r: dict) -> list[str]:
+        return [v for v in (r["label"], r["url"], r["note"]) if v]
+
+    ministry_names = {m["ministry_id"]: m["name_ja"] for m in _records("ministries")}
+    ministries = by_policy("policy_ministries")
+    kpis = by_policy("kpis")
+    references = by_policy("policy_references")
+    budget = by_policy("policy_budget_projects")
+    projects = {b["budget_project_id"]: b["name"] for b in _records("budget_projects")}
+    categories = sorted(_records("effect_categories"), key=lambda c: int(c["position"]))
+    effect = {"true": "○", "false": None, "": "不明"}
+    expected = {}
+    for p in _records("policies"):
+        pid = p["policy_id"]
+        refs = references.get(pid, [])
+        in_budget = sorted([(int(b["source_line_start"]), [projects[b["budget_project_id"]]]) for b in budget.get(pid, [])]
+                           + [(int(r["source_line_start"]), reference(r)) for r in refs
+                              if r["printed_in"] == "budget_project"], key=lambda i: i[0])
+        row = {
+            "No": int(pid), "施策名": p["name"],
+            "KPI（進捗）": kpi_cell([k for k in kpis.get(pid, []) if k["kind"] == "progress"]),
+            "KPI（効果）": kpi_cell([k for k in kpis.get(pid, []) if k["kind"] == "effect"]),
+            "課題・取組概要（スケジュール・効果）": p["overview"] or None,
+            "府省庁名": "、".join(("◎" if m["role"] == "lead" else "") + (m["name_as_printed"] or ministry_names[m["ministry_id"]])
+                              for m in ministries.get(pid, [])) or None,
+            "対応する柱": p["pillar_as_printed"] or None,
+            "都道府県官民データ活用推進計画掲載時期": p["timing"] or None,
+            **{c["name_ja"]: effect[p["effect_" + c["effect_category_id"]]] for c in categories},
+            "都道府県等への支援策": p["support_measures"] or None,
+            "予算事業名": lines([line for _, item in in_budget for line in item]),
+            "参考URL": lines([line for r in refs if r["printed_in"] == "reference_url" for line in reference(r)]),
+            "国の施策番号": p["policy_code"],
+            MARKS: int(p["effect_mark_count"]),
+        }
+        assert list(row) == PRINTED  # the effect categories are the four printed columns, in order
+        expected[int(pid)] = row
+    return expected
+
+
+def test_every_row_of_the_printed_table_is_what_the_csvs_say(printed):
+    """Every cell of every row of 施策一覧 against the CSVs (not the model the workbook was made from)."""
+    expected = expected_printed_rows()
+    assert list(printed) == list(expected)
+    for pid, row in expected.items():
+        for column, value in row.items():
+            assert printed[pid][column] == value, (pid, column)
+
+
+def test_the_column_the_pdf_does_not_print_comes_last_and_says_so(book):
+    assert _rows(book["施策一覧"])[0][-1] == MARKS
+    described = {(r[0], r[1]): r for r in _rows(book["説明"])[1:]}[("施策一覧", MARKS)]
+    assert "印刷されていない" in described[4] and "not printed" in described[5]
 
 
 def test_policy_7_as_printed(printed):
-    """Source lines 303-350: two KPI groups in each KPI column, four ministries, two marks."""
+    """Source lines 304-381: two KPI groups in each KPI column, four ministries, two marks."""
     p = printed[7]
     assert p["施策名"] == "企業が行う従業員の社会保険・税手続のワンストップ化・ワンスオンリー化の推進"
     assert p["KPI（進捗）"] == "\n".join([
@@ -167,7 +251,7 @@ def test_policy_7_as_printed(printed):
     assert p["府省庁名"] == "◎内閣官房、厚生労働省、財務省、総務省"
     assert p["対応する柱"] == "手続における情報通信の技術の利用等"
     assert p["都道府県官民データ活用推進計画掲載時期"] == "令和元年度から"
-    assert [p[c] for c in PRINTED[8:13]] == ["不明", "不明", "不明", "不明", 2]
+    assert [p[c] for c in [*EFFECTS, MARKS]] == ["不明", "不明", "不明", "不明", 2]
     assert p["課題・取組概要（スケジュール・効果）"].startswith("企業の生産性向上の観点から、")
     assert p["課題・取組概要（スケジュール・効果）"].count("\n") == 3  # four printed bullets
     assert (p["予算事業名"], p["参考URL"], p["国の施策番号"]) == (None, None, "01-18")
@@ -192,9 +276,10 @@ def test_reference_with_a_note_and_a_url_printed_in_the_budget_column(printed):
 
 
 def test_effect_marks_known_unknown_and_none(printed):
-    assert [printed[9][c] for c in PRINTED[8:13]] == ["○", "○", "○", "○", 4]
-    assert [printed[48][c] for c in PRINTED[8:13]] == [None, None, None, None, 0]
-    assert sum(printed[n]["行政の効率化・コスト削減"] == "不明" for n in printed) == 65
+    assert [printed[9][c] for c in [*EFFECTS, MARKS]] == ["○", "○", "○", "○", 4]
+    assert [printed[48][c] for c in [*EFFECTS, MARKS]] == [None, None, None, None, 0]
+    unknown = sum(p["effect_efficiency"] == "" for p in _records("policies"))
+    assert 0 < unknown and sum(printed[n]["行政の効率化・コスト削減"] == "不明" for n in printed) == unknown
 
 
 def test_printed_cells_are_the_published_values(printed, pkg):

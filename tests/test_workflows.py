@@ -110,3 +110,8 @@ def test_pages_workflow_shape():
     runs = [s.get("run", "") for s in build["steps"]]
     assert runs.index("make linkcheck") < runs.index("make build")
     assert next(s for s in build["steps"] if s.get("run") == "make linkcheck")["continue-on-error"] is True
+    # the site's tests, in a real browser, pass before the site is uploaded
+    test = next(i for i, r in enumerate(runs) if "pytest tests/site tests/test_site.py tests/test_workbook.py" in r)
+    assert runs.index("make build") < test < build["steps"].index(upload)
+    assert build["steps"][test]["env"]["KANMIN_BROWSER_REQUIRED"] == "1"
+    assert any("chromium" in r and "fonts-noto-cjk" in r for r in runs[:test])

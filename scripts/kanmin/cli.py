@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import errors
 from .errors import DataError, UsageError
-from .settings import RAW_NAME, REPO, REPORT_PATH
+from .settings import DEFAULT_BASE, RAW_NAME, REPO, REPORT_PATH
 
 # The pipeline modules are imported inside the handlers, so that `kanmin linkcheck` (a
 # separate, timed job) starts without loading the extraction, frictionless or rdflib.
@@ -44,10 +44,16 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("build", help="run the whole pipeline (extract, tidy, package, RDF)",
                        description="Run every stage and publish data/, datapackage.json and build/. "
                                    "Nothing is overwritten unless every stage succeeds.",
-                       epilog=f"example: kanmin build --source data/raw/{RAW_NAME} --out /tmp/pkg")
+                       epilog=f"example: kanmin build --source data/raw/{RAW_NAME} --out /tmp/pkg\n"
+                              "         kanmin build --base-url https://example.github.io/kanmin-data/",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--source", type=Path, help="source text (default: the raw file in data/raw/)")
     p.add_argument("--out", type=Path, help="output root (default: the repository)")
     p.add_argument("--no-rdf", action="store_true", help="skip the RDF/DCAT stage")
+    p.add_argument("--base-url", metavar="URL",
+                   help="the dataset's home page for this build, where the site is deployed (default: homepage "
+                        f"in data/curated/metadata.json, {DEFAULT_BASE}); the landing page, RDF IRIs and "
+                        "download URLs hang off it")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=_build)
 
@@ -76,7 +82,7 @@ def _build(args) -> int:
     from .settings import RAW_SOURCE
 
     source = _source_file(args.source or RAW_SOURCE)
-    result = pipeline.build(source=source, out=args.out or REPO, with_rdf=not args.no_rdf)
+    result = pipeline.build(source=source, out=args.out or REPO, with_rdf=not args.no_rdf, base_url=args.base_url)
     errors.notify(result.notices)
     if args.json:
         print(json.dumps({"out": str(result.out), "counts": result.counts, "written": result.written,

@@ -12,10 +12,10 @@ build leaves the previously published outputs untouched.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import checks, extract, files, model, package, tidy, workbook
+from . import checks, extract, files, model, package, settings, tidy, workbook
 from . import curated as curated_mod
 from .errors import DataError, Problem
 from .settings import (
@@ -48,13 +48,19 @@ class BuildResult:
 
 
 def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURATED_DIR,
-          with_rdf: bool = True) -> BuildResult:
-    """Run every stage; publish into ``out`` only if all of them succeed."""
+          with_rdf: bool = True, base_url: str | None = None) -> BuildResult:
+    """Run every stage; publish into ``out`` only if all of them succeed.
+
+    ``base_url`` is the dataset's home page for this build, with a final slash (default: the
+    ``homepage`` of metadata.json, ``settings.DEFAULT_BASE``): every URL of the outputs under the
+    default moves under it (``at_base``), the RDF's IRIs and download URLs too."""
     source = Path(source)
+    base = settings.base_url(base_url)
     cur = curated_mod.load(curated_dir)
     extraction, tables = prepare(source, cur)
     metadata, notices = provenance(cur.metadata, source)
-    pkg = model.from_tables(metadata, tables)
+    made = model.from_tables(metadata, tables)
+    pkg = at_base(made, base)
     report = build_report(extraction, tables, pkg, source)
     rdf_figures = site_figures = None
     notices += files.recover(Path(out)) if Path(out).is_dir() else []
@@ -69,13 +75,14 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
             from .rdf.build import catalog_paths, write_rdf
             from .site import write_site
             published = {rel: staging / rel for rel in package.published_paths(pkg)}
-            rdf_figures = write_rdf(pkg, staging / RDF_DIR, published, RDF_DIR)
+            # write_rdf makes the graph under the default base and moves it to ``base`` itself
+            rdf_figures = write_rdf(made, staging / RDF_DIR, published, RDF_DIR, base_iri=base)
             # The site lists (and copies) every distribution of the catalog; a link-check report
             # from an earlier `kanmin linkcheck`, if any, gives the references' statuses.
             site_figures = write_site(pkg, staging / SITE_DIR, catalog_paths(published, staging / RDF_DIR, RDF_DIR),
                                       catalog=(f"{RDF_DIR}/catalog.ttl", staging / RDF_DIR / "catalog.ttl"),
                                       linkcheck=Path(out) / LINKCHECK_DIR / "report.json",
-                                      corrections=tables.applied)
+                                      corrections=tables.applied, base=base)
         written = files.staged_files(staging)
     return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures,
                        site=site_figures, notices=notices)
@@ -111,6 +118,25 @@ def prepare(source: Path, cur: curated_mod.Curated) -> tuple[extract.Extraction,
     if problems:
         raise DataError(problems)
     return extraction, tables
+
+
+def at_base(pkg: model.Package, base: str) -> model.Package:
+    """The package with every URL of its metadata under the default base moved under ``base``
+    (``settings.rebase_url``): the dataset's home page and identifier, and the publisher's and
+    contributors' home pages where they are the dataset's. The same package for the default."""
+    if base == settings.DEFAULT_BASE:
+        return pkg
+
+    def moved(value):
+        if isinstance(value, str):
+            return settings.rebase_url(value, base)
+        if isinstance(value, dict):
+            return {k: moved(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [moved(v) for v in value]
+        return value
+
+    return replace(pkg, metadata=moved(pkg.metadata))
 
 
 def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:

@@ -9,6 +9,7 @@ kept out of every module but the one that sends it.)
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,12 +39,38 @@ def table_path(name: str) -> str:
 REFERENCES_CSV = table_path("policy_references")
 LINKCHECK_ACCEPT = CURATED_DIR / "linkcheck_accept.csv"
 
-#: Base of every instance IRI; download URLs of the published files hang off it too. Without its
-#: final slash it is the dataset's home page (``homepage`` in metadata.json, ``dcat:landingPage``),
-#: which is the root of the dataset site (``build/site/``), and ``files/<path>`` under it is where
-#: the site keeps its copy of each published file (the catalog's download URLs).
-DEFAULT_BASE = "https://w3id.org/kanmin-data/"
+#: The dataset's home page: ``homepage`` in data/curated/metadata.json, its one home (read here
+#: once). It is the w3id.org redirect to the dataset site; ``kanmin build --base-url`` publishes a
+#: build under another one (``rebase_url``).
+HOMEPAGE: str = json.loads((CURATED_DIR / "metadata.json").read_text(encoding="utf-8"))["homepage"]
+#: Base of every instance IRI; download URLs of the published files hang off it too: the home page
+#: with a final slash. The home page (``dcat:landingPage``) is the root of the dataset site
+#: (``build/site/``), and ``files/<path>`` under it is where the site keeps its copy of each
+#: published file (the catalog's download URLs).
+DEFAULT_BASE = HOMEPAGE.rstrip("/") + "/"
 DEFAULT_DOWNLOAD_BASE = DEFAULT_BASE + "files/"
+
+
+def base_url(url: str | None) -> str:
+    """A base URL as the pipeline takes it, with its final slash; ``DEFAULT_BASE`` for none."""
+    if url is None:
+        return DEFAULT_BASE
+    if not url.startswith(("https://", "http://")) or " " in url:
+        from .errors import UsageError
+
+        raise UsageError(f"--base-url {url!r} is not an http(s) URL", "pass the URL the site is deployed at, "
+                         "e.g. https://example.github.io/kanmin-data/")
+    return url if url.endswith(("/", "#")) else url + "/"
+
+
+def rebase_url(value: str, base: str) -> str:
+    """``value`` moved from the default base to ``base``: a URL under ``DEFAULT_BASE`` keeps its
+    path under ``base``, the home page becomes ``base`` without its final slash, anything else stays."""
+    if value.startswith(DEFAULT_BASE):
+        return base + value[len(DEFAULT_BASE):]
+    if value == HOMEPAGE:
+        return base.rstrip("/#")
+    return value
 
 
 def download_base(base: str | None = None, download: str | None = None) -> str:

@@ -6,9 +6,10 @@ rows of every table); nothing is re-read from the CSVs. Output: ``settings.WORKB
               and a data dictionary: every sheet, table and field with Japanese and English
               titles and descriptions, and how values are written;
   施策一覧    one row per policy in the printed table's own column order and wording
-              (``PRINTED_COLUMNS``, from data/raw/SOURCE.md): ministries as printed with ◎ before
+              (``printed_columns``, from data/raw/SOURCE.md): ministries as printed with ◎ before
               a lead, KPIs under their ＜…＞ headings, budget projects and references one per
-              line, as a person reads the PDF;
+              line, as a person reads the PDF; then the one column the PDF does not print (the
+              number of effect marks), last so that the printed columns keep their order;
   <table>     one sheet per published table, named like its CSV, with the same rows, columns
               and values (header row = the field names).
 Every sheet has its header row frozen and an auto-filter over its rows.
@@ -155,8 +156,8 @@ def printed_columns(pkg: Package) -> list[PrintedColumn]:
     """The columns of the printed table in its order (data/raw/SOURCE.md): No, 施策名, KPI（進捗）,
     KPI（効果）, 課題・取組概要, 府省庁名, 対応する柱, 掲載時期, the four 期待される効果 columns
     (named from the effect_categories table), 支援策, 予算事業名, 参考URL, 国の施策番号. The one
-    column the PDF does not print, the number of effect marks, follows the four effect columns:
-    it is what the text keeps of them."""
+    column the PDF does not print, the number of effect marks (what the text keeps of the four
+    effect columns), comes after them all, and its description in 説明 says it is not printed."""
     fields = {f["name"]: f for f in pkg.resource("policies")["fields"]}
 
     def of(name: str, header: str | None = None) -> PrintedColumn:
@@ -164,6 +165,7 @@ def printed_columns(pkg: Package) -> list[PrintedColumn]:
         described = (f"policies.{name}：{f['description']['ja']}", f"policies.{name}: {f['description']['en']}")
         return PrintedColumn(header or f["title"]["ja"], f["title"]["en"], described, _field(name))
 
+    marks = of("effect_mark_count")
     effects = []
     for c in sorted(pkg.tables["effect_categories"], key=lambda c: c["position"]):
         name = f"effect_{c['effect_category_id']}"
@@ -188,7 +190,6 @@ def printed_columns(pkg: Package) -> list[PrintedColumn]:
                       _ministries),
         of("pillar_as_printed", fields["pillar_id"]["title"]["ja"]), of("timing"),
         *effects,
-        of("effect_mark_count"),
         of("support_measures"),
         PrintedColumn("予算事業名", "Budget projects",
                       ("policy_budget_projects の予算事業名と、この列に印刷された参考URL（policy_references, "
@@ -201,6 +202,10 @@ def printed_columns(pkg: Package) -> list[PrintedColumn]:
                        "policy_references in order: caption, URL and note, one per line"),
                       _references),
         of("policy_code"),
+        PrintedColumn(marks.header, marks.en,
+                      (marks.description[0] + "（この列は原典の表には印刷されていない）",
+                       marks.description[1] + " (this column is not printed in the source table)"),
+                      marks.value),
     ]
 
 

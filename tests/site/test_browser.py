@@ -15,11 +15,15 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
+import rdflib
 from browser_setup import DESKTOP, PHONE
+from rdflib.namespace import RDF
 
+from kanmin.settings import RDF_DIR
 from support import REPO
 
 SCREENSHOTS = REPO / "build" / "screenshots"
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 ROWS = "#policies tbody tr"
 
 
@@ -30,7 +34,8 @@ def table(build: Path, name: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def data(site_build) -> dict[str, list[dict]]:
-    return {n: table(site_build, n) for n in ("policies", "policy_ministries", "kpis", "policy_budget_projects")}
+    return {n: table(site_build, n)
+            for n in ("policies", "policy_ministries", "kpis", "policy_budget_projects", "ministries")}
 
 
 def visible(page) -> set[int]:
@@ -45,21 +50,46 @@ def led_by(data, ministry: str) -> set[int]:
     return {int(a["policy_id"]) for a in data["policy_ministries"] if a["ministry_id"] == ministry and a["role"] == "lead"}
 
 
-def containing(data, text: str) -> set[int]:
-    """Policies whose name, overview, KPIs or support measures contain ``text`` (NFKC, as the site)."""
+def norm(text: str) -> str:
+    """The site's normalisation of searched text and of the query (views.search_text, site.js)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def searched_parts(data) -> dict[str, dict[int, str]]:
+    """Per part of a policy the site searches (name and overview, KPIs, support measures): the
+    normalised text of each policy, from the CSVs."""
     kpis: dict[str, list[str]] = {}
     for k in data["kpis"]:
         kpis.setdefault(k["policy_id"], []).append(k["text"])
-    norm = lambda s: unicodedata.normalize("NFKC", s).lower()  # noqa: E731
-    return {int(p["policy_id"]) for p in data["policies"]
-            if norm(text) in norm("\n".join([p["name"], p["overview"], *kpis.get(p["policy_id"], []),
-                                             p["support_measures"]]))}
+    return {"name+overview": {int(p["policy_id"]): norm(p["name"] + "\n" + p["overview"]) for p in data["policies"]},
+            "kpis": {int(p["policy_id"]): norm("\n".join(kpis.get(p["policy_id"], []))) for p in data["policies"]},
+            "support": {int(p["policy_id"]): norm(p["support_measures"]) for p in data["policies"]}}
+
+
+def containing(data, text: str) -> set[int]:
+    """Policies whose name, overview, KPIs or support measures contain ``text`` (NFKC, as the site)."""
+    return {pid for texts in searched_parts(data).values() for pid, t in texts.items() if norm(text) in t}
+
+
+def only_in(data, part: str, length: int = 6) -> str:
+    """The first string of ``length`` characters (no spaces) of some policy's ``part`` that occurs in
+    no other searched part of any policy: a search for it finds policies through ``part`` alone."""
+    parts = searched_parts(data)
+    elsewhere = "\n".join(t for name, texts in parts.items() if name != part for t in texts.values())
+    for pid in sorted(parts[part]):
+        text = parts[part][pid]
+        for i in range(len(text) - length + 1):
+            candidate = text[i:i + length]
+            if not any(c.isspace() for c in candidate) and candidate not in elsewhere:
+                return candidate
+    raise AssertionError(f"no string of {length} characters occurs only in {part}")
 
 
 def test_index_without_filters_shows_every_policy(browser_page, site_url, data, problems):
     browser_page.goto(site_url + "index.html")
-    assert visible(browser_page) == all_ids(data) and len(all_ids(data)) == 75
-    assert browser_page.locator("#count").inner_text().startswith("75件中 75件")
+    n = len(data["policies"])
+    assert visible(browser_page) == all_ids(data) and len(all_ids(data)) == n
+    assert browser_page.locator("#count").inner_text().startswith(f"{n}件中 {n}件")
     assert browser_page.locator("#filters").is_visible()
     assert problems == []
 
@@ -69,7 +99,7 @@ def test_without_javascript_the_table_and_pages_still_read(browser, site_url, da
     try:
         page = context.new_page()
         page.goto(site_url + "index.html?lead=mic")  # a shared link, opened without JavaScript
-        assert page.locator(ROWS).count() == 75 and visible(page) == all_ids(data)
+        assert page.locator(ROWS).count() == len(data["policies"]) and visible(page) == all_ids(data)
         assert not page.locator("#filters").is_visible()  # no controls that cannot work
         page.goto(site_url + "policy/7.html")
         assert page.locator("h1").inner_text() == data["policies"][6]["name"]
@@ -81,10 +111,11 @@ def test_filter_by_lead_ministry(browser_page, site_url, data, problems):
     browser_page.goto(site_url + "index.html")
     browser_page.select_option("#f-lead", "mic")
     expected = led_by(data, "mic")
-    assert 0 < len(expected) < 75
+    n = len(data["policies"])
+    assert 0 < len(expected) < n
     assert visible(browser_page) == expected
     assert urlsplit(browser_page.url).query == "lead=mic"
-    assert browser_page.locator("#count").inner_text().startswith(f"75件中 {len(expected)}件")
+    assert browser_page.locator("#count").inner_text().startswith(f"{n}件中 {len(expected)}件")
     assert problems == []
 
 
@@ -92,11 +123,24 @@ def test_search_is_a_substring_search_that_works_for_japanese(browser_page, site
     browser_page.goto(site_url + "index.html")
     browser_page.fill("#f-q", "オープンデータ")
     expected = containing(data, "オープンデータ")
-    assert 0 < len(expected) < 75
+    assert 0 < len(expected) < len(data["policies"])
     assert visible(browser_page) == expected
     assert "q=%E3%82%AA" in browser_page.url  # the query, percent-encoded UTF-8
     browser_page.fill("#f-q", "ｵｰﾌﾟﾝﾃﾞｰﾀ")  # half-width katakana finds the same policies
     assert visible(browser_page) == expected
+    assert problems == []
+
+
+@pytest.mark.parametrize("part", ["kpis", "support"])
+def test_search_finds_policies_by_their_kpis_and_support_measures(browser_page, site_url, data, problems, part):
+    """A query found only in the KPIs (or only in the support measures) of some policies shows
+    exactly those: the search covers more than the name and the overview."""
+    query = only_in(data, part)
+    expected = {pid for pid, text in searched_parts(data)[part].items() if query in text}
+    assert expected and expected == containing(data, query)
+    browser_page.goto(site_url + "index.html")
+    browser_page.fill("#f-q", query)
+    assert visible(browser_page) == expected, query
     assert problems == []
 
 
@@ -125,7 +169,8 @@ def test_combined_filters_a_shared_url_and_clearing(browser, browser_page, site_
         other.close()
 
     browser_page.click("#f-clear")
-    browser_page.wait_for_function("document.querySelectorAll('#policies tbody tr:not([hidden])').length === 75")
+    browser_page.wait_for_function("document.querySelectorAll('#policies tbody tr:not([hidden])').length === "
+                                   + str(len(data["policies"])))
     assert visible(browser_page) == all_ids(data)
     assert urlsplit(browser_page.url).query == ""
     browser_page.select_option("#f-fy", "2019")
@@ -172,9 +217,13 @@ def test_unknown_effect_flags_say_unknown(browser_page, site_url, data):
     assert len(cells) == 4 and not any("不明" in c for c in cells)
 
 
-def test_every_internal_link_resolves_and_no_page_has_a_console_error(browser_page, site_url, problems):
-    """Visit every page reachable from the index; request every other internal link (the files)."""
+def test_every_internal_link_resolves_and_no_page_has_a_console_error(browser_page, site_url, site_build, data,
+                                                                      problems):
+    """Visit every page reachable from the index; request every other internal link (the files);
+    every ``#fragment`` of an internal link names an element of its target page."""
     seen: set[str] = set()
+    anchors: dict[str, set[str]] = {}  # page -> the ids (and a names) it has
+    fragments: set[tuple[str, str, str]] = set()  # (target page, fragment, linking page)
     queue = deque([site_url + "index.html"])
     pages = files = 0
     while queue:
@@ -186,18 +235,27 @@ def test_every_internal_link_resolves_and_no_page_has_a_console_error(browser_pa
             response = browser_page.goto(url)
             assert response is not None and response.status == 200, url
             pages += 1
+            anchors[url] = set(browser_page.eval_on_selector_all(
+                "[id], a[name]", "els => els.map(e => e.id || e.getAttribute('name'))"))
             hrefs = browser_page.eval_on_selector_all("a[href], link[href], script[src]",
                                                       "els => els.map(e => e.getAttribute('href') || e.getAttribute('src'))")
             for href in hrefs:
-                target = urldefrag(urljoin(url, href)).url
+                target, fragment = urldefrag(urljoin(url, href))
+                if fragment and target.startswith(site_url):
+                    fragments.add((target.split("?")[0], fragment, url))
                 if target.startswith(site_url) and target not in seen:
                     queue.append(target.split("?")[0])
         else:
             response = browser_page.request.get(url)
             assert response.status == 200, url
             files += 1
-    assert pages == 75 + 17 + 3
-    assert files >= 16 + 1 + 3  # the distributions, the catalog, the icon, the style sheet and the script
+    # a page per policy and per ministry, the index, the downloads and the ministries
+    assert pages == len(data["policies"]) + len(data["ministries"]) + 3
+    catalog = rdflib.Graph().parse(site_build / RDF_DIR / "catalog.ttl")
+    distributions = len(set(catalog.subjects(RDF.type, DCAT.Distribution)))
+    assert files == distributions + 1 + 3  # the distributions, the catalog, the icon, the style sheet and the script
+    assert fragments  # the pages do link to places within pages
+    assert [f for f in sorted(fragments) if f[1] not in anchors.get(f[0], set())] == []
     assert problems == []
 
 
@@ -220,9 +278,10 @@ def test_screenshots_and_no_sideways_scrolling_on_a_phone(browser, site_url, nam
                                   device_scale_factor=1)
     try:
         page = context.new_page()
-        for path, shot in (("index.html", "index"), ("policy/7.html", "policy-7"), ("downloads.html", "downloads")):
+        for path, shot in (("index.html", "index"), ("policy/7.html", "policy-7"), ("downloads.html", "downloads"),
+                           ("ministry/mic.html", "ministry-mic")):
             page.goto(site_url + path)
-            # the whole page; the index only down to its first policies (75 rows are long on a phone)
+            # the whole page; the index only down to its first policies (all the rows are long on a phone)
             clip = {"x": 0, "y": 0, "width": viewport["width"], "height": 2400} if shot == "index" else None
             page.screenshot(path=str(SCREENSHOTS / f"{shot}-{name}.png"), full_page=True, clip=clip)
             width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")

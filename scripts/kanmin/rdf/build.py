@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .. import files, model, package, settings
 from ..errors import DataError
-from ..settings import DEFAULT_BASE, RDF_DIR, build_timestamp
+from ..settings import DEFAULT_BASE, RDF_DIR, build_timestamp, rebase_url
 from .catalog import catalog_triples, describe_files
 from .mapping import check_mapping, data_triples
 from .namespaces import PREFIXES, Iris
@@ -78,7 +78,7 @@ def write_rdf(pkg: model.Package, out_dir: Path, published: dict[str, Path], rdf
     if problems:
         raise DataError(problems)
     triples = rebase(data_triples(pkg, iris, pkg.metadata["sources"][0]["path"]), base)
-    prefixes = {k: _rebase_iri(v, base) for k, v in {**PREFIXES, **iris.prefixes()}.items()}
+    prefixes = {k: rebase_url(v, base) for k, v in {**PREFIXES, **iris.prefixes()}.items()}
     n_triples = write_data_files(triples, prefixes, out_dir)
     for source, name in ((VOCAB_SOURCE, "vocab.ttl"), (SHAPES_SOURCE, "shapes.ttl")):
         text = source.read_text(encoding="utf-8")
@@ -100,14 +100,6 @@ def catalog_paths(published: dict[str, Path], out_dir: Path, rdf_rel: str = RDF_
     return {**published, **{f"{rdf_rel}/{name}": Path(out_dir) / name for name in DESCRIBED_FILES}}
 
 
-def _rebase_iri(value: str, base: str) -> str:
-    if value.startswith(DEFAULT_BASE):
-        return base + value[len(DEFAULT_BASE):]
-    if value == DEFAULT_BASE.rstrip("/"):  # the project's home page, the base without its slash
-        return base.rstrip("/#")
-    return value
-
-
 def rebase(triples: set[Triple], base: str) -> set[Triple]:
     """The triples with every IRI (and IRI-valued literal, such as the dataset's dct:identifier)
     under the default base moved under ``base``; the same set when the base is the default."""
@@ -116,8 +108,8 @@ def rebase(triples: set[Triple], base: str) -> set[Triple]:
     out: set[Triple] = set()
     for s, p, o in triples:
         if isinstance(o, Lit):
-            o = o._replace(lex=_rebase_iri(o.lex, base), datatype=_rebase_iri(o.datatype, base))
+            o = o._replace(lex=rebase_url(o.lex, base), datatype=rebase_url(o.datatype, base))
         else:
-            o = _rebase_iri(o, base)
-        out.add((_rebase_iri(s, base), _rebase_iri(p, base), o))
+            o = rebase_url(o, base)
+        out.add((rebase_url(s, base), rebase_url(p, base), o))
     return out

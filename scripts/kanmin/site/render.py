@@ -17,6 +17,7 @@ from markupsafe import Markup
 from ..model import Package
 from ..package import bilingual
 from ..rdf.catalog import PublishedFile
+from ..settings import DEFAULT_BASE
 from . import views
 
 HERE = Path(__file__).parent
@@ -39,11 +40,11 @@ def script_json(value: object) -> Markup:
 
 
 def size(n: int) -> str:
-    """A byte count for people: 12,345 bytes (12.1 KB)."""
+    """A byte count for people: 12,345 バイト (12.1 KB)."""
     if n < 1024:
-        return f"{n:,} bytes"
+        return f"{n:,} バイト"
     unit, value = next((u, n / d) for u, d in (("MB", 1024 ** 2), ("KB", 1024)) if n >= d)
-    return f"{n:,} bytes ({value:.1f} {unit})"
+    return f"{n:,} バイト ({value:.1f} {unit})"
 
 
 def is_web_url(value: object) -> bool:
@@ -128,5 +129,6 @@ def pages(pkg: Package, policy_views: list[dict], files: list[PublishedFile], ca
         **common, root="", page="ministries", ministries=ministry_views)
     out["downloads.html"] = env.get_template("downloads.html").render(
         **common, root="", page="downloads", downloads=downloads, by_path=by_path, catalog=catalog_view,
-        sparql=SPARQL_EXAMPLE.read_text(encoding="utf-8"), download_base=download_base)
+        # the example's vocabulary prefix moves with the base, as vocab.ttl does (rdf.build)
+        sparql=SPARQL_EXAMPLE.read_text(encoding="utf-8").replace(DEFAULT_BASE, base), download_base=download_base)
     return out
