@@ -12,9 +12,7 @@ from pathlib import Path
 
 from .. import errors
 from .. import settings as paths
-from . import accept, console, inputs, report
 from .model import ERROR_KINDS, STATUSES, WAYBACK_BASE, Settings
-from .run import check_urls
 
 DESCRIPTION = f"""\
 Check every URL cited by the references table (or a --urls list): HEAD first, GET when HEAD
@@ -136,6 +134,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 def command(args: argparse.Namespace) -> int:
     """Run the check; bad input raises DataError (InputError, UsageError) for the caller to report."""
+    from . import accept, console, inputs, report  # the HTTP stack only for this command
+    from .run import check_urls
+
     targets = inputs.from_url_list(args.urls) if args.urls else inputs.from_references(args.references)
     rules = accept.load(args.accept)
     if args.ca_bundle and not args.ca_bundle.is_file():
