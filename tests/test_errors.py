@@ -59,3 +59,15 @@ def test_readme_error_example_is_what_the_build_prints(tmp_path, capsys):
     (tmp_path / "x.txt").write_text("\n".join(text[:lines]) + "\n", encoding="utf-8")
     assert main(["build", "--source", str(tmp_path / "x.txt"), "--out", str(tmp_path / "pkg")]) == 1
     assert capsys.readouterr().err == expected.replace("/tmp/", f"{tmp_path}/") + "\n"
+
+
+def test_ctrl_c_is_a_message_and_exit_130_not_a_traceback(monkeypatch, capsys):
+    from kanmin import pipeline
+
+    def interrupted(**_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "build", interrupted)
+    assert main(["build", "--no-rdf"]) == 130
+    err = capsys.readouterr().err
+    assert "interrupted: kanmin build stopped" in err and "Traceback" not in err

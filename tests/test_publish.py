@@ -10,6 +10,7 @@ moment would rarely hit.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import signal
@@ -42,7 +43,7 @@ sys.exit(main(["build", "--no-rdf", "--source", sys.argv[2], "--out", sys.argv[3
 def _published(root: Path) -> dict[str, bytes]:
     """Every file of the package folder but the publish machinery (journal, staging folders)."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not p.name.startswith((files.JOURNAL, "." + files.JOURNAL))
+            if p.is_file() and not p.name.startswith((files.JOURNAL, "." + files.JOURNAL, files.LOCK))
             and not any(part.startswith(files.STAGING_PREFIX) for part in p.relative_to(root).parts)}
 
 
@@ -115,3 +116,75 @@ def test_next_build_completes_an_interrupted_publish(tmp_path, packages, capsys)
     assert main(["build", "--no-rdf", "--source", str(SOURCE), "--out", str(out)]) == 0
     assert "note: " in capsys.readouterr().err and _published(out) == packages[2]
     assert main(["validate", "--package", str(out)]) == 0
+
+
+def _interrupt_after(monkeypatch, moves: int, exc: type[BaseException]) -> None:
+    """files' os.replace raises `exc` (Ctrl-C, a full disk) once `moves` files have moved."""
+    real, calls = os.replace, [0]
+
+    def replace(a, b):
+        if Path(b).name != files.JOURNAL and not Path(b).name.startswith("." + files.JOURNAL):
+            if calls[0] >= moves:
+                raise exc("interrupted by the test")
+            calls[0] += 1
+        real(a, b)
+    monkeypatch.setattr(files.os, "replace", replace)
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, OSError])
+def test_an_exception_during_the_move_leaves_a_package_the_next_build_completes(tmp_path, packages, monkeypatch,
+                                                                                capsys, exc):
+    """Not only SIGKILL: Ctrl-C or a failing os.replace in the middle of the move must not delete
+    the staged files the journal still needs (they did: a mixed package then validated)."""
+    old_dir, old, new = packages
+    out = tmp_path / "pkg"
+    shutil.copytree(old_dir, out)
+    _interrupt_after(monkeypatch, len(new) // 2, exc)
+    with pytest.raises(exc):
+        pipeline.build(source=SOURCE, out=out, with_rdf=False)
+    monkeypatch.undo()
+    assert files.interrupted(out) and [p for p in out.iterdir() if p.name.startswith(files.STAGING_PREFIX)]
+    assert _published(out) not in (old, new)  # mixed, and reported as such:
+    assert main(["validate", "--package", str(out)]) == 1
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(SOURCE.read_bytes().replace(b"01-05", "0１-05".encode(), 1))
+    assert main(["build", "--no-rdf", "--source", str(bad), "--out", str(out)]) == 1  # fails on its data:
+    assert files.interrupted(out) and main(["validate", "--package", str(out)]) == 1  # still reported
+    capsys.readouterr()
+    assert main(["build", "--no-rdf", "--source", str(SOURCE), "--out", str(out)]) == 0
+    assert "completed an interrupted publish" in capsys.readouterr().err
+    assert _published(out) == new and main(["validate", "--package", str(out)]) == 0
+
+
+def test_a_publish_that_cannot_be_completed_stays_reported_until_a_build_publishes(tmp_path, packages,
+                                                                                    monkeypatch, capsys):
+    old_dir, _old, new = packages
+    out = tmp_path / "pkg"
+    shutil.copytree(old_dir, out)
+    _interrupt_after(monkeypatch, 3, KeyboardInterrupt)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.build(source=SOURCE, out=out, with_rdf=False)
+    monkeypatch.undo()
+    for staging in out.glob(files.STAGING_PREFIX + "*"):
+        shutil.rmtree(staging)  # the staged files are lost (a cleaner, another tool...)
+    notes = files.recover(out)
+    assert "cannot be completed" in notes[0] and files.interrupted(out)
+    assert main(["validate", "--package", str(out)]) == 1
+    assert main(["build", "--no-rdf", "--source", str(SOURCE), "--out", str(out)]) == 0
+    assert _published(out) == new and not files.interrupted(out)
+    assert main(["validate", "--package", str(out)]) == 0
+    capsys.readouterr()
+
+
+def test_one_build_at_a_time_per_folder(tmp_path, packages, capsys):
+    import fcntl
+
+    out = tmp_path / "pkg"
+    shutil.copytree(packages[0], out)
+    with open(out / files.LOCK, "a+b") as held:
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another build is publishing
+        assert main(["build", "--no-rdf", "--source", str(SOURCE), "--out", str(out)]) == 1
+        assert "another kanmin build is publishing into this folder" in capsys.readouterr().err
+        assert _published(out) == packages[1]
+    assert main(["build", "--no-rdf", "--source", str(SOURCE), "--out", str(out)]) == 0
+    assert _published(out) == packages[2]

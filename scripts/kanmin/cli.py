@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:  # the one place problems are printed and turned into exit codes
         errors.report(exc.problems)
         return errors.exit_code(exc)
+    except KeyboardInterrupt:  # Ctrl-C: no traceback; a publish it cut short is completed by the next build
+        print(f"interrupted: kanmin {args.command} stopped before it finished", file=sys.stderr)
+        return 130
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -39,7 +42,7 @@ def make_parser() -> argparse.ArgumentParser:
                     "「都道府県の施策に関する国の施策一覧」 (2019).",
         epilog="example: kanmin build   (then: kanmin validate, kanmin linkcheck)",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = parser.add_subparsers(metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("build", help="run the whole pipeline (extract, tidy, package, RDF)",
                        description="Run every stage and publish data/, datapackage.json and build/. "

@@ -21,44 +21,89 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from .errors import DataError, Problem
+
 STAGING_PREFIX = ".kanmin-build-"
 #: The publish journal: written (atomically) once the staged package is complete, removed once
 #: every file is in place. While it exists the outputs may be mixed, and ``recover`` finishes the move.
 JOURNAL = ".kanmin-publish.json"
+#: Held (fcntl.flock) while a build publishes into a folder: one build at a time per folder.
+LOCK = ".kanmin-build.lock"
 
 
 @contextmanager
-def staged(out: Path) -> Iterator[Path]:
+def staged(out: Path, notes: list[str] | None = None) -> Iterator[Path]:
     """Yield an empty staging folder inside ``out``; on success publish its files into ``out``.
 
-    All or nothing for the package as a whole: the list of files is written to ``JOURNAL`` before
-    the first file moves (``os.replace``, atomic per file) and removed after the last. A process
-    killed at any moment leaves the previous outputs (and at most a staging folder, removed by the
-    next build), or a journal with which the next build (``recover``) completes the move; ``kanmin
-    validate`` reports such a package as incomplete."""
+    All or nothing for the package as a whole: the list of files, each with its SHA-256, is
+    written to ``JOURNAL`` before the first file moves (``os.replace``, atomic per file), and
+    removed after the last. Once the journal is written the staging folder is never deleted until
+    every file is in place, whatever stops the move (SIGKILL, Ctrl-C, a full disk): the next build
+    (``recover``) completes it, and until then ``kanmin validate`` reports the package as
+    incomplete. One build at a time per folder (a ``DataError`` otherwise). What ``recover`` did
+    is appended to ``notes``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    recover(out)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+    with _lock(out):
+        done = recover(out)
+        if notes is not None:
+            notes += done
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out))
+        journaled = False
+        try:
+            yield staging
+            listed = {rel: sha256_file(staging / rel)[0] for rel in staged_files(staging)}
+            write_atomic(out / JOURNAL, json.dumps({"staging": staging.name, "files": listed}, indent=1) + "\n")
+            journaled = True
+            _roll_forward(out)
+        finally:
+            if not journaled:
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def _lock(out: Path) -> Iterator[None]:
+    """An exclusive, non-blocking lock on ``out / LOCK`` (fcntl; no lock where fcntl is missing).
+    The lock file stays (git-ignored); the lock goes with the process, however it ends."""
     try:
-        yield staging
-        write_atomic(out / JOURNAL, json.dumps({"staging": staging.name, "files": staged_files(staging)},
-                                               indent=1) + "\n")
-        _roll_forward(out)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        import fcntl
+    except ImportError:  # not POSIX: one build at a time is then the user's to keep
+        yield
+        return
+    with open(out / LOCK, "a+b") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DataError([Problem(str(out / LOCK), None, "another kanmin build is publishing into this folder",
+                                     "wait for it to finish, or build into another --out")]) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def recover(out: Path) -> list[str]:
     """Finish a publish that was interrupted after its journal was written, and remove staging
-    folders of builds that never got so far; return what was done."""
+    folders of builds that never got so far; return what was done.
+
+    A journal whose files can no longer all be put in place (a staged file is gone and the file
+    in place is not the journalled one) is kept, so the folder stays reported as incomplete until
+    a build publishes over it; its staging folder is kept too."""
     out = Path(out)
     done = []
+    keep = None
     if (out / JOURNAL).is_file():
-        moved = _roll_forward(out)
-        done.append(f"{out}: completed an interrupted publish ({moved} files moved into place)")
+        missing = _unplaceable(out)
+        if missing:
+            keep = json.loads((out / JOURNAL).read_text(encoding="utf-8"))["staging"]
+            done.append(f"{out}: an interrupted publish cannot be completed ({len(missing)} files neither staged "
+                        f"nor in place, e.g. {missing[0]}); the folder stays marked incomplete ({JOURNAL}) "
+                        "until a build publishes into it")
+        else:
+            moved = _roll_forward(out)
+            done.append(f"{out}: completed an interrupted publish ({moved} files moved into place)")
     for stale in sorted(out.glob(STAGING_PREFIX + "*")):
-        if stale.is_dir():
+        if stale.is_dir() and stale.name != keep:
             shutil.rmtree(stale, ignore_errors=True)
             done.append(f"{out}: removed {stale.name}, the staging folder of a build that did not finish")
     for half in out.glob(f".{JOURNAL}-*"):  # write_atomic's temporary file of a journal never written
@@ -69,6 +114,15 @@ def recover(out: Path) -> list[str]:
 def interrupted(out: Path) -> bool:
     """A publish into ``out`` was interrupted: its files may be mixed until ``recover`` runs."""
     return (Path(out) / JOURNAL).is_file()
+
+
+def _unplaceable(out: Path) -> list[str]:
+    """The journalled files that are neither staged nor in place with their journalled SHA-256."""
+    journal = json.loads((out / JOURNAL).read_text(encoding="utf-8"))
+    staging = out / journal["staging"]
+    return [rel for rel, digest in journal["files"].items()
+            if not (staging / rel).is_file()
+            and not ((out / rel).is_file() and sha256_file(out / rel)[0] == digest)]
 
 
 def _roll_forward(out: Path) -> int:

@@ -63,8 +63,7 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
     pkg = at_base(made, base)
     report = build_report(extraction, tables, pkg, source)
     rdf_figures = site_figures = None
-    notices += files.recover(Path(out)) if Path(out).is_dir() else []
-    with files.staged(Path(out)) as staging:
+    with files.staged(Path(out), notices) as staging:
         package.write_package(pkg, staging)
         (staging / REPORT_PATH).parent.mkdir(parents=True, exist_ok=True)
         (staging / REPORT_PATH).write_text(report, encoding="utf-8")
