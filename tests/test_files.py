@@ -22,7 +22,7 @@ def test_staged_publishes_only_on_success(tmp_path):
             (staging / "a.txt").write_text("half", encoding="utf-8")
             raise RuntimeError("a stage failed")
     assert (out / "a.txt").read_text(encoding="utf-8") == "new"
-    assert sorted(p.name for p in out.iterdir()) == ["a.txt", "sub"]  # no staging folder left
+    assert sorted(p.name for p in out.iterdir()) == [files.LOCK, "a.txt", "sub"]  # no staging folder left
 
 
 def test_write_atomic_replaces_whole_files(tmp_path):

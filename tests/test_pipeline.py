@@ -1,0 +1,77 @@
+"""pipeline.beside: frictionless' validation runs in a forked child beside the other writers, and
+its verdict still decides the build."""
+
+from __future__ import annotations
+
+import csv
+import time
+
+import pytest
+
+from kanmin import pipeline
+from kanmin.errors import DataError, Problem
+from kanmin.settings import RAW_SOURCE, REPO
+
+
+def _finds_a_problem(path: str) -> None:
+    raise DataError([Problem(path, 7, "a bad cell", "fix it")])
+
+
+def _crashes() -> None:
+    raise ZeroDivisionError("boom")
+
+
+def _sleeps() -> None:
+    time.sleep(30)
+
+
+def test_problems_found_beside_the_block_are_raised_after_it():
+    ran = []
+    with pytest.raises(DataError) as caught:
+        with pipeline.beside(_finds_a_problem, "x.txt"):
+            ran.append("block")
+    assert ran == ["block"]
+    assert [(p.file, p.line, p.message) for p in caught.value.problems] == [("x.txt", 7, "a bad cell")]
+
+
+def test_a_crash_beside_the_block_is_not_a_pass():
+    with pytest.raises(RuntimeError, match="ZeroDivisionError: boom"):
+        with pipeline.beside(_crashes):
+            pass
+
+
+def test_a_passing_check_lets_the_block_through():
+    with pipeline.beside(lambda: None):
+        pass
+
+
+def test_a_failing_block_stops_the_check_at_once():
+    start = time.monotonic()
+    with pytest.raises(KeyError):
+        with pipeline.beside(_sleeps):
+            raise KeyError("the RDF stage failed")
+    assert time.monotonic() - start < 10  # the 30 s child was killed, not waited for
+
+
+def test_a_build_whose_staged_table_breaks_its_schema_fails_at_the_source_line(tmp_path, monkeypatch, capsys):
+    """The real validation, in the child: a cell the Table Schema forbids (a policy name with a
+    zero-width space, put into the model after the checks) stops the build, named at its line."""
+    from kanmin import model
+    from kanmin.cli import main
+
+    real = model.from_tables
+
+    def tampered(metadata, tables):
+        pkg = real(metadata, tables)
+        pkg.tables["policies"][0]["name"] += "\u200b"
+        return pkg
+
+    monkeypatch.setattr(model, "from_tables", tampered)
+    out = tmp_path / "out"
+    assert main(["build", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    first = min(csv.DictReader((REPO / "data" / "policies.csv").open(encoding="utf-8")),
+                key=lambda row: int(row["policy_id"]))
+    assert f"{RAW_SOURCE}:{first['source_line_start']}: policies.name:" in err
+    assert "U+200B" in err
+    assert not (out / "datapackage.json").exists()  # nothing published
