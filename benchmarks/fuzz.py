@@ -11,7 +11,9 @@ Two kinds of mutation (``LAYOUT`` and ``CONTENT``), each drawn from a seeded ran
 * content — a line deleted, duplicated, swapped with another line, or a character injected
   (marks, brackets, dashes, digits, control characters…). Outcome ``error``, ``same``,
   ``localised`` (every changed cell is a cell holding a mutated line, or for a line outside any
-  cell — blank, row number, page furniture — a cell next to it), else ``structural``.
+  cell — blank, row number, page furniture — a cell next to it), else ``structural``. An error
+  must name the line at fault: every problem of a content error names a line at most ``WINDOW``
+  lines from a mutated line (in the mutated file's numbering), else the outcome is ``error-far``.
 
 An exception other than ``DataError`` is a ``crash`` (a bug). Each case runs the stages in
 process (``pipeline.prepare``: extract → tidy → checks; no package or RDF is written), a few
@@ -41,7 +43,7 @@ from kanmin.tidy import EFFECT_FIELDS, Tables
 CELLS = ("name", "kpi_progress", "kpi_effect", "overview", "pillar", "timing", "marks", "support", "budget",
          "urls", "code", "ministries")
 INVISIBLE = ["\u200b", "\u200e", "\u202e", "\u2066", "\u00ad", "\ufeff", "\u2060"]
-INJECT = ["○", "〇", "-", "- ", "＜", "＞", "（", "）", "、", "◎", " ", "　", "0", "５", "1", "a", "あ", "漢", "'",
+INJECT = ["○", "〇", "◯", "-", "- ", "＜", "＞", "（", "）", "、", "◎", " ", "　", "0", "５", "1", "a", "あ", "漢", "'",
           "/", "・", "■", "http://", "\x00", "\x07", "\x1b", "\x85", "\r", "\u2028", "01-01", "その他",
           "時期調整中"]
 
@@ -52,6 +54,7 @@ class Mutation:
     name: str
     lines: list[str]  # the mutated file's lines (no line ends)
     touched: set[int] = field(default_factory=set)  # positions (0-based) in the original lines
+    at: set[int] = field(default_factory=set)  # the mutated lines (1-based) in the mutated file
     eol: str = "\n"
     bom: bool = False
 
@@ -118,15 +121,18 @@ def content(rng: random.Random, lines: list[str]) -> Mutation:
     filled = [i for i, t in enumerate(lines) if t.strip()]
     how = rng.choice(["delete", "duplicate", "swap_near", "swap_far", "inject", "inject", "inject"])
     i = rng.choice(filled)
-    m = Mutation("content", how, out, {i})
-    if how == "delete":
+    m = Mutation("content", how, out, {i}, {i + 1})
+    if how == "delete":  # the lines before and after the gap
         del out[i]
+        m.at = {i, i + 1}
     elif how == "duplicate":
         out.insert(i + 1, out[i])
+        m.at.add(i + 2)
     elif how.startswith("swap"):
         j = min(len(out) - 1, i + rng.randint(1, 4)) if how == "swap_near" else rng.randrange(len(out))
         out[i], out[j] = out[j], out[i]
         m.touched.add(j)
+        m.at.add(j + 1)
     else:
         k = rng.randint(0, len(out[i]))
         out[i] = out[i][:k] + rng.choice(INJECT) + out[i][k:]
@@ -134,6 +140,13 @@ def content(rng: random.Random, lines: list[str]) -> Mutation:
 
 
 # --- the oracle --------------------------------------------------------------------------
+
+#: How far (in lines) from a mutated line an error may point. A deleted or duplicated line shifts
+#: the lines after it by one, and a fault is often first noticed at the next line of its cell (the
+#: line after a missing blank line, the caption after a deleted URL): the line after it, give or
+#: take one. Three lines is still the fault in view at ``sed -n`` / an editor's cursor; the row's
+#: first line (what a message named before) is tens of lines away in most rows.
+WINDOW = 3
 
 def cell_values(tables: Tables) -> dict[tuple[int, str], object]:
     """The published data as one value per printed cell of each row (source lines left out)."""
@@ -215,7 +228,12 @@ def outcome(base: Baseline, mutation: Mutation, cur: curated.Curated, work: Path
         _, tables = pipeline.prepare(path, cur)
     except DataError as exc:
         bad = [p for p in exc.problems if p.file != str(path) or not p.line]
-        return ("error", str(exc.problems[0])) if not bad else ("error-unplaced", str(bad[0]))
+        if bad:
+            return "error-unplaced", str(bad[0])
+        far = [p for p in exc.problems if mutation.at and min(abs((p.line or 0) - n) for n in mutation.at) > WINDOW]
+        if far:
+            return "error-far", f"{str(far[0])[:160]}"
+        return "error", str(exc.problems[0])
     except Exception as exc:  # noqa: BLE001 - a crash is an outcome to count, not to hide
         return "crash", f"{type(exc).__name__}: {exc}"
     cells = cell_values(tables)
@@ -256,7 +274,7 @@ def run(seed: int, n: int, show: int = 0, out: Callable[[str], object] = print) 
 
 
 def table(counts: dict[str, Counter]) -> str:
-    order = ["same", "error", "localised", "silent", "structural", "error-unplaced", "crash"]
+    order = ["same", "error", "localised", "silent", "structural", "error-far", "error-unplaced", "crash"]
     rows = [f"{'kind':<8} " + " ".join(f"{o:>14}" for o in order)]
     for kind, c in counts.items():
         rows.append(f"{kind:<8} " + " ".join(f"{c.get(o, 0):>14}" for o in order))
@@ -274,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"seed {args.seed}, {args.n} mutations, {time.perf_counter() - start:.1f} s")
     print(table(counts))
     bad = sum(counts["layout"][o] for o in ("silent", "crash", "error-unplaced")) + \
-        sum(counts["content"][o] for o in ("structural", "crash", "error-unplaced"))
+        sum(counts["content"][o] for o in ("structural", "error-far", "crash", "error-unplaced"))
     return 1 if bad else 0
 
 

@@ -86,12 +86,16 @@ def test_support_items_keep_their_printed_marker(tables):
 @pytest.mark.parametrize("break_it, message", [
     (lambda t: t.policies.pop(10), "policy ids are not 1..75"),
     (lambda t: t.policies[4].update(policy_code="0'7-11"),
-     f"{SOURCE}:{{line}}: policies.policy_code: constraint-error"),
+     f"{SOURCE}:{{line}}: policies.policy_code: \"0'7-11\" does not match the field's pattern"),
     (lambda t: t.policies[4].update(policy_code=t.policies[3]["policy_code"]),
      f"{SOURCE}:{{line}}: policies.policy_code: unique-error"),
     (lambda t: [m.update(role="co") for m in t.policy_ministries if m["policy_id"] == 9], "row 9: no lead ministry"),
-    (lambda t: t.policy_references[0].update(url="https://www.sukusuku- japan.cao.go.jp/"), "policy_references.url: constraint-error"),
-    (lambda t: t.policy_references[0].update(url="http://localhost/x"), "policy_references.url: constraint-error"),
+    (lambda t: t.policy_references[0].update(url="https://www.sukusuku- japan.cao.go.jp/"),
+     "policy_references.url: 'https://www.sukusuku- japan.cao.go.jp/' does not match the field's pattern: "
+     "it contains a space at column 22"),
+    (lambda t: t.policy_references[0].update(url="http://localhost/x"),
+     "policy_references.url: 'http://localhost/x' does not match the field's pattern: the field's pattern "
+     "(see its schema in datapackage.json)"),
     (lambda t: t.policies[0].update(name="国の施策番号"), "page furniture"),
     (lambda t: t.policies[0].update(overview="a\n- b"), "keeps a bullet marker"),
     (lambda t: t.policies[0].update(overview="a\n・b"), "policies overview keeps a bullet marker"),

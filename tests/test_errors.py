@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 from kanmin import errors
 from kanmin.cli import main
@@ -71,3 +72,40 @@ def test_ctrl_c_is_a_message_and_exit_130_not_a_traceback(monkeypatch, capsys):
     assert main(["build", "--no-rdf"]) == 130
     err = capsys.readouterr().err
     assert "interrupted: kanmin build stopped" in err and "Traceback" not in err
+
+
+def test_source_that_is_no_regular_file_is_a_usage_error(tmp_path, capsys):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path, what in [("/dev/zero", "not a regular file"), (str(fifo), "not a regular file"),
+                       (str(tmp_path / "none.txt"), "no such file"), (str(tmp_path), "a folder")]:
+        assert main(["build", "--source", path, "--out", str(tmp_path / "o")]) == 2
+        assert capsys.readouterr().err == f"error: kanmin: --source {path}: {what} " \
+                                          "(pass the text file extracted from the PDF)\n"
+    for command in (["build", "--out", str(tmp_path / "o")], ["extract"]):
+        assert main([*command, "--source", ""]) == 2
+        assert capsys.readouterr().err == "error: kanmin: --source: the path is empty " \
+                                          "(pass the text file extracted from the PDF)\n"
+
+
+def test_a_long_schema_pattern_is_never_printed():
+    from types import SimpleNamespace
+
+    from kanmin.model import describe_error
+    from kanmin.source import TEXT_PATTERN
+
+    pattern = f"(?={TEXT_PATTERN}$)https?://[^\\s/]+\\.[^\\s/]+(/\\S*)?"
+    fields = [{"name": "url", "constraints": {"pattern": pattern}}]
+
+    def error(cell):
+        return SimpleNamespace(type="constraint-error", field_name="url", cell=cell,
+                               note=f'constraint "pattern" is "{pattern}"')
+    assert describe_error(error("http://www .example.jp/"), fields) == \
+        "'http://www .example.jp/' does not match the field's pattern: it contains a space at column 11"
+    assert describe_error(error("ftp://x"), fields) == \
+        "'ftp://x' does not match the field's pattern: the field's pattern (see its schema in datapackage.json)"
+    short = [{"name": "url", "constraints": {"pattern": "[0-9]{2}-[0-9]{2}"}}]
+    assert describe_error(error("1-1"), short) == "'1-1' does not match the field's pattern: the pattern " \
+                                                  "'[0-9]{2}-[0-9]{2}'"
+    other = SimpleNamespace(type="constraint-error", field_name="x", cell="v", note=f'constraint "enum" is "{pattern}"')
+    assert len(describe_error(other, fields)) < 120

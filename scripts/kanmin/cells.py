@@ -41,6 +41,8 @@ BUDGET_HEADING = re.compile(r"^＜予算事業名[^＞]*＞$")
 DASH = re.compile(r"^-(?:[ 　]+|$)")
 #: The pillar and timing columns' width: no pillar or timing line is wider (the widest is 14).
 MIDDLE_COLUMN = 16
+#: How much wider than that a damaged pillar or timing line may be when an error names it.
+MIDDLE_SLACK = 10
 #: The first characters a timing can have.
 TIMING_STARTS = set("'平令時そ")
 #: A pillar or timing is printed on at most this many lines.
@@ -113,7 +115,7 @@ def parse_body(name: str, row: RawRow, body: list[Line], pillars: set[str], blan
         middle = next((m for p in range(1, len(flat))
                        if flat[p][1][0] in starts and (m := _middle_at(flat, p, pillars, needs_pillar))), None)
         if middle is None:
-            _no_middle(name, row, flat, needs_pillar)
+            _no_middle(name, row, flat, pillars if needs_pillar else None)
     row.overview = flat[:middle.start] if middle else flat
     _check_overview(name, row, middle)
     if middle:
@@ -151,13 +153,24 @@ def _check_overview(name: str, row: RawRow, middle: _Middle | None) -> None:
                                      "expected a pillar of the code list and a timing after the overview")])
 
 
-def _no_middle(name: str, row: RawRow, flat: list[Line], needs_pillar: bool) -> None:
-    """Stop at the line where the pillar or timing should be: the first line after a sentence that is
-    as narrow as the pillar and timing columns (overview lines are wide), else the last line."""
-    at = next((i for i in range(1, len(flat)) if flat[i - 1][1].endswith("。") and not OVERVIEW_START.match(flat[i][1])
-               and T.width(T.split_inline_cells(flat[i][1])[0]) <= MIDDLE_COLUMN), len(flat) - 1)
+def _no_middle(name: str, row: RawRow, flat: list[Line], pillars: set[str] | None) -> None:
+    """Stop at the line where the pillar or timing should be: the line after a pillar that no timing
+    follows; else the first line after a sentence that is about as narrow as the pillar and timing
+    columns (overview lines are wide; ``MIDDLE_SLACK`` leaves room for a damaged pillar or timing
+    line), else the last line."""
+    after = [i for i in range(1, len(flat)) if flat[i - 1][1].endswith("。") and not OVERVIEW_START.match(flat[i][1])]
+    for i in after if pillars else []:
+        pillar, shared, k = _pillar_at(flat, i, pillars or set())
+        if pillar and (shared or k < len(flat)):
+            ln, t = shared[0] if shared else flat[k]
+            raise DataError([Problem(name, ln, f"row {row.number}: expected a timing (掲載時期) of a known form "
+                                     f"after the pillar {T.join_lines([x for _, x in pillar])!r}, found {t[:24]!r}",
+                                     "check the line: a timing reads like 平成31年度から, 令和元年度以降, "
+                                     "時期調整中 or その他")])
+    at = next((i for i in after if T.width(T.split_inline_cells(flat[i][1])[0]) <= MIDDLE_COLUMN + MIDDLE_SLACK),
+              len(flat) - 1)
     ln, t = flat[at]
-    what = "a pillar of the code list (or '-') and a timing (掲載時期)" if needs_pillar else "a timing (掲載時期)"
+    what = "a pillar of the code list (or '-') and a timing (掲載時期)" if pillars else "a timing (掲載時期)"
     raise DataError([Problem(name, ln, f"row {row.number}: expected {what} after the overview, found {t[:24]!r}",
                              "check the line; a pillar the code list lacks goes to data/curated/pillar_aliases.csv, "
                              "a row that prints none to data/curated/blank_cells.csv")])

@@ -50,7 +50,7 @@ def make_parser() -> argparse.ArgumentParser:
                        epilog=f"example: kanmin build --source data/raw/{RAW_NAME} --out /tmp/pkg\n"
                               "         kanmin build --base-url https://example.github.io/kanmin-data/",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--source", type=Path, help="source text (default: the raw file in data/raw/)")
+    p.add_argument("--source", type=str, help="source text (default: the raw file in data/raw/)")
     p.add_argument("--out", type=Path, help="output root (default: the repository)")
     p.add_argument("--no-rdf", action="store_true", help="skip the RDF/DCAT stage")
     p.add_argument("--base-url", metavar="URL",
@@ -62,7 +62,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("extract", help="cut the source text into raw rows and print them as JSON",
                        epilog="example: kanmin extract --row 51")
-    p.add_argument("--source", type=Path, help="source text (default: the raw file in data/raw/)")
+    p.add_argument("--source", type=str, help="source text (default: the raw file in data/raw/)")
     p.add_argument("--row", type=int, help="print only this row")
     p.set_defaults(func=_extract)
 
@@ -84,7 +84,7 @@ def _build(args) -> int:
     from . import pipeline
     from .settings import RAW_SOURCE
 
-    source = _source_file(args.source or RAW_SOURCE)
+    source = _source_file(RAW_SOURCE if args.source is None else args.source)
     result = pipeline.build(source=source, out=args.out or REPO, with_rdf=not args.no_rdf, base_url=args.base_url)
     errors.notify(result.notices)
     if args.json:
@@ -101,7 +101,8 @@ def _extract(args) -> int:
     from .settings import RAW_SOURCE
 
     cur = curated.load()
-    ex = extract.extract(_source_file(args.source or RAW_SOURCE), cur, int(cur.metadata["source_rows"]))
+    source = _source_file(RAW_SOURCE if args.source is None else args.source)
+    ex = extract.extract(source, cur, int(cur.metadata["source_rows"]))
     rows = [r for r in ex.rows if args.row in (None, r.number)]
     if args.row is not None and not rows:
         raise UsageError(f"--row {args.row}: no such row", f"rows are numbered 1 to {len(ex.rows)}")
@@ -110,11 +111,16 @@ def _extract(args) -> int:
     return 0
 
 
-def _source_file(path: Path) -> Path:
-    if not Path(path).is_file():
-        what = "a folder" if Path(path).is_dir() else "no such file"
+def _source_file(path: Path | str) -> Path:
+    """The --source path, if it names a regular file (a FIFO or /dev/zero would be read forever or
+    not at all); else a usage error saying what it names. Given as text: Path("") is ".", a folder."""
+    if str(path) == "":
+        raise UsageError("--source: the path is empty", "pass the text file extracted from the PDF")
+    p = Path(path)
+    if not p.is_file():
+        what = "a folder" if p.is_dir() else "not a regular file" if p.exists() else "no such file"
         raise UsageError(f"--source {path}: {what}", "pass the text file extracted from the PDF")
-    return Path(path)
+    return p
 
 
 def _validate(args) -> int:

@@ -198,7 +198,26 @@ def describe_error(error: Any, fields: list[dict]) -> str:
     if bad:
         return (f"{cell!r} holds {describe(bad.group())}: no published cell may hold a control or format "
                 "character (the schema's pattern)")
-    return f"{error.type}: {error.note}" + (f" (value {cell!r})" if cell not in ("", None) else "")
+    if error.type == "constraint-error" and "pattern" in str(error.note):
+        pattern = next((f.get("constraints", {}).get("pattern", "") for f in fields if f["name"] == field), "")
+        space = next((i for i, ch in enumerate(str(cell), start=1) if ch.isspace()), None)
+        why = f"it contains a space at column {space}" if space else (
+            f"the pattern {pattern!r}" if len(pattern) <= MAX_PATTERN else
+            "the field's pattern (see its schema in datapackage.json)")
+        return f"{str(cell)[:80]!r} does not match the field's pattern: {why}"
+    return f"{error.type}: {_shorten(str(error.note))}" + (f" (value {cell!r})" if cell not in ("", None) else "")
+
+
+#: The longest pattern (or other quoted schema text) a message prints whole.
+MAX_PATTERN = 60
+
+
+def _shorten(note: str) -> str:
+    """frictionless's note with any quoted text longer than ``MAX_PATTERN`` cut (a Table Schema
+    pattern can be hundreds of characters of escapes)."""
+    import re
+
+    return re.sub(r'"([^"]{' + str(MAX_PATTERN + 1) + r',})"', lambda m: f'"{m.group(1)[:40]}…"', note)
 
 
 def table_problem(file: str, error: Any, fields: list[dict]) -> Problem:

@@ -68,7 +68,7 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
     metadata, notices = provenance(cur.metadata, source)
     made = model.from_tables(metadata, tables)
     pkg = at_base(made, base)
-    report = build_report(extraction, tables, pkg, source)
+    report = build_report(extraction, tables, pkg, source, notices)
     rdf_figures = site_figures = None
     with files.staged(Path(out), notices) as staging:
         package.write_package(pkg, staging)
@@ -144,7 +144,11 @@ def beside(check: Callable[..., None], *args: Any) -> Iterator[None]:
 
 def provenance(metadata: dict, source: Path) -> tuple[dict, list[str]]:
     """The metadata with the size and SHA-256 of the source actually read in its ``sources`` item
-    that has them, and a notice when they differ from the recorded ones (data/curated/metadata.json)."""
+    that has them, and a notice when they differ from the recorded ones (data/curated/metadata.json).
+
+    Another file is recorded by its name only (a local absolute path means nothing to the package's
+    users and tells them about the machine it was built on), with a description saying that it is
+    not the reviewed source."""
     digest, size = files.sha256_file(source)
     sources, notices = [], []
     for item in metadata["sources"]:
@@ -153,7 +157,11 @@ def provenance(metadata: dict, source: Path) -> tuple[dict, list[str]]:
                            f"{item['bytes']:,} bytes, {item['hash']}) but {size:,} bytes, sha256:{digest}; the "
                            "package records this file, and the curated corrections were reviewed against the "
                            "recorded one: review the output before publishing it")
-            item = {**item, "path": str(source), "bytes": size, "hash": f"sha256:{digest}"}
+            item = {**item, "path": Path(source).name, "bytes": size, "hash": f"sha256:{digest}",
+                    "description": f"A PDF-to-text extraction of the table that is not the reviewed source: "
+                                   f"the curated corrections were reviewed against {item['path']} ({item['bytes']} "
+                                   f"bytes, {item['hash']}), not against this file (UTF-8, one printed line per "
+                                   "line); bytes and hash identify it."}
         sources.append(item)
     return {**metadata, "sources": sources}, notices
 
@@ -224,8 +232,9 @@ def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:
 
 
 def build_report(extraction: extract.Extraction, tables: tidy.Tables, pkg: model.Package,
-                 source: Path) -> str:
-    """A deterministic Markdown report: counts, inferred rows, corrections, coverage."""
+                 source: Path, notices: list[str] | None = None) -> str:
+    """A deterministic Markdown report: counts, inferred rows, corrections, coverage; and, for a
+    source other than the recorded one, the ``provenance`` notice (with the file's name only)."""
     used: set[int] = set()
     for row in extraction.rows:
         used |= row.used
@@ -238,6 +247,11 @@ def build_report(extraction: extract.Extraction, tables: tidy.Tables, pkg: model
         "",
         files.markdown_table(["table", "rows"], list(pkg.counts().items()), ["left", "right"]),
         "",
+    ]
+    if notices:
+        lines += ["## Not the recorded source", ""]
+        lines += [f"- {n.replace(str(source), Path(source).name, 1)}" for n in notices] + [""]
+    lines += [
         "## Row numbers inferred (lost at page breaks)",
         "",
     ]

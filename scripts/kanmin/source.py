@@ -20,6 +20,9 @@ Rules, in order:
   are refused with their line: they mean a damaged file, and no rule can say what they stood for.
 * Leading and trailing spaces (ASCII and U+3000) are removed: the extraction indents some lines
   at page breaks, and nothing in the table depends on it.
+* On a line of nothing but white circles (the expected-effect marks), a look-alike of ○
+  (``text.MARK_LOOKALIKES``: ◯ U+25EF and others that extractions give for it) is read as ○
+  (reported). Elsewhere such a glyph stays, and the checks refuse it in any text cell.
 
 ``FORBIDDEN`` is the set of characters no published cell may hold; the Table Schemas of
 ``data/curated/metadata.json`` forbid the same set with a ``pattern`` (a test keeps them equal).
@@ -32,6 +35,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import text as T
 from .errors import DataError, Problem
 
 Line = tuple[int, str]
@@ -100,6 +104,16 @@ def read(path: Path, expected_rows: int) -> Source:
 
 
 def _clean(raw: str, number: int, source: Source, problems: list[Problem]) -> str:
+    line = _clean_chars(raw, number, source, problems)
+    if T.MARKS_LINE.match(line) and not T.MARKS.match(line):
+        for column, ch in enumerate(line, start=1):
+            if ch in T.MARK_LOOKALIKES:
+                source.normalised.append((number, f"{describe(ch)} at column {column} read as ○ (an effect mark)"))
+        line = line.translate({ord(ch): "○" for ch in T.MARK_LOOKALIKES})
+    return line
+
+
+def _clean_chars(raw: str, number: int, source: Source, problems: list[Problem]) -> str:
     if not FORBIDDEN.search(raw):
         return raw.strip(LAYOUT_SPACES)
     out = []

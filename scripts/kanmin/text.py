@@ -31,7 +31,22 @@ CLOSE = "）)」』】＞］"
 #: Bullet markers at the start of an overview or support paragraph: "- ", "-　", "・ ", "・", "-" + text.
 BULLET = re.compile(r"^[ 　]*(?:[-・][ 　]*)(?=\S)")
 MARKS = re.compile(r"^[○〇](?:[ 　]*[○〇])*$")
+#: The effect marks as extracted: ○ (U+25CB WHITE CIRCLE, as printed) and 〇 (U+3007, which some
+#: extractions give for it). Neither is read as text anywhere (``checks.CELL_MARKS``).
 MARK_CHARS = "○〇"
+#: Other white circles that PDF extractions give for a printed ○ (fonts draw them alike):
+#: U+25EF LARGE CIRCLE, U+26AA MEDIUM WHITE CIRCLE, U+2B55 HEAVY LARGE CIRCLE. On a line of
+#: nothing but circles (a marks line) ``source.read`` reads each as ○ and the build report lists
+#: it with its line; anywhere else they are refused like ○ (no text cell holds a circle).
+MARK_LOOKALIKES = "◯⚪⭕"
+#: Circle glyphs that are no effect mark and no text of this table: ◎ is the lead-ministry mark,
+#: the others (fisheye, circled dot, white bullets, ring operators) a damaged mark or ◎. A marks
+#: line holding one is no marks line, and no text cell may hold one (``checks.CELL_MARKS``).
+#: ● (BLACK CIRCLE) is not among them: it is a caption marker like ■ (``tidy.CAPTION_MARKER``).
+OTHER_CIRCLES = "◎◉⊙◦⚬⦾⦿"
+MARKS_LINE = re.compile(f"^[{MARK_CHARS}{MARK_LOOKALIKES}](?:[ 　]*[{MARK_CHARS}{MARK_LOOKALIKES}])*$")
+#: At most one ○ per expected-effect column.
+MAX_MARKS = 4
 
 ERA_BASE = {"平成": 1988, "令和": 2018}
 _ERA_YEAR = re.compile(r"(平成|令和)(元|[0-9０-９]+)年度")
@@ -135,6 +150,25 @@ def strip_bullet(line: str) -> tuple[bool, str]:
 def mark_count(line: str) -> int:
     """Number of ○/〇 marks on an expected-effect marks line."""
     return sum(line.count(ch) for ch in MARK_CHARS)
+
+
+def line_at(lines: list[tuple[int, str]], offset: int) -> int | None:
+    """The line holding the ``offset``-th non-space character of a cell's lines (joined text has
+    spaces and breaks the lines lack, and lacks the bullets they have: offsets ignore whitespace)."""
+    seen = 0
+    for lineno, t in lines:
+        seen += len("".join(t.split()))
+        if offset < seen:
+            return lineno
+    return lines[-1][0] if lines else None
+
+
+def locate(lines: list[tuple[int, str]], needle: str) -> int | None:
+    """The line of a cell where ``needle`` (a character or a few) starts, even when it is wrapped
+    over two lines; None when the lines do not hold it."""
+    flat = "".join("".join(t.split()) for _, t in lines)
+    at = flat.find("".join(needle.split()))
+    return line_at(lines, at) if at >= 0 else None
 
 
 def start_fiscal_year(timing: str) -> int | None:

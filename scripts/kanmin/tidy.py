@@ -18,7 +18,14 @@ Rules (all general; row-specific fixes live in ``data/curated/corrections.csv``)
 * 参考URL captions: wrapped lines are joined; a line opening with a mark ("■") or following a line
   that closes all of the caption's brackets starts a new caption, kept on its own line.
 * "-" is an empty cell. ``未設定…`` KPIs are flagged ``not_set``.
-* The ○ marks give only a count; the four effect flags are set only when the count is 0 or 4.
+* The ○ marks give only a count (at most ``text.MAX_MARKS``, else an error at the marks line); the
+  four effect flags are set only when the count is 0 or 4.
+* A URL is printed without spaces: one in a URL line is an error at that line and column (the
+  extraction joined two wrapped pieces with a space), and so is a URL that ``urls.is_web_url``
+  rejects.
+* Each record keeps the source lines of its text fields under ``LINES`` (field → the cell's
+  ``(line, text)`` pairs), so that a problem found later names the line at fault; the published
+  tables take only the schema's fields.
 * Ministries are split at "、"; "◎" marks a lead; printed names map to ids through the curated
   canonical names and aliases.
 * A budget project is one thing: projects printed under several policies with the same name are
@@ -31,6 +38,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import text as T
+from . import urls
 from .cells import BUDGET_HEADING, TIMING, Line, RawRow
 from .curated import Correction, Curated
 from .errors import DataError, Problem
@@ -55,6 +63,8 @@ CONTINUES_ITEM = re.compile(r"^[（(ぁ-ゖ）)、。ー]")
 EFFECT_FIELDS = ("effect_efficiency", "effect_regional_economy", "effect_convenience", "effect_safety")
 LIST_SEPARATOR = " | "
 POLICY_CODE = re.compile(r"[0-9]{2}-[0-9]{2}")
+#: The record entry holding the source lines of each text field (not a field of any table).
+LINES = "_lines"
 
 
 @dataclass
@@ -122,6 +132,10 @@ def _policy(row: RawRow, pillar_ids: dict[str, str], path: str, problems: list[P
                                 "add it to data/curated/pillars.csv or pillar_aliases.csv"))
     timing = _join(row.timing)
     count = T.mark_count(row.marks[1]) if row.marks else 0
+    if row.marks and count > T.MAX_MARKS:
+        problems.append(Problem(path, row.marks[0], f"row {row.number}: at most {T.MAX_MARKS} ○ marks, found "
+                                f"{count}: {row.marks[1]!r}", "the marks line holds one ○ per expected effect "
+                                "(効率化, 地域経済, 利便性, 安全・安心): fix the line"))
     certain = {0: False, 4: True}.get(count)
     support = _paragraphs(row.support, SUPPORT_FULL, SUPPORT_SENTENCE_FULL, keep=SUPPORT_MARKERS)
     return {
@@ -138,7 +152,13 @@ def _policy(row: RawRow, pillar_ids: dict[str, str], path: str, problems: list[P
         "support_measures": "\n".join(t for t, _, _ in support),
         "source_line_start": row.line_start,
         "source_line_end": row.line_end,
+        LINES: {"name": row.name, "overview": row.overview, "timing": row.timing, "pillar_as_printed": row.pillar,
+                "support_measures": row.support},
     }
+
+
+def _span(cell: list[Line], first: int, last: int) -> list[Line]:
+    return [(ln, t) for ln, t in cell if first <= ln <= last]
 
 
 def _paragraphs(cell: list[Line], full: int, sentence_full: int | None = None,
@@ -211,6 +231,7 @@ def _kpis(row: RawRow, kind: str, cell: list[Line], path: str) -> list[dict]:
         "not_set": text.startswith("未設定"),
         "source_line_start": first,
         "source_line_end": last,
+        LINES: {"text": _span(cell, first, last), "kpi_group": cell},
     } for pos, (group, text, first, last) in enumerate(_items(cell, path), start=1)]
 
 
@@ -219,11 +240,13 @@ def _budget_identities(listed: list[dict]) -> tuple[list[dict], list[dict]]:
     policies' listings of them: the same project under two policies is one project."""
     ids: dict[str, int] = {}
     links = []
+    lines: dict[int, dict] = {}
     for item in listed:
         project = ids.setdefault(item["name"], len(ids) + 1)
+        lines.setdefault(project, item[LINES])
         links.append({"policy_id": item["policy_id"], "position": item["position"], "budget_project_id": project,
                       "source_line_start": item["source_line_start"], "source_line_end": item["source_line_end"]})
-    return [{"budget_project_id": i, "name": name} for name, i in ids.items()], links
+    return [{"budget_project_id": i, "name": name, LINES: lines[i]} for name, i in ids.items()], links
 
 
 def _budget(row: RawRow, path: str) -> tuple[list[dict], list[Line]]:
@@ -244,6 +267,7 @@ def _budget(row: RawRow, path: str) -> tuple[list[dict], list[Line]]:
         "name": text,
         "source_line_start": first,
         "source_line_end": last,
+        LINES: {"name": _span(names, first, last)},
     } for pos, (_, text, first, last) in enumerate(_items(names, path), start=1)]
     return projects, urls
 
@@ -308,16 +332,27 @@ def _references(row: RawRow, lines: list[Line], printed_in: str, start: int, pat
                                     "a 参考URL caption must be followed by its URL"))
             continue
         all_lines = ref["label"] + ref["url"] + [x for n in ref["note"] for x in n]
+        url = T.join_url([t for _, t in ref["url"]])
+        spaced = next(((ln, t) for ln, t in ref["url"] if any(ch.isspace() for ch in t)), None)
+        if spaced:
+            column = next(i for i, ch in enumerate(spaced[1], start=1) if ch.isspace())
+            problems.append(Problem(path, spaced[0], f"row {row.number}: URL contains a space at column {column}; "
+                                    f"a URL wrapped over two lines? {spaced[1][:60]!r}",
+                                    "a URL is printed without spaces: remove the space"))
+        elif not urls.is_web_url(url):
+            problems.append(Problem(path, ref["url"][0][0], f"row {row.number}: {url[:60]!r} is not a web URL "
+                                    "(http:// or https://, a dotted host name)", "fix the line"))
         out.append({
             "reference_id": f"{row.number}-{pos}",
             "policy_id": row.number,
             "position": pos,
             "label": _caption(ref["label"]),
-            "url": T.join_url([t for _, t in ref["url"]]),
+            "url": url,
             "note": "\n".join(_join(n) for n in ref["note"]),
             "printed_in": printed_in,
             "source_line_start": min(ln for ln, _ in all_lines),
             "source_line_end": max(ln for ln, _ in all_lines),
+            LINES: {"label": ref["label"], "url": ref["url"], "note": [x for n in ref["note"] for x in n]},
         })
     return out
 
@@ -373,12 +408,35 @@ def _apply_corrections(tables: Tables, corrections: list[Correction], path: str,
             problems.append(Problem(path, c.line, f"correction for row {c.policy_id}, field {c.field}: "
                                     "no such row", "review or remove the correction"))
         else:
-            problems.append(Problem(source, row["source_line_start"], f"row {c.policy_id}, {c.field}: the printed "
+            problems.append(Problem(source, _departure(index, c) or row["source_line_start"],
+                                    f"row {c.policy_id}, {c.field}: the printed "
                                     f"value {c.printed!r} that {path} line {c.line} corrects is not found",
                                     "the source or the rules changed: fix the line, or review the correction"))
     for name in ("kpis", "budget_projects"):
         setattr(tables, name, [r for rows in index[name].values() for r in rows])
     return applied
+
+
+def _departure(index: dict[str, dict[int, list[dict]]], c: Correction) -> int | None:
+    """The source line where the row's value most like the correction's printed one departs from it
+    (the line that changed since the correction was reviewed), if the row has such a value."""
+    table, _, column = c.field.partition(".")
+    if not column:
+        table, column = "policies", c.field
+    text_field = {"kpis": "text", "budget_projects": "name"}.get(table, column)
+    kind = column if table == "kpis" else None
+    rows = [r for r in index.get(table, {}).get(c.policy_id, []) if r.get("kind") == kind
+            and r.get(LINES, {}).get(text_field)]
+    if not rows:
+        return None
+    printed = "".join(c.printed.split())
+
+    def common(r: dict) -> int:
+        value = "".join(str(r[text_field] or "").split())
+        return next((i for i, (a, b) in enumerate(zip(value, printed, strict=False)) if a != b),
+                    min(len(value), len(printed)))
+    best = max(rows, key=common)
+    return T.line_at(best[LINES][text_field], common(best))
 
 
 def _by_policy(rows: list[dict]) -> dict[int, list[dict]]:
