@@ -189,14 +189,14 @@ def _more_ministries(content: list[Line], k: int, lines: list[Line], names: set[
 def _find_code(name: str, content: list[Line], start: int, number: int, row_line: int) -> int:
     for j in range(start, len(content)):
         t = content[j][1]
-        if CODE_LINE.match(t):
+        if "-" in t and CODE_LINE.match(t):  # "-": a cheap test first (every code has one)
             return j
         if t.startswith("◎"):
             raise DataError([Problem(name, content[j][0],
                                      f"row {number} (from line {row_line}) has ministries but no policy code "
                                      "before them",
                                      "expected a line with the code NN-NN (国の施策番号) before the ◎ line")])
-        m = ROW_NUMBER.match(t)
+        m = ROW_NUMBER.match(t) if t[-1:].isdigit() or t[-1:].isspace() else None  # only digits can match
         if m and int(m.group(1)) == number + 1:
             raise DataError([Problem(name, content[j][0],
                                      f"row {number + 1} starts before row {number} (from line {row_line}) "

@@ -11,6 +11,7 @@ build leaves the previously published outputs untouched.
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import pickle
@@ -39,7 +40,8 @@ from .settings import (
     table_path,
 )
 
-__all__ = ["BuildResult", "beside", "build", "build_report", "prepare", "provenance", "validate_staged"]
+__all__ = ["BuildResult", "beside", "build", "build_report", "collector_paused", "prepare", "provenance",
+           "validate_staged"]
 
 
 @dataclass
@@ -61,7 +63,11 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
     ``base_url`` is the dataset's home page for this build, with a final slash (default: the
     ``homepage`` of metadata.json, ``settings.DEFAULT_BASE``): every URL of the outputs under the
     default moves under it (``at_base``), the RDF's IRIs and download URLs too."""
-    source = Path(source)
+    with collector_paused():
+        return _build(Path(source), Path(out), Path(curated_dir), with_rdf, base_url)
+
+
+def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url: str | None) -> BuildResult:
     base = settings.base_url(base_url)
     cur = curated_mod.load(curated_dir)
     extraction, tables = prepare(source, cur)
@@ -164,6 +170,23 @@ def provenance(metadata: dict, source: Path) -> tuple[dict, list[str]]:
                                    "line); bytes and hash identify it."}
         sources.append(item)
     return {**metadata, "sources": sources}, notices
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector paused for the block (``build`` runs in it).
+
+    Why: the build makes hundreds of thousands of small objects (lines, cells, rows, frictionless'
+    rows) that live until it ends and form no cycles worth collecting, and the collector walked
+    them again and again: at 100x the real source, 0.7 of the 3 s up to the model. Reference
+    counting still frees everything that is dropped; the collector runs again after the block."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def prepare(source: Path, cur: curated_mod.Curated) -> tuple[extract.Extraction, tidy.Tables]:

@@ -91,6 +91,13 @@ def read(path: Path, expected_rows: int) -> Source:
         pieces.pop()
     source = Source(name, [])
     problems: list[Problem] = []
+    longest = max(map(len, pieces), default=0)
+    if (longest <= MAX_LINE_CHARS and not FORBIDDEN.search(text.replace("\r\n", "\n"))
+            and not any(ch in text for ch in T.MARK_LOOKALIKES)):
+        # the common case, in one pass over the text: nothing for _clean to remove, replace or refuse
+        source.lines = [(number, raw.removesuffix("\r").strip(LAYOUT_SPACES))
+                        for number, raw in enumerate(pieces, start=1)]
+        return source
     for number, raw in enumerate(pieces, start=1):
         raw = raw.removesuffix("\r")
         if len(raw) > MAX_LINE_CHARS:
