@@ -150,6 +150,10 @@ def test_deleted_kpi_line_changes_only_its_cell(tmp_path):
      "row 44: URL contains a space at column 11; a URL wrapped over two lines? 'http://www .soumu.go.jp/"),
     ("a URL without a host", lambda x: x.__setitem__(2192, "http://"), 2193,
      "row 44: 'http://chi_gyousei/c-gyousei/lg-cloud/' is not a web URL"),
+    # fuzz seed 1, case 973: the line holding policy 20's empty 支援策 ("-") and the first line of its
+    # budget project deleted; the project's second line read as the 支援策 cell, the project vanished
+    ("sed 1066d", lambda x: x.pop(1065), 1066,
+     "row 20: the 支援策 cell ends with '整備等事業', which reads like a budget project's name"),
     # a KPI line of policy 7 changed under a reviewed correction: named at the changed line
     ("a corrected KPI changed", lambda x: x.__setitem__(332, "あ" + x[332]), 333,
      "row 7, kpis.effect: the printed value"),

@@ -340,7 +340,7 @@ def _check_tail(name: str, row: RawRow, dashed: set[str]) -> None:
                                  "the build cannot tell a budget project's URL from a reference whose caption "
                                  "lost its blank line: expected a blank line between the 予算事業名 and the "
                                  "参考URL cells")])
-    last = _last_block(row.support)
+    last = _last_block(row.support) or row.support  # the last block, or the whole cell
     if last and not last[0][1].startswith(("・", "【", "（")) and not last[-1][1].endswith("。") \
             and all(T.width(t) <= BUDGET_COLUMN and not t.endswith("。") for _, t in last):
         raise DataError([Problem(name, last[0][0], f"row {row.number}: the 支援策 cell ends with {last[0][1][:24]!r}, "
