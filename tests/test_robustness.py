@@ -154,6 +154,9 @@ def test_deleted_kpi_line_changes_only_its_cell(tmp_path):
     # budget project deleted; the project's second line read as the 支援策 cell, the project vanished
     ("sed 1066d", lambda x: x.pop(1065), 1066,
      "row 20: the 支援策 cell ends with '整備等事業', which reads like a budget project's name"),
+    # fuzz seed 2, case 1911: the end of row 55's ministries printed twice; it began row 56's name
+    ("sed 2785p", lambda x: x.insert(2785, x[2784]), 2786,
+     "'科学省' after the complete ministries list '◎内閣府、文部科学省' is the end of a ministry's name"),
     # a KPI line of policy 7 changed under a reviewed correction: named at the changed line
     ("a corrected KPI changed", lambda x: x.__setitem__(332, "あ" + x[332]), 333,
      "row 7, kpis.effect: the printed value"),

@@ -149,7 +149,7 @@ def _split_rows(name: str, content: list[Line], pillars: set[str], ministries: s
                     f"after the policy code on line {code_no}", "the row looks cut off")])
             row.ministries.append(content[k])
             k += 1
-        k = _more_ministries(content, k, row.ministries, ministries)
+        k = _more_ministries(name, content, k, row.ministries, ministries)
         for ln, _ in row.ministries:
             row.used.add(ln)
         row.line_end = row.ministries[-1][0]
@@ -162,12 +162,14 @@ def _split_rows(name: str, content: list[Line], pillars: set[str], ministries: s
     return rows
 
 
-def _more_ministries(content: list[Line], k: int, lines: list[Line], names: set[str]) -> int:
+def _more_ministries(source: str, content: list[Line], k: int, lines: list[Line], names: set[str]) -> int:
     """Add the lines that continue the ministries list; return the index after the list.
 
     The list goes on while it is incomplete (it ends with "、", or its last name is not a known
     ministry: "◎内閣官房、関" / "係府省庁"), or while the next line completes a longer known name
-    ("関係府省" / "庁"). Blank lines and indentation are layout and decide nothing."""
+    ("関係府省" / "庁"). Blank lines and indentation are layout and decide nothing. A line after a
+    complete list that is the end of a ministry's name ("文部" / "科学省" / "科学省") is refused:
+    it would begin the next row's name."""
     n = len(content)
     while True:
         nxt = k
@@ -181,6 +183,13 @@ def _more_ministries(content: list[Line], k: int, lines: list[Line], names: set[
         incomplete = joined.endswith("、") or last not in names or following.startswith("、")
         longer = bool(last) and (last + following.split("、")[0]) in names
         if not (incomplete or longer):
+            if any(known.endswith(following) for known in names):
+                # "◎内閣府、文部" / "科学省" / "科学省": the list is complete, and the next row's
+                # name would begin with the end of a ministry's name (a repeated line)
+                raise DataError([Problem(source, content[nxt][0],
+                                         f"{following!r} after the complete ministries list "
+                                         f"{joined!r} is the end of a ministry's name, not a policy name",
+                                         "a ministries line printed twice? remove the repeated line")])
             return k
         lines.append(content[nxt])
         k = nxt + 1
