@@ -14,10 +14,10 @@ corrections repeated for every copy):
 - floor: the pure I/O of the same run: reading the source and writing the same output bytes.
 
 Peak MB is what the stage held at once, workers included (the Turtle writer, the validation's
-file comparison): the sum of the resident sets of the stage process and its descendants, sampled
-from outside every 50 ms (or the stage's own ru_maxrss, if larger); ``own_peak`` in the detail is
-the stage process alone. The targets of the issue "RDF at native speed" are printed beside the
-figures at 100×.
+file comparison, the table checks' forked child): the sum of the proportional set sizes (Pss)
+of the stage process and its descendants, sampled from outside every 50 ms (or the stage's own
+ru_maxrss, if larger); ``own_peak`` in the detail is the stage process alone. The targets of the
+issue "RDF at native speed" are printed beside the figures at 100×.
 
 Also printed: the whole ``kanmin build`` command on the real source (wall time, median of runs),
 and the growth from the smallest to the larger scales.
@@ -156,10 +156,13 @@ def _child(stage: str, source: str, curated_dir: str, out: str) -> None:
 
 
 def _rss_kb(pid: int) -> int:
+    """The proportional set size of a process (Pss: its private pages plus its share of pages it
+    shares): summed over a process tree it counts a page that a forked child shares with its parent
+    once, as the machine holds it, where resident sets would count it once per process."""
     try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as fh:
             for line in fh:
-                if line.startswith("VmRSS:"):
+                if line.startswith("Pss:"):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -187,7 +190,7 @@ def _descendants(root: int) -> set[int]:
 
 def _run(stage: str, source: Path, cdir: Path, out: str) -> dict:
     """Run one stage in a fresh process; its peak memory with all its workers is sampled from
-    outside every 50 ms (the sum of the process tree's resident sets), its own peak is ru_maxrss."""
+    outside every 50 ms (the sum of the process tree's proportional set sizes), its own peak is ru_maxrss."""
     with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
         proc = subprocess.Popen([sys.executable, __file__, "--child", stage, str(source), str(cdir), out],
                                 stdout=out_file, stderr=err_file, text=True)

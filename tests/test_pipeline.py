@@ -64,6 +64,7 @@ def test_a_build_whose_staged_table_breaks_its_schema_fails_at_the_source_line(t
     def tampered(metadata, tables):
         pkg = real(metadata, tables)
         pkg.tables["policies"][0]["name"] += "\u200b"
+        pkg.tables["kpis"][0]["text"] += "\u200b"  # the largest two tables: checked in different processes
         return pkg
 
     monkeypatch.setattr(model, "from_tables", tampered)
@@ -74,4 +75,6 @@ def test_a_build_whose_staged_table_breaks_its_schema_fails_at_the_source_line(t
                 key=lambda row: int(row["policy_id"]))
     assert f"{RAW_SOURCE}:{first['source_line_start']}: policies.name:" in err
     assert "U+200B" in err
+    kpi = next(csv.DictReader((REPO / "data" / "kpis.csv").open(encoding="utf-8")))
+    assert f"{RAW_SOURCE}:{kpi['source_line_start']}: kpis.text:" in err
     assert not (out / "datapackage.json").exists()  # nothing published
