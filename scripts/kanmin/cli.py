@@ -44,7 +44,7 @@ def make_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("build", help="run the whole pipeline (extract, tidy, package, RDF)",
+    p = sub.add_parser("build", help="run the whole pipeline (extract, tidy, package, workbook, RDF, site)",
                        description="Run every stage and publish data/, datapackage.json and build/. "
                                    "Nothing is overwritten unless every stage succeeds.",
                        epilog=f"example: kanmin build --source data/raw/{RAW_NAME} --out /tmp/pkg\n"

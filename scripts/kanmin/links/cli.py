@@ -85,7 +85,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="requests in flight over all hosts (default: %(default)s)")
     p.add_argument("--per-host", type=_positive_int, default=d.per_host,
                    help="requests in flight to one host (default: %(default)s)")
-    p.add_argument("--connect-timeout", type=_seconds, default=d.connect_timeout, metavar="S")
+    p.add_argument("--connect-timeout", type=_seconds, default=d.connect_timeout, metavar="S",
+                   help="longest wait for a connection (default: %(default)s)")
     p.add_argument("--read-timeout", type=_seconds, default=d.read_timeout, metavar="S",
                    help="longest wait for one read (default: %(default)s)")
     p.add_argument("--request-timeout", type=_seconds, default=d.request_timeout, metavar="S",
