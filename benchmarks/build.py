@@ -7,7 +7,7 @@ corrections repeated for every copy):
 
 - package: extract → tidy → checks → model → CSVs + datapackage.json → frictionless validation
   (what ``kanmin build --no-rdf`` does before its other outputs, one after the other; the build
-  runs the validation in a child process beside the writers: ``pipeline.beside``);
+  runs the validation in a child process beside the writers: ``processes.beside``);
 - workbook: the Excel workbook from the model in memory (``write_workbook``);
 - rdf: the RDF stage on the model (``write_rdf``: mapping, the three serialisations, catalog);
 - validate: ``validate_rdf`` on the RDF files (``kanmin rdf --validate-only``);
@@ -43,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kanmin import curated, extract, model, package, pipeline, workbook
+from kanmin import curated, extract, model, package, pipeline, processes, workbook
 from kanmin.settings import CURATED_DIR, RAW_SOURCE, RDF_DIR, WORKBOOK_PATH
 
 
@@ -116,7 +116,7 @@ def _child(stage: str, source: str, curated_dir: str, out: str) -> None:
     t0 = time.perf_counter()
     paused = contextlib.ExitStack()
     if stage in ("package", "workbook"):  # as in ``pipeline.build``: the cyclic collector paused
-        paused.enter_context(pipeline.collector_paused())
+        paused.enter_context(processes.collector_paused())
     if stage == "package":
         pkg, figures["extract_to_model"] = _model(Path(source), Path(curated_dir))
         t = time.perf_counter()

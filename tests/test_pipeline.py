@@ -1,4 +1,4 @@
-"""pipeline.beside: frictionless' validation runs in a forked child beside the other writers, and
+"""processes.beside: frictionless' validation runs in a forked child beside the other writers, and
 its verdict still decides the build."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from kanmin import pipeline
+from kanmin import processes
 from kanmin.errors import DataError, Problem
 from kanmin.settings import RAW_SOURCE, REPO
 
@@ -28,7 +28,7 @@ def _sleeps() -> None:
 def test_problems_found_beside_the_block_are_raised_after_it():
     ran = []
     with pytest.raises(DataError) as caught:
-        with pipeline.beside(_finds_a_problem, "x.txt"):
+        with processes.beside(_finds_a_problem, "x.txt"):
             ran.append("block")
     assert ran == ["block"]
     assert [(p.file, p.line, p.message) for p in caught.value.problems] == [("x.txt", 7, "a bad cell")]
@@ -36,19 +36,19 @@ def test_problems_found_beside_the_block_are_raised_after_it():
 
 def test_a_crash_beside_the_block_is_not_a_pass():
     with pytest.raises(RuntimeError, match="ZeroDivisionError: boom"):
-        with pipeline.beside(_crashes):
+        with processes.beside(_crashes):
             pass
 
 
 def test_a_passing_check_lets_the_block_through():
-    with pipeline.beside(lambda: None):
+    with processes.beside(lambda: None):
         pass
 
 
 def test_a_failing_block_stops_the_check_at_once():
     start = time.monotonic()
     with pytest.raises(KeyError):
-        with pipeline.beside(_sleeps):
+        with processes.beside(_sleeps):
             raise KeyError("the RDF stage failed")
     assert time.monotonic() - start < 10  # the 30 s child was killed, not waited for
 

@@ -11,21 +11,14 @@ build leaves the previously published outputs untouched.
 
 from __future__ import annotations
 
-import gc
 import json
-import os
-import pickle
-import signal
-import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from . import checks, extract, files, model, package, settings, tidy, workbook
 from . import curated as curated_mod
 from .errors import DataError, Problem
+from .processes import beside, collector_paused
 from .settings import (
     CITATION,
     CURATED_DIR,
@@ -40,8 +33,7 @@ from .settings import (
     table_path,
 )
 
-__all__ = ["BuildResult", "beside", "build", "build_report", "collector_paused", "prepare", "provenance",
-           "validate_staged"]
+__all__ = ["BuildResult", "build", "build_report", "prepare", "provenance", "validate_staged"]
 
 
 @dataclass
@@ -103,51 +95,6 @@ def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url:
                        site=site_figures, notices=notices)
 
 
-@contextmanager
-def beside(check: Callable[..., None], *args: Any) -> Iterator[None]:
-    """Run ``check(*args)`` in a forked child process while the block runs, then raise what it
-    raised (a ``DataError``, with its problems) when the block ends; where there is no
-    ``os.fork``, run it before the block.
-
-    Why: frictionless' validation of the staged package (0.35 s on the real source, half of it
-    importing frictionless) needs nothing the workbook, RDF and site writers make, and they need
-    nothing from it; on a second core the two take the time of the longer. The child only reads
-    the staged files and reports through a pipe; if the block fails, the child is killed."""
-    if not hasattr(os, "fork"):
-        check(*args)
-        yield
-        return
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: run the check, report, and leave without running the parent's exit code
-        os.close(read)
-        try:
-            check(*args)
-            outcome: tuple[str, Any] = ("ok", None)
-        except DataError as exc:
-            outcome = ("problems", exc.problems)
-        except BaseException:
-            outcome = ("crash", traceback.format_exc())
-        with os.fdopen(write, "wb") as fh:
-            pickle.dump(outcome, fh)
-        os._exit(0)
-    os.close(write)
-    try:
-        yield
-    except BaseException:
-        os.kill(pid, signal.SIGKILL)
-        raise
-    finally:
-        with os.fdopen(read, "rb") as fh:
-            data = fh.read()
-        os.waitpid(pid, 0)
-    kind, value = pickle.loads(data) if data else ("crash", "the process died without a report")  # type: tuple[str, Any]
-    if kind == "problems":
-        raise DataError(value)
-    if kind == "crash":
-        raise RuntimeError(f"{check.__name__} failed in its process:\n{value}")
-
-
 def provenance(metadata: dict, source: Path) -> tuple[dict, list[str]]:
     """The metadata with the size and SHA-256 of the source actually read in its ``sources`` item
     that has them, and a notice when they differ from the recorded ones (data/curated/metadata.json).
@@ -170,23 +117,6 @@ def provenance(metadata: dict, source: Path) -> tuple[dict, list[str]]:
                                    "line); bytes and hash identify it."}
         sources.append(item)
     return {**metadata, "sources": sources}, notices
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector paused for the block (``build`` runs in it).
-
-    Why: the build makes hundreds of thousands of small objects (lines, cells, rows, frictionless'
-    rows) that live until it ends and form no cycles worth collecting, and the collector walked
-    them again and again: at 100x the real source, 0.7 of the 3 s up to the model. Reference
-    counting still frees everything that is dropped; the collector runs again after the block."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def prepare(source: Path, cur: curated_mod.Curated) -> tuple[extract.Extraction, tidy.Tables]:

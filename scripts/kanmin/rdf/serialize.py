@@ -26,7 +26,6 @@ triples in well under a second per format:
 
 from __future__ import annotations
 
-import gc
 import json
 import json.encoder
 import os
@@ -35,12 +34,12 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
 import pyoxigraph as ox
 
+from ..processes import collector_paused
 from .namespaces import RDF, XSD
 
 
@@ -399,25 +398,8 @@ def write_data_files(triples: Iterable[Triple], prefixes: dict[str, str], out_di
     data.nt is written first; a worker process then streams it back into pyoxigraph's Turtle
     writer while this process writes the JSON-LD, so the two run on two cores. The worker
     holds one Turtle text (~30 MB at 500k triples) besides the interpreter and pyoxigraph."""
-    with _collector_paused():
+    with collector_paused():
         return _write_data_files(triples, prefixes, Path(out_dir))
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while the writers run, back on after.
-
-    Why: the writers allocate millions of small containers, and each allocation burst starts a
-    collection that walks every tracked object, the caller's half-million triples included (the
-    JSON-LD nodes took 1.6 s instead of 0.7 s). The writers make no reference cycles: what they
-    drop is freed by reference counting, so there is nothing for the collector to find."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _write_data_files(triples: Iterable[Triple], prefixes: dict[str, str], out_dir: Path) -> int:
