@@ -11,8 +11,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
+from ..settings import DEFAULT_BASE
+
 TOOL = "kanmin-linkcheck/1.0"
-CONTACT_URL = "https://w3id.org/kanmin-data"
+CONTACT_URL = DEFAULT_BASE.rstrip("/")  # the dataset's home page (homepage in metadata.json)
 USER_AGENT = f"{TOOL} (+{CONTACT_URL}; checks the reference URLs cited by an open-data table)"
 WAYBACK_BASE = "https://web.archive.org/web/"
 
