@@ -52,10 +52,11 @@ def staged(out: Path, notes: list[str] | None = None) -> Iterator[Path]:
         journaled = False
         try:
             yield staging
-            listed = {rel: sha256_file(staging / rel)[0] for rel in staged_files(staging)}
-            write_atomic(out / JOURNAL, json.dumps({"staging": staging.name, "files": listed}, indent=1) + "\n")
+            journal = {"staging": staging.name,
+                       "files": {rel: sha256_file(staging / rel)[0] for rel in staged_files(staging)}}
+            write_atomic(out / JOURNAL, json.dumps(journal, indent=1) + "\n")
             journaled = True
-            _roll_forward(out)
+            _roll_forward(out, journal)
         finally:
             if not journaled:
                 shutil.rmtree(staging, ignore_errors=True)
@@ -93,14 +94,15 @@ def recover(out: Path) -> list[str]:
     done = []
     keep = None
     if (out / JOURNAL).is_file():
-        missing = _unplaceable(out)
+        journal = json.loads((out / JOURNAL).read_text(encoding="utf-8"))
+        missing = _unplaceable(out, journal)
         if missing:
-            keep = json.loads((out / JOURNAL).read_text(encoding="utf-8"))["staging"]
+            keep = journal["staging"]
             done.append(f"{out}: an interrupted publish cannot be completed ({len(missing)} files neither staged "
                         f"nor in place, e.g. {missing[0]}); the folder stays marked incomplete ({JOURNAL}) "
                         "until a build publishes into it")
         else:
-            moved = _roll_forward(out)
+            moved = _roll_forward(out, journal)
             done.append(f"{out}: completed an interrupted publish ({moved} files moved into place)")
     for stale in sorted(out.glob(STAGING_PREFIX + "*")):
         if stale.is_dir() and stale.name != keep:
@@ -116,19 +118,17 @@ def interrupted(out: Path) -> bool:
     return (Path(out) / JOURNAL).is_file()
 
 
-def _unplaceable(out: Path) -> list[str]:
+def _unplaceable(out: Path, journal: dict) -> list[str]:
     """The journalled files that are neither staged nor in place with their journalled SHA-256."""
-    journal = json.loads((out / JOURNAL).read_text(encoding="utf-8"))
     staging = out / journal["staging"]
     return [rel for rel, digest in journal["files"].items()
             if not (staging / rel).is_file()
             and not ((out / rel).is_file() and sha256_file(out / rel)[0] == digest)]
 
 
-def _roll_forward(out: Path) -> int:
+def _roll_forward(out: Path, journal: dict) -> int:
     """Move every file the journal lists that is still staged into place; then drop the journal.
     Idempotent: a second run after a kill during the first moves the rest."""
-    journal = json.loads((out / JOURNAL).read_text(encoding="utf-8"))
     staging = out / journal["staging"]
     moved = 0
     for rel in journal["files"]:

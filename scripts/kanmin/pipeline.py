@@ -168,12 +168,14 @@ def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:
     problems = [Problem(DESCRIPTOR, None, f"{error.type}: {error.note}",
                         "the generated descriptor violates the Data Package standard; this is a bug")
                 for error in Package.validate_descriptor(descriptor).errors]
-    resources = descriptor["resources"]
-    by_size = sorted(resources, key=lambda r: -len(pkg.tables.get(r["name"], [])) * len(r["schema"]["fields"]))
+    cells = {r["name"]: len(pkg.tables.get(r["name"], [])) * len(r["schema"]["fields"])
+             for r in descriptor["resources"]}
     halves: tuple[list[dict], list[dict]] = ([], [])
-    for res in by_size:  # the larger tables first, each to the half with fewer cells so far
-        cells = [sum(len(pkg.tables.get(r["name"], [])) * len(r["schema"]["fields"]) for r in h) for h in halves]
-        halves[cells.index(min(cells))].append(res)
+    load = [0, 0]
+    for res in sorted(descriptor["resources"], key=lambda r: -cells[r["name"]]):
+        half = load.index(min(load))  # the larger tables first, each to the half with fewer cells so far
+        halves[half].append(res)
+        load[half] += cells[res["name"]]
     here: list[Problem] = []
     try:
         with beside(_raise_table_problems, pkg, staging, source, halves[1]):
