@@ -20,14 +20,15 @@ def fresh_build(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def site_build(tmp_path_factory) -> Path:
-    """The whole build (package, RDF, site) into an empty folder that already holds a link-check
-    report (written by the link checker's own writer) for two cited URLs, as `kanmin linkcheck`
-    leaves one in build/linkcheck/. The site is in ``<out>/build/site``."""
+    """The whole build (package, RDF, site) into the folder of an earlier build that holds a
+    link-check report (written by the link checker's own writer) for two cited URLs, as `kanmin
+    linkcheck` leaves one in build/linkcheck/. The site is in ``<out>/build/site``."""
     from kanmin.links.model import Result, RunReport, Settings
     from kanmin.links.report import to_json
     from kanmin.settings import LINKCHECK_DIR
 
     out = tmp_path_factory.mktemp("site-build")
+    pipeline.build(source=SOURCE, out=out, with_rdf=False)  # a build only publishes into its own folder
     report = RunReport("2026-11-29T01:00:00Z", "2026-11-29T01:00:05Z", 5000, Settings(), [
         Result(LINK_OK, "ok", 200, checked_at="2026-11-29T01:00:01Z", reference_ids=("9-1",)),
         Result(LINK_BROKEN, "broken", 404, checked_at="2026-11-29T01:00:02Z", reference_ids=("10-1",),

@@ -1,28 +1,10 @@
-"""File mechanics shared by the stages: staged publish, atomic writes, hashing, Markdown tables."""
+"""File mechanics shared by the stages: atomic writes, hashing, Markdown tables."""
 
 from __future__ import annotations
 
 import hashlib
 
-import pytest
-
 from kanmin import files
-
-
-def test_staged_publishes_only_on_success(tmp_path):
-    out = tmp_path / "out"
-    with files.staged(out) as staging:
-        (staging / "a.txt").write_text("new", encoding="utf-8")
-        (staging / "sub").mkdir()
-        (staging / "sub" / "b.txt").write_text("b", encoding="utf-8")
-        assert files.staged_files(staging) == ["a.txt", "sub/b.txt"]
-    assert (out / "a.txt").read_text(encoding="utf-8") == "new"
-    with pytest.raises(RuntimeError):
-        with files.staged(out) as staging:
-            (staging / "a.txt").write_text("half", encoding="utf-8")
-            raise RuntimeError("a stage failed")
-    assert (out / "a.txt").read_text(encoding="utf-8") == "new"
-    assert sorted(p.name for p in out.iterdir()) == [files.LOCK, "a.txt", "sub"]  # no staging folder left
 
 
 def test_write_atomic_replaces_whole_files(tmp_path):

@@ -78,3 +78,22 @@ def test_a_build_whose_staged_table_breaks_its_schema_fails_at_the_source_line(t
     kpi = next(csv.DictReader((REPO / "data" / "kpis.csv").open(encoding="utf-8")))
     assert f"{RAW_SOURCE}:{kpi['source_line_start']}: kpis.text:" in err
     assert not (out / "datapackage.json").exists()  # nothing published
+
+
+def test_the_report_shows_a_hostile_source_name_as_text_not_html(tmp_path):
+    """The source's file name went into a code span unescaped: a name with a backtick and HTML
+    rendered as live HTML in a Markdown viewer (issue 16)."""
+    from markdown_it import MarkdownIt
+
+    from kanmin import pipeline
+    from kanmin.settings import REPORT_PATH
+
+    name = "x`<img src=x onerror=alert(1)>`\n<b onmouseover=alert(2)>.txt"  # no "/": a path separator
+    source = tmp_path / name
+    source.write_bytes(RAW_SOURCE.read_bytes() + b"\n")  # another file than the recorded one: a notice too
+    pipeline.build(source=source, out=tmp_path / "out", with_rdf=False)
+    report = (tmp_path / "out" / REPORT_PATH).read_text(encoding="utf-8")
+    html = MarkdownIt("commonmark").render(report)
+    assert "<img" not in html and "<b " not in html
+    assert "x`&lt;img src=x onerror=alert(1)&gt;` &lt;b onmouseover=alert(2)&gt;.txt" in html  # shown as typed
+    assert html.count("&lt;b onmouseover") == 2  # in the Source line and in the "not the recorded source" notice

@@ -51,7 +51,8 @@ def make_parser() -> argparse.ArgumentParser:
                               "         kanmin build --base-url https://example.github.io/kanmin-data/",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--source", type=str, help="source text (default: the raw file in data/raw/)")
-    p.add_argument("--out", type=Path, help="output root (default: the repository)")
+    p.add_argument("--out", type=str,
+                   help="output folder: new, empty, or one an earlier build wrote (default: the repository)")
     p.add_argument("--no-rdf", action="store_true", help="skip the RDF/DCAT stage")
     p.add_argument("--base-url", metavar="URL",
                    help="the dataset's home page for this build, where the site is deployed (default: homepage "
@@ -85,7 +86,10 @@ def _build(args) -> int:
     from .settings import RAW_SOURCE
 
     source = _source_file(RAW_SOURCE if args.source is None else args.source)
-    result = pipeline.build(source=source, out=args.out or REPO, with_rdf=not args.no_rdf, base_url=args.base_url)
+    if args.out == "":
+        raise UsageError("--out: the path is empty", "pass the folder to build into, e.g. --out /tmp/pkg")
+    out = REPO if args.out is None else Path(args.out)
+    result = pipeline.build(source=source, out=out, with_rdf=not args.no_rdf, base_url=args.base_url)
     errors.notify(result.notices)
     if args.json:
         print(json.dumps({"out": str(result.out), "counts": result.counts, "written": result.written,
@@ -126,8 +130,8 @@ def _source_file(path: Path | str) -> Path:
 def _validate(args) -> int:
     from frictionless import validate
 
-    from .files import JOURNAL, interrupted
     from .settings import DESCRIPTOR
+    from .staging import JOURNAL, interrupted
 
     root = Path(args.package or REPO)
     if interrupted(root):

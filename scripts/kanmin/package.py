@@ -64,6 +64,23 @@ def write_package(package: Package, out_dir: Path) -> Path:
     return target
 
 
+def built_here(descriptor: Path, name: str) -> bool:
+    """``descriptor`` is a datapackage.json that a build of the package ``name`` wrote (its name,
+    and the ``kanmin`` extension only this project writes): the mark of an output folder that a
+    build may publish into again (``files.Owner``). An unreadable or foreign file is not."""
+    try:
+        if Path(descriptor).stat().st_size > MAX_DESCRIPTOR_BYTES:
+            return False
+        data = json.loads(Path(descriptor).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and data.get("name") == name and isinstance(data.get(EXTENSION), dict)
+
+
+#: Far above any descriptor of this package (72 kB) and below what is sensible to read to decide.
+MAX_DESCRIPTOR_BYTES = 64 << 20
+
+
 def published_paths(package: Package, package_dir: Path | None = None) -> list[str]:
     """The published files of the package, relative to it, in publish order: one CSV per resource,
     the descriptor (both written by ``write_package``), then the Excel workbook

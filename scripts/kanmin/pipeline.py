@@ -5,7 +5,7 @@
 the Excel workbook, the RDF/DCAT files (whose catalog describes the workbook too) and the dataset
 site (``build/site/``, which lists every file the catalog describes, so it is written last).
 Nothing is published until every stage has succeeded and frictionless has validated the staged
-package against its own Table Schemas; then ``files.staged`` moves the files into place. A failing
+package against its own Table Schemas; then ``staging.staged`` moves the files into place. A failing
 build leaves the previously published outputs untouched.
 """
 
@@ -32,6 +32,7 @@ from .settings import (
     WORKBOOK_PATH,
     table_path,
 )
+from .staging import Owner, staged, staged_files
 
 __all__ = ["BuildResult", "build", "build_report", "prepare", "provenance", "validate_staged"]
 
@@ -68,7 +69,9 @@ def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url:
     pkg = at_base(made, base)
     report = build_report(extraction, tables, pkg, source, notices)
     rdf_figures = site_figures = None
-    with files.staged(Path(out), notices) as staging:
+    # An output folder is new, empty, or holds a package of this dataset that a build wrote.
+    owner = Owner(DESCRIPTOR, lambda path: package.built_here(path, pkg.metadata["name"]))
+    with staged(Path(out), notices, owner) as staging:
         package.write_package(pkg, staging)
         (staging / REPORT_PATH).parent.mkdir(parents=True, exist_ok=True)
         (staging / REPORT_PATH).write_text(report, encoding="utf-8")
@@ -90,7 +93,7 @@ def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url:
                                           catalog=(f"{RDF_DIR}/catalog.ttl", staging / RDF_DIR / "catalog.ttl"),
                                           linkcheck=Path(out) / LINKCHECK_DIR / "report.json",
                                           corrections=tables.applied, base=base)
-        written = files.staged_files(staging)
+        written = staged_files(staging)
     return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures,
                        site=site_figures, notices=notices)
 
@@ -221,14 +224,16 @@ def _table_problems(pkg: model.Package, staging: Path, source: str, resources: l
 def build_report(extraction: extract.Extraction, tables: tidy.Tables, pkg: model.Package,
                  source: Path, notices: list[str] | None = None) -> str:
     """A deterministic Markdown report: counts, inferred rows, corrections, coverage; and, for a
-    source other than the recorded one, the ``provenance`` notice (with the file's name only)."""
+    source other than the recorded one, the ``provenance`` notice (with the file's name only).
+    The source's name is anybody's choice, so it goes in as literal text (``files.md_text``): a
+    name with a backtick and HTML must not render as live HTML in a Markdown viewer."""
     used: set[int] = set()
     for row in extraction.rows:
         used |= row.used
     lines = [
         "# Build report",
         "",
-        f"Source: `{Path(source).name}` — {len(extraction.nonblank)} non-blank lines: "
+        f"Source: {files.md_text(Path(source).name)} — {len(extraction.nonblank)} non-blank lines: "
         f"{len(used & extraction.nonblank)} in table cells, {len(extraction.furniture)} page furniture, "
         f"{len(extract.coverage_gaps(extraction))} unassigned.",
         "",
@@ -237,7 +242,7 @@ def build_report(extraction: extract.Extraction, tables: tidy.Tables, pkg: model
     ]
     if notices:
         lines += ["## Not the recorded source", ""]
-        lines += [f"- {n.replace(str(source), Path(source).name, 1)}" for n in notices] + [""]
+        lines += [f"- {files.md_text(n.replace(str(source), Path(source).name, 1))}" for n in notices] + [""]
     lines += [
         "## Row numbers inferred (lost at page breaks)",
         "",

@@ -45,16 +45,20 @@ def beside(check: Callable[..., None], *args: Any) -> Iterator[None]:
     Why: frictionless' validation of the staged package (0.35 s on the real source, half of it
     importing frictionless) needs nothing the workbook, RDF and site writers make, and they need
     nothing from it; on a second core the two take the time of the longer. The child only reads
-    the staged files and reports through a pipe; if the block fails, the child is killed."""
+    the staged files and reports through a pipe; if the block fails, the child is killed, and if
+    the parent is killed (``kill -9``), the kernel kills the child (``_die_with``). The child holds
+    no copy of the publish lock (``staging._HELD_LOCKS``), so the lock goes with the parent."""
     if not hasattr(os, "fork"):
         check(*args)
         yield
         return
     read, write = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: run the check, report, and leave without running the parent's exit code
         os.close(read)
         try:
+            _die_with(parent)
             check(*args)
             outcome: tuple[str, Any] = ("ok", None)
         except DataError as exc:
@@ -79,3 +83,23 @@ def beside(check: Callable[..., None], *args: Any) -> Iterator[None]:
         raise DataError(value)
     if kind == "crash":
         raise RuntimeError(f"{check.__name__} failed in its process:\n{value}")
+
+
+#: prctl(2) option: the signal the kernel sends this process when its parent ends (Linux).
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """Make this (forked) process end when ``parent`` ends, however it ends (``kill -9``
+    included): on Linux the kernel sends it SIGKILL (``prctl(PR_SET_PDEATHSIG)``). Elsewhere
+    the check simply runs to its end, and its report goes nowhere."""
+    import ctypes
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent:  # the parent ended before the call
+        os._exit(1)

@@ -10,7 +10,7 @@ Output directory:
   vocab.ttl, shapes.ttl            the project vocabulary and the SHACL shapes (copies)
 ``write_rdf`` writes into a folder the caller stages (the build stages the whole package at
 once); ``build_rdf`` is the stand-alone stage of ``kanmin rdf``: it loads a published package
-through frictionless into the same model and publishes with ``files.staged``. No clock is read:
+through frictionless into the same model and publishes with ``staging.staged``. No clock is read:
 dct:modified comes from SOURCE_DATE_EPOCH when set, else from the metadata ("modified", the date
 of this version); dct:issued is when the dataset was first issued ("issued"); the source
 document's date ("source_issued") belongs to the source only.
@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import files, model, package, settings
+from .. import model, package, settings
 from ..errors import DataError
 from ..settings import DEFAULT_BASE, RDF_DIR, build_timestamp, rebase_url
+from ..staging import Owner, staged
 from .catalog import catalog_triples, describe_files
 from .mapping import check_mapping, data_triples
 from .namespaces import PREFIXES, Iris
@@ -54,7 +55,8 @@ def build_rdf(package_dir: Path, out_dir: Path, base_iri: str | None = None,
         rdf_rel = out_dir.resolve().relative_to(package_dir.resolve()).as_posix()
     except ValueError:
         rdf_rel = RDF_DIR  # outside the package (tests, benchmark): publish path as usual
-    with files.staged(out_dir) as staging:
+    # The output folder is new, empty, or holds an earlier RDF build (its catalog.ttl).
+    with staged(out_dir, owner=Owner("catalog.ttl")) as staging:
         figures = write_rdf(pkg, staging, published, rdf_rel, base_iri, download_base)
     figures["paths"] = [str(out_dir / Path(p).name) for p in figures["paths"]]
     return figures
