@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 import unicodedata
 from pathlib import Path
@@ -213,6 +214,53 @@ def test_every_text_field_of_the_schemas_forbids_them():
             pattern = re.compile(f"^{constraints['pattern']}$")  # as frictionless reads it
             for ch in ("\x00", "\t", "\r", "\x85", "\u200b", "\u202e", "\ufeff", "\u2028", "\U000e0001"):
                 assert not pattern.match(f"a{ch}b"), (res["name"], f["name"], repr(ch))
+            for start in source.FORMULA_START:  # a spreadsheet would run the cell (issue 16)
+                assert not pattern.match(f"{start}HYPERLINK(1)"), (res["name"], f["name"], start)
+
+
+def test_the_text_patterns_of_the_schemas_are_the_readers_rules():
+    """Each text pattern of metadata.json is one of source.py's, so the rules have one home."""
+    metadata = json.loads((REPO / "data" / "curated" / "metadata.json").read_text(encoding="utf-8"))
+    patterns = {f["constraints"]["pattern"] for res in metadata["resources"] for f in res["fields"]
+                if f["type"] == "string" and "enum" not in f.get("constraints", {})}
+    allowed = {source.TEXT_PATTERN, source.ASCII_TEXT_PATTERN, "[0-9]{2}-[0-9]{2}", "[a-z][a-z0-9-]*",
+               "[0-9]+-(progress|effect)-[0-9]+", "[0-9]+-[0-9]+",
+               f"(?={source.TEXT_PATTERN}$)https?://[^\\s/]+\\.[^\\s/]+(/\\S*)?"}
+    assert patterns <= allowed, patterns - allowed
+    import re
+
+    for text in ("電子応札率", "文中の - と = は可", "Ministry of Finance", "e-Gov (2019)"):
+        assert re.fullmatch(source.TEXT_PATTERN, text)
+    assert re.fullmatch(source.ASCII_TEXT_PATTERN, "Ministry of Finance")
+
+
+def test_a_cell_that_a_spreadsheet_would_run_stops_the_build_at_its_line(tmp_path, capsys):
+    """A KPI printed as `=HYPERLINK(…)` would be published as it came, and run in Excel."""
+    bad = tmp_path / "formula.txt"
+    bad.write_bytes(SOURCE.read_bytes().replace("電子応札率".encode(), b'=HYPERLINK("http://x.example/")', 1))
+    assert main(["build", "--no-rdf", "--source", str(bad), "--out", str(tmp_path / "o")]) == 1
+    assert capsys.readouterr().err == (
+        f"error: {bad}:34: kpis.text: '=HYPERLINK(\"http://x.example/\")' starts with '=', which a spreadsheet runs "
+        "as a formula: no published cell may start with =, +, -, @ (the schema's pattern) (fix the extraction "
+        "rules or add a reviewed correction)\n")
+    assert not (tmp_path / "o" / "data").exists()
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@"])
+def test_validate_refuses_a_hand_edited_csv_cell_that_a_spreadsheet_would_run(fresh_build, tmp_path, capsys, start):
+    pkg = tmp_path / "pkg"
+    shutil.copytree(fresh_build, pkg)
+    ministries = pkg / "data" / "ministries.csv"
+    ministries.write_text(ministries.read_text(encoding="utf-8").replace(",内閣官房,", f",{start}1+1,", 1),
+                          encoding="utf-8")
+    assert main(["validate", "--package", str(pkg)]) == 1
+    assert f"data/ministries.csv, row 5, field name_ja: '{start}1+1' starts with '{start}', which a spreadsheet " \
+           "runs as a formula" in capsys.readouterr().err
+    if start == "=":  # the standard's own tool says the same, from the descriptor alone
+        frictionless = Path(sys.executable).parent / "frictionless"
+        run = subprocess.run([str(frictionless), "validate", "--json", str(pkg / "datapackage.json")],
+                             capture_output=True, text=True)
+        assert run.returncode != 0 and '"constraint-error"' in run.stdout and "=1+1" in run.stdout
 
 
 def test_validate_refuses_a_hand_edited_csv_with_a_format_character(fresh_build, tmp_path, capsys):

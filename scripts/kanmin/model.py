@@ -192,12 +192,15 @@ def describe_error(error: Any, fields: list[dict]) -> str:
         return f"{cell!r} is not {_EXPECTED.get(ftype, ftype)}"
     if error.type == "constraint-error" and cell in ("", None):
         return "required value is missing"
-    from .source import FORBIDDEN, describe
+    from .source import FORBIDDEN, FORMULA_START, describe
 
     bad = FORBIDDEN.search(str(cell)) if error.type == "constraint-error" and cell is not None else None
     if bad:
         return (f"{cell!r} holds {describe(bad.group())}: no published cell may hold a control or format "
                 "character (the schema's pattern)")
+    if error.type == "constraint-error" and isinstance(cell, str) and cell.startswith(FORMULA_START):
+        return (f"{cell[:80]!r} starts with {cell[0]!r}, which a spreadsheet runs as a formula: no published "
+                "cell may start with =, +, -, @ (the schema's pattern)")
     if error.type == "constraint-error" and "pattern" in str(error.note):
         pattern = next((f.get("constraints", {}).get("pattern", "") for f in fields if f["name"] == field), "")
         space = next((i for i, ch in enumerate(str(cell), start=1) if ch.isspace()), None)

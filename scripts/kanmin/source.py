@@ -24,8 +24,12 @@ Rules, in order:
   (``text.MARK_LOOKALIKES``: ◯ U+25EF and others that extractions give for it) is read as ○
   (reported). Elsewhere such a glyph stays, and the checks refuse it in any text cell.
 
-``FORBIDDEN`` is the set of characters no published cell may hold; the Table Schemas of
-``data/curated/metadata.json`` forbid the same set with a ``pattern`` (a test keeps them equal).
+``FORBIDDEN`` is the set of characters no published cell may hold, and ``FORMULA_START`` the
+characters no published cell may start with (a spreadsheet would run the cell as a formula); the
+Table Schemas of ``data/curated/metadata.json`` say the same with a ``pattern`` (``TEXT_PATTERN``,
+``ASCII_TEXT_PATTERN``; a test keeps them equal), so frictionless refuses such a cell both in the
+build (at the source line of its row) and in a hand-edited CSV (``kanmin validate``,
+``frictionless validate``). Text is refused, not rewritten: a published value stays as printed.
 """
 
 from __future__ import annotations
@@ -54,8 +58,16 @@ FORBIDDEN_CLASS = (
     r"\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3\U0001d173-\U0001d17a"
     r"\U000e0001\U000e0020-\U000e007f")
 FORBIDDEN = re.compile(f"[{FORBIDDEN_CLASS}]")
-#: The Table Schema pattern of a text field: no forbidden character (LF between items is allowed).
-TEXT_PATTERN = f"[^{FORBIDDEN_CLASS}]*"
+#: What a spreadsheet runs as a formula when a cell starts with it (OWASP, "CSV injection"): no
+#: published cell starts with one (no printed cell does), so a CSV opened in Excel runs nothing.
+#: Tab and CR are forbidden anywhere already.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START_CLASS = r"=+\-@"
+#: The Table Schema pattern of a text field: no forbidden character (LF between items is allowed)
+#: and no formula start (a missing value is null, never checked against the pattern).
+TEXT_PATTERN = f"([^{FORMULA_START_CLASS}{FORBIDDEN_CLASS}][^{FORBIDDEN_CLASS}]*)?"
+#: The same rules for a field of printable ASCII (the English names).
+ASCII_TEXT_PATTERN = r"[ -*,.-<>?A-~][ -~]*"
 
 
 @dataclass

@@ -21,6 +21,7 @@ import json
 from pathlib import Path
 
 from ..files import markdown_table, md_text, md_url, write_atomic
+from ..source import FORMULA_START  # what spreadsheets read as a formula (OWASP), defined once
 from .model import STATUSES, Result, RunReport
 
 CSV_COLUMNS = ("url", "status", "http_status", "final_url", "permanent", "redirects", "error",
@@ -28,7 +29,6 @@ CSV_COLUMNS = ("url", "status", "http_status", "final_url", "permanent", "redire
                "detail", "archive_url", "accepted", "cached")
 PROBLEMS = ("broken", "error", "timeout", "invalid", "unknown")
 UNREACHED = ("error", "timeout")  # no answer from the server: the link was not checked
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as a formula (OWASP)
 
 
 def to_json(report: RunReport) -> str:
