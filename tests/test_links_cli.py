@@ -275,3 +275,25 @@ def test_linkcheck_starts_without_loading_the_pipeline_libraries(tmp_path):
     out = subprocess.run([sys.executable, "-c", probe, str(urls), str(tmp_path / "out")],
                          capture_output=True, text=True, check=True).stdout
     assert out.splitlines()[-1] == "0 []"
+
+
+def test_credentials_in_a_url_are_in_no_report_cache_or_output(site, tmp_path, capsys):
+    """`user:password@` of a URL was kept in report.json and report.csv (issue 16)."""
+    ok = site.url("/ok").replace("://", "://reader:s3cret-pw@")
+    gone = site.url("/notfound").replace("://", "://reader:s3cret-pw@")
+    odd = site.url("/perm").replace("://", "://u:p@ss-word@")  # an "@" inside the password
+    urls = tmp_path / "urls.txt"
+    urls.write_text(f"{ok}\n{gone}\n{odd}\n", encoding="utf-8")
+    assert run(tmp_path, "--urls", str(urls)) == 1
+    printed = capsys.readouterr()
+    assert run(tmp_path, "--urls", str(urls), "--format", "json") == 1
+    printed_json = capsys.readouterr().out
+    written = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / "out").iterdir() if p.is_file()}
+    assert {"report.json", "report.csv", "summary.md", "cache.json"} <= set(written)
+    for where, text in {**written, "stdout": printed.out + printed_json, "stderr": printed.err}.items():
+        for secret in ("s3cret", "reader", "ss-word", "u:p"):
+            assert secret not in text, (where, secret)
+    data = json.loads(written["report.json"])
+    host = site.url("/")[len("http://"):].rstrip("/")
+    assert sorted(r["url"] for r in data["results"]) == sorted(
+        f"http://***@{host}{path}" for path in ("/ok", "/notfound", "/perm"))

@@ -5,7 +5,7 @@ Output: a `RunReport` with one `Result` per target, in input order. Nothing is w
 except the cache; `report.py` writes the report files.
 Why: reads like the issue's pipeline: screen (invalid, accept-list skips, fresh cache hits)
 → request the rest under the concurrency limits → mark what the deadline cut off → archive
-look-ups → apply the accept list → remember results.
+look-ups → apply the accept list → redact credentials in URLs → remember results.
 """
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from ..urls import redact_userinfo
 from . import accept, archive, cache, fetch, safety, schedule
-from .model import Result, RunReport, Settings, Target
+from .model import Hop, Result, RunReport, Settings, Target
 from .transport import make_pool_manager
 
 
@@ -62,6 +63,7 @@ def check_urls(targets: Sequence[Target], settings: Settings, *,
         archive.annotate(ordered, pool, settings, deadline)
     for r in ordered:
         accept.apply(r, accept.rule_for(r.url, list(rules)))
+        _without_credentials(r)
     if cache_path and settings.use_cache:
         cache.save(cache_path, ordered)
     pool.clear()
@@ -88,6 +90,16 @@ def _screen(t: Target, settings: Settings, rules, previous, now) -> Result | str
         hit.accepted = None
         return hit
     return host
+
+
+def _without_credentials(r: Result) -> None:
+    """Redact the user name and password of every URL of a result (``urls.redact_userinfo``), so
+    that no report, cache or terminal line keeps them. A URL with credentials is then cached under
+    its redacted form and checked again on the next run."""
+    r.url = redact_userinfo(r.url) or ""
+    r.final_url, r.detail, r.archive_url = (redact_userinfo(v) for v in (r.final_url, r.detail, r.archive_url))
+    r.redirects = [Hop(redact_userinfo(h.url) or "", h.status, redact_userinfo(h.location) or "")
+                   for h in r.redirects]
 
 
 def _stamp(dt) -> str:
