@@ -29,6 +29,8 @@ def bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
     no_code = _write(tmp / "no_code.txt", LINES[:54] + LINES[55:])          # drop "01-05" (line 55)
     duplicated = _write(tmp / "dup.txt", LINES[:98] + LINES[58:98] + LINES[98:])  # row 2 twice
     truncated = _write(tmp / "truncated.txt", LINES[:2450])
+    assert LINES[243] == "産業省、国土交"  # row 5's ministries, printed over lines 239-245
+    typo = _write(tmp / "typo.txt", LINES[:243] + ["産業省、国士交"] + LINES[244:])
     return {
         "empty": (empty, f"error: {empty}: the file is empty (pass the PDF-to-text extraction of the table (data/raw/…))"),
         "shift_jis": (sjis, f"error: {sjis}:2: not UTF-8 (byte 0x87 at offset 1) (convert the file to UTF-8, e.g. iconv -f SHIFT_JIS -t UTF-8)"),
@@ -39,6 +41,10 @@ def bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
         # LINES[2449] is blank, so the file ends "…\n": 2449 lines, the last one named
         "truncated": (truncated, f"error: {truncated}:2449: row 50 (from line 2429) has no policy code before the end "
                                  "of the file (the file looks truncated; use the complete extraction)"),
+        # the misprinted name starts on line 244 and ends on 245; the list starts on 239
+        "ministry_typo": (typo, f"error: {typo}:244: row 5: unknown ministry '国士交通省', printed over lines 244-245 "
+                                "(did you mean 国土交通省? fix the source, or, if it is a real name, add it to "
+                                "data/curated/ministries.csv or ministry_aliases.csv)"),
     }
 
 
@@ -53,7 +59,7 @@ def _snapshot(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("case", ["empty", "shift_jis", "no_code", "duplicated", "truncated"])
+@pytest.mark.parametrize("case", ["empty", "shift_jis", "no_code", "duplicated", "truncated", "ministry_typo"])
 def test_bad_input_gives_one_clear_error_and_leaves_outputs(tmp_path, published, case):
     path, message = bad_inputs(tmp_path)[case]
     before = _snapshot(published)
