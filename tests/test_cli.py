@@ -3,6 +3,7 @@ leaves the previously published outputs untouched."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -157,6 +158,30 @@ def test_usage_error_exits_2():
     run = subprocess.run([KANMIN, "build", "--no-such-option"], capture_output=True, text=True)
     assert run.returncode == 2
     assert "unrecognized arguments: --no-such-option" in run.stderr
+
+
+@pytest.mark.parametrize(("argv", "usage", "error"), [
+    (["build", "--sorce", "x"], "usage: kanmin build [-h] [--source SOURCE] [--out OUT]",
+     "kanmin build: error: unrecognized arguments: --sorce x (did you mean --source?)"),
+    (["build", "--sorce=x", "--otu", "y"], "usage: kanmin build [-h] [--source SOURCE] [--out OUT]",
+     "kanmin build: error: unrecognized arguments: --sorce=x --otu y "
+     "(did you mean --source instead of --sorce, --out instead of --otu?)"),
+    (["rdf", "--validat-only"], "usage: kanmin rdf [-h] [--package PACKAGE]",
+     "kanmin rdf: error: unrecognized arguments: --validat-only (did you mean --validate-only?)"),
+    (["ckan", "publish", "--owner-org", "o", "--dry-rn"], "usage: kanmin ckan publish [-h] [--url URL]",
+     "kanmin ckan publish: error: unrecognized arguments: --dry-rn (did you mean --dry-run?)"),
+    (["extract", "--row", "3", "--zzz"], "usage: kanmin extract [-h] [--source SOURCE] [--row ROW]",
+     "kanmin extract: error: unrecognized arguments: --zzz"),
+    (["--sorce"], "usage: kanmin [-h] COMMAND ...", "kanmin: error: unrecognized arguments: --sorce"),
+])
+def test_unknown_option_gets_the_usage_of_its_command_and_the_nearest_option(argv, usage, error):
+    """An unknown option of a subcommand prints that subcommand's usage, not the top-level one, and
+    the nearest option of that subcommand when one is near; exit 2."""
+    run = subprocess.run([KANMIN, *argv], capture_output=True, text=True, env={**os.environ, "COLUMNS": "400"})
+    assert run.returncode == 2
+    lines = run.stderr.rstrip("\n").split("\n")
+    assert len(lines) == 2 and lines[0].startswith(usage), run.stderr
+    assert lines[1] == error
 
 
 def test_extract_prints_one_row():
