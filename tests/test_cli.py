@@ -270,6 +270,33 @@ def test_build_with_base_url_moves_every_home_page_landing_page_and_download_url
     capsys.readouterr()
 
 
+@pytest.mark.parametrize("base", [BASE_URL, "https://w3id.org/kanmin-data/fork/"])
+def test_rdf_of_a_package_built_with_base_url_is_what_the_build_wrote(tmp_path, capsys, base):
+    """`kanmin rdf --package` without --base-iri rebuilds the RDF of a `--base-url` build under
+    the package's own base, byte for byte what the build wrote, with no IRI of the default home page
+    (was: 112 of them in catalog.ttl). The second base lies under the default one: the package's
+    URLs are moved back to the default once, not twice."""
+    import re
+
+    from kanmin.cli import main
+    from kanmin.settings import DEFAULT_BASE, HOMEPAGE
+
+    assert main(["build", "--out", str(tmp_path), "--base-url", base]) == 0
+    rdf = tmp_path / "build" / "rdf"
+    written = {p.name: p.read_bytes() for p in sorted(rdf.iterdir())}
+    shutil.rmtree(rdf)
+    assert main(["rdf", "--package", str(tmp_path)]) == 0
+    assert sorted(p.name for p in rdf.iterdir() if not p.name.startswith(".")) == sorted(written)  # not the lock
+    assert [name for name, data in written.items() if (rdf / name).read_bytes() != data] == []
+    # the default home page, but not where it starts the new base (https://w3id.org/kanmin-data/fork/)
+    under = "/" + base[len(DEFAULT_BASE):].rstrip("/") if base.startswith(DEFAULT_BASE) else ""
+    default = re.compile(re.escape(HOMEPAGE) + (f"(?!{re.escape(under)})" if under else ""))
+    assert {name: len(default.findall(data.decode("utf-8"))) for name, data in written.items()} == \
+        dict.fromkeys(written, 0)
+    assert base.encode() in written["catalog.ttl"]
+    capsys.readouterr()
+
+
 def test_base_url_that_is_not_a_web_url_is_a_usage_error(capsys):
     from kanmin.cli import main
 

@@ -369,6 +369,25 @@ def test_a_folder_the_rdf_command_cannot_use_is_one_usage_error(tmp_path, capsys
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "empty"]
 
 
+def test_the_base_of_a_package_is_read_from_its_descriptor(tmp_path, capsys):
+    """A package's base is its home page with the separator its identifier shows; a home page that
+    is no web URL stops `kanmin rdf` with the descriptor named."""
+    from kanmin.settings import DEFAULT_BASE, HOMEPAGE, package_base
+
+    assert package_base(HOMEPAGE, DEFAULT_BASE + "dataset/x") == DEFAULT_BASE
+    assert package_base("https://example.test/kd", "https://example.test/kd/dataset/x") == "https://example.test/kd/"
+    assert package_base("https://example.test/kd", "https://example.test/kd#dataset/x") == "https://example.test/kd#"
+    assert package_base("https://example.test/kd", "urn:x") == "https://example.test/kd/"
+    package = make_package(tmp_path / "pkg")
+    descriptor = package / "datapackage.json"
+    descriptor.write_text(descriptor.read_text(encoding="utf-8").replace(f'"homepage": "{HOMEPAGE}"',
+                                                                         '"homepage": "kanmin-data"'), encoding="utf-8")
+    assert kanmin_main(["rdf", "--package", str(package), "--out", str(tmp_path / "o")]) == 1
+    assert capsys.readouterr().err == f"error: {descriptor}: homepage 'kanmin-data' is not an http(s) URL, so the " \
+                                      "base it was built under is unknown (rebuild the package with `kanmin build`, " \
+                                      "which records its home page)\n"
+
+
 # --- serialisers (property test) -------------------------------------------------------------
 
 # min_size=1: the mapping never emits empty literals (empty cells give no triple, tested above).

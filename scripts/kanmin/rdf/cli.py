@@ -26,7 +26,9 @@ def register(subparsers) -> None:
     p.add_argument("--package", type=Path,
                    help="package folder with data/, datapackage.json (default: the repository)")
     p.add_argument("--out", type=Path, help="output folder (default: PACKAGE/build/rdf)")
-    p.add_argument("--base-iri", default=DEFAULT_BASE, help=f"base of the instance IRIs (default {DEFAULT_BASE})")
+    p.add_argument("--base-iri", help="base of the instance IRIs (default: the base the package was built under, "
+                                      f"its homepage in datapackage.json with a final slash; {DEFAULT_BASE} unless "
+                                      "it was built with --base-url)")
     p.add_argument("--download-base",
                    help=f"base URL of the published files (default: files/ under the base, {DEFAULT_DOWNLOAD_BASE})")
     group = p.add_mutually_exclusive_group()
