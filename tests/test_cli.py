@@ -3,6 +3,7 @@ leaves the previously published outputs untouched."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from support import SOURCE
+from kanmin.settings import WORKBOOK_PATH
+from support import REPO, SOURCE
 
 KANMIN = str(Path(sys.executable).parent / "kanmin")
 LINES = SOURCE.read_text(encoding="utf-8").split("\n")
@@ -29,9 +31,32 @@ def bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
     no_code = _write(tmp / "no_code.txt", LINES[:54] + LINES[55:])          # drop "01-05" (line 55)
     duplicated = _write(tmp / "dup.txt", LINES[:98] + LINES[58:98] + LINES[98:])  # row 2 twice
     truncated = _write(tmp / "truncated.txt", LINES[:2450])
+    assert LINES[243] == "産業省、国土交"  # row 5's ministries, printed over lines 239-245
+    typo = _write(tmp / "typo.txt", LINES[:243] + ["産業省、国士交"] + LINES[244:])
+    xlsx = tmp / "table.xlsx"
+    shutil.copy2(REPO / WORKBOOK_PATH, xlsx)  # the workbook the build writes: a ZIP archive
+    pdf = tmp / "table.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    binary = tmp / "table.bin"
+    binary.write_bytes(bytes(range(256)) * 8)
     return {
         "empty": (empty, f"error: {empty}: the file is empty (pass the PDF-to-text extraction of the table (data/raw/…))"),
-        "shift_jis": (sjis, f"error: {sjis}:2: not UTF-8 (byte 0x87 at offset 1) (convert the file to UTF-8, e.g. iconv -f SHIFT_JIS -t UTF-8)"),
+        # Ⅲ on line 2 is one of CP932's own characters, not in Shift_JIS: iconv -f SHIFT_JIS stops there
+        "shift_jis": (sjis, f"error: {sjis}:2: not UTF-8 (byte 0x87 at offset 1); it reads as CP932 (Shift_JIS with "
+                            "Microsoft's extensions, as Windows saves Japanese text) (convert it first: iconv -f CP932 "
+                            f"-t UTF-8 {sjis} > {tmp}/sjis.utf8.txt; -f SHIFT_JIS fails on CP932's own characters, "
+                            "such as Ⅲ and ①)"),
+        "xlsx": (xlsx, f"error: {xlsx}: not a text file: a ZIP archive (an .xlsx, .docx or .ods file is one) (pass the "
+                       "PDF-to-text extraction of the table: a UTF-8 text file like the one in data/raw/)"),
+        "pdf": (pdf, f"error: {pdf}: not a text file: a PDF document (extract the table's text first, e.g. pdftotext "
+                     f"{pdf} {tmp}/table.txt, and pass the text file: the rules expect one printed line per line, like "
+                     "the source in data/raw/)"),
+        "binary": (binary, f"error: {binary}: not a text file: binary data (not UTF-8, and control byte 0x00 at "
+                           "offset 0) (pass the PDF-to-text extraction of the table: a UTF-8 text file like the one "
+                           "in data/raw/)"),
+        "readme": (REPO / "README.md", f"error: {REPO / 'README.md'}: not the table: none of its lines is a page title "
+                                       "or column header of the table, a policy code (NN-NN) or a ministries list (◎…) "
+                                       "(pass the PDF-to-text extraction of the table, like the one in data/raw/)"),
         "no_code": (no_code, f"error: {no_code}:55: row 1 (from line 25) has ministries but no policy code before them "
                              "(expected a line with the code NN-NN (国の施策番号) before the ◎ line)"),
         "duplicated": (duplicated, f"error: {duplicated}:99: row number 2 where row 3 was expected (rows must be numbered "
@@ -39,6 +64,10 @@ def bad_inputs(tmp: Path) -> dict[str, tuple[Path, str]]:
         # LINES[2449] is blank, so the file ends "…\n": 2449 lines, the last one named
         "truncated": (truncated, f"error: {truncated}:2449: row 50 (from line 2429) has no policy code before the end "
                                  "of the file (the file looks truncated; use the complete extraction)"),
+        # the misprinted name starts on line 244 and ends on 245; the list starts on 239
+        "ministry_typo": (typo, f"error: {typo}:244: row 5: unknown ministry '国士交通省', printed over lines 244-245 "
+                                "(did you mean 国土交通省? fix the source, or, if it is a real name, add it to "
+                                "data/curated/ministries.csv or ministry_aliases.csv)"),
     }
 
 
@@ -53,7 +82,8 @@ def _snapshot(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-@pytest.mark.parametrize("case", ["empty", "shift_jis", "no_code", "duplicated", "truncated"])
+@pytest.mark.parametrize("case", ["empty", "shift_jis", "xlsx", "pdf", "binary", "readme", "no_code", "duplicated",
+                                  "truncated", "ministry_typo"])
 def test_bad_input_gives_one_clear_error_and_leaves_outputs(tmp_path, published, case):
     path, message = bad_inputs(tmp_path)[case]
     before = _snapshot(published)
@@ -63,6 +93,58 @@ def test_bad_input_gives_one_clear_error_and_leaves_outputs(tmp_path, published,
     assert run.stderr.strip().split("\n") == [message]
     assert "Traceback" not in run.stderr
     assert _snapshot(published) == before
+
+
+@pytest.mark.skipif(not shutil.which("iconv"), reason="no iconv on this machine")
+def test_the_cp932_hint_converts_the_file(tmp_path):
+    """The command the CP932 error suggests turns the file back into the UTF-8 source (the one
+    character CP932 lacks, a no-break space, aside)."""
+    import shlex
+
+    text = SOURCE.read_text(encoding="utf-8").replace("\xa0", " ")
+    cp932 = tmp_path / "cp932 copy.txt"
+    cp932.write_bytes(text.encode("cp932"))
+    run = subprocess.run([KANMIN, "build", "--source", str(cp932), "--out", str(tmp_path / "o")],
+                         capture_output=True, text=True)
+    assert run.returncode == 1
+    command = run.stderr.split("convert it first: ", 1)[1].split(";", 1)[0]
+    assert command == f"iconv -f CP932 -t UTF-8 {shlex.quote(str(cp932))} > " \
+                      f"{shlex.quote(str(tmp_path / 'cp932 copy.utf8.txt'))}"
+    assert subprocess.run(command, shell=True, capture_output=True).returncode == 0
+    assert (tmp_path / "cp932 copy.utf8.txt").read_text(encoding="utf-8") == text
+
+
+def test_source_in_another_legacy_or_unicode_encoding_is_named(tmp_path):
+    """UTF-16 (by its byte order mark) and EUC-JP (Japanese text only in it) are named, with their
+    iconv command; text in an encoding no rule can tell gets a generic one."""
+    from kanmin.errors import DataError
+    from kanmin.source import read
+
+    cases = {"utf16.txt": ("\ufeff施策\n".encode("utf-16-le"),
+                           "not UTF-8 (byte 0xff at offset 0); it is UTF-16 text (byte order mark)",
+                           "convert it first: iconv -f UTF-16 -t UTF-8 {path} > {tmp}/utf16.utf8.txt"),
+             "euc.txt": ("施策の一覧です\n".encode("euc_jp"),
+                         "not UTF-8 (byte 0xbb at offset 0); it reads as EUC-JP (a Unix encoding of Japanese)",
+                         "convert it first: iconv -f EUC-JP -t UTF-8 {path} > {tmp}/euc.utf8.txt"),
+             "latin1.txt": ("café\n".encode("latin-1"), "not UTF-8 (byte 0xe9 at offset 3)",
+                            "convert it to UTF-8 first: iconv -f ITS-ENCODING -t UTF-8 {path} > {tmp}/latin1.utf8.txt "
+                            "(`file -i` may tell the encoding)")}
+    for name, (data, message, hint) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(DataError) as caught:
+            read(path, 75)
+        (problem,) = caught.value.problems
+        assert (problem.line, problem.message, problem.hint) == (1, message, hint.format(path=path, tmp=tmp_path))
+    # without a byte order mark, UTF-16 is told from binary data by nothing but its NUL bytes
+    path = tmp_path / "utf16-no-bom.txt"
+    path.write_bytes("No 施策名\n".encode("utf-16-le"))
+    with pytest.raises(DataError) as caught:
+        read(path, 75)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}: not a text file: binary data, or UTF-16 or UTF-32 text without a byte order mark (4 of the 14 "
+        "bytes read are NUL) (pass the PDF-to-text extraction of the table: a UTF-8 text file like the one in "
+        "data/raw/)"]
 
 
 def test_build_into_folder_succeeds(tmp_path):
@@ -76,6 +158,30 @@ def test_usage_error_exits_2():
     run = subprocess.run([KANMIN, "build", "--no-such-option"], capture_output=True, text=True)
     assert run.returncode == 2
     assert "unrecognized arguments: --no-such-option" in run.stderr
+
+
+@pytest.mark.parametrize(("argv", "usage", "error"), [
+    (["build", "--sorce", "x"], "usage: kanmin build [-h] [--source SOURCE] [--out OUT]",
+     "kanmin build: error: unrecognized arguments: --sorce x (did you mean --source?)"),
+    (["build", "--sorce=x", "--otu", "y"], "usage: kanmin build [-h] [--source SOURCE] [--out OUT]",
+     "kanmin build: error: unrecognized arguments: --sorce=x --otu y "
+     "(did you mean --source instead of --sorce, --out instead of --otu?)"),
+    (["rdf", "--validat-only"], "usage: kanmin rdf [-h] [--package PACKAGE]",
+     "kanmin rdf: error: unrecognized arguments: --validat-only (did you mean --validate-only?)"),
+    (["ckan", "publish", "--owner-org", "o", "--dry-rn"], "usage: kanmin ckan publish [-h] [--url URL]",
+     "kanmin ckan publish: error: unrecognized arguments: --dry-rn (did you mean --dry-run?)"),
+    (["extract", "--row", "3", "--zzz"], "usage: kanmin extract [-h] [--source SOURCE] [--row ROW]",
+     "kanmin extract: error: unrecognized arguments: --zzz"),
+    (["--sorce"], "usage: kanmin [-h] COMMAND ...", "kanmin: error: unrecognized arguments: --sorce"),
+])
+def test_unknown_option_gets_the_usage_of_its_command_and_the_nearest_option(argv, usage, error):
+    """An unknown option of a subcommand prints that subcommand's usage, not the top-level one, and
+    the nearest option of that subcommand when one is near; exit 2."""
+    run = subprocess.run([KANMIN, *argv], capture_output=True, text=True, env={**os.environ, "COLUMNS": "400"})
+    assert run.returncode == 2
+    lines = run.stderr.rstrip("\n").split("\n")
+    assert len(lines) == 2 and lines[0].startswith(usage), run.stderr
+    assert lines[1] == error
 
 
 def test_extract_prints_one_row():
@@ -161,6 +267,33 @@ def test_build_with_base_url_moves_every_home_page_landing_page_and_download_url
     assert f"{BASE_URL}files/data/policies.csv" in texts["build/site/downloads.html"]
 
     assert dataset_spec(model.load(tmp_path), tmp_path).fields["url"] == home  # CKAN's url
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("base", [BASE_URL, "https://w3id.org/kanmin-data/fork/"])
+def test_rdf_of_a_package_built_with_base_url_is_what_the_build_wrote(tmp_path, capsys, base):
+    """`kanmin rdf --package` without --base-iri rebuilds the RDF of a `--base-url` build under
+    the package's own base, byte for byte what the build wrote, with no IRI of the default home page
+    (was: 112 of them in catalog.ttl). The second base lies under the default one: the package's
+    URLs are moved back to the default once, not twice."""
+    import re
+
+    from kanmin.cli import main
+    from kanmin.settings import DEFAULT_BASE, HOMEPAGE
+
+    assert main(["build", "--out", str(tmp_path), "--base-url", base]) == 0
+    rdf = tmp_path / "build" / "rdf"
+    written = {p.name: p.read_bytes() for p in sorted(rdf.iterdir())}
+    shutil.rmtree(rdf)
+    assert main(["rdf", "--package", str(tmp_path)]) == 0
+    assert sorted(p.name for p in rdf.iterdir() if not p.name.startswith(".")) == sorted(written)  # not the lock
+    assert [name for name, data in written.items() if (rdf / name).read_bytes() != data] == []
+    # the default home page, but not where it starts the new base (https://w3id.org/kanmin-data/fork/)
+    under = "/" + base[len(DEFAULT_BASE):].rstrip("/") if base.startswith(DEFAULT_BASE) else ""
+    default = re.compile(re.escape(HOMEPAGE) + (f"(?!{re.escape(under)})" if under else ""))
+    assert {name: len(default.findall(data.decode("utf-8"))) for name, data in written.items()} == \
+        dict.fromkeys(written, 0)
+    assert base.encode() in written["catalog.ttl"]
     capsys.readouterr()
 
 

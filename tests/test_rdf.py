@@ -340,6 +340,54 @@ def test_cli_exit_codes_and_messages(tmp_path, capsys):
     assert info.value.code == 2
 
 
+def test_a_folder_the_rdf_command_cannot_use_is_one_usage_error(tmp_path, capsys):
+    """A missing package or output folder, a package without datapackage.json, an output folder
+    that is a file or holds none of the RDF files: one line, exit 2 (was: a line per missing RDF
+    file and exit 1, or a traceback for --out naming a file)."""
+    missing, empty, afile = tmp_path / "missing", tmp_path / "empty", tmp_path / "afile"
+    empty.mkdir()
+    afile.write_text("x", encoding="utf-8")
+    package_hint = "(pass a folder holding datapackage.json, such as the --out folder of `kanmin build`)"
+    rdf_hint = "(run `kanmin rdf` first to write the RDF files there, or pass --out DIR, the folder holding them)"
+    cases = [
+        (["--validate-only", "--package", str(missing)], f"--package {missing}: no such folder {package_hint}"),
+        (["--package", str(missing)], f"--package {missing}: no such folder {package_hint}"),
+        (["--package", str(afile)], f"--package {afile}: not a folder {package_hint}"),
+        (["--package", str(empty)], f"{empty}/datapackage.json: no such file "
+                                    "(pass --package DIR, a folder holding datapackage.json)"),
+        (["--validate-only", "--package", str(empty)], f"{empty}/build/rdf: no such folder {rdf_hint}"),
+        (["--validate-only", "--out", str(missing)], f"--out {missing}: no such folder {rdf_hint}"),
+        (["--validate-only", "--out", str(empty)], f"--out {empty}: holds none of the RDF files {rdf_hint}"),
+        (["--validate-only", "--out", str(afile)], f"--out {afile}: not a folder "
+                                                   "(pass a folder for the RDF files, made if missing)"),
+        (["--package", str(REPO), "--out", str(afile)], f"--out {afile}: not a folder "
+                                                        "(pass a folder for the RDF files, made if missing)"),
+    ]
+    for argv, message in cases:
+        assert kanmin_main(["rdf", *argv]) == 2, argv
+        assert capsys.readouterr().err == f"error: kanmin: {message}\n", argv
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "empty"]
+
+
+def test_the_base_of_a_package_is_read_from_its_descriptor(tmp_path, capsys):
+    """A package's base is its home page with the separator its identifier shows; a home page that
+    is no web URL stops `kanmin rdf` with the descriptor named."""
+    from kanmin.settings import DEFAULT_BASE, HOMEPAGE, package_base
+
+    assert package_base(HOMEPAGE, DEFAULT_BASE + "dataset/x") == DEFAULT_BASE
+    assert package_base("https://example.test/kd", "https://example.test/kd/dataset/x") == "https://example.test/kd/"
+    assert package_base("https://example.test/kd", "https://example.test/kd#dataset/x") == "https://example.test/kd#"
+    assert package_base("https://example.test/kd", "urn:x") == "https://example.test/kd/"
+    package = make_package(tmp_path / "pkg")
+    descriptor = package / "datapackage.json"
+    descriptor.write_text(descriptor.read_text(encoding="utf-8").replace(f'"homepage": "{HOMEPAGE}"',
+                                                                         '"homepage": "kanmin-data"'), encoding="utf-8")
+    assert kanmin_main(["rdf", "--package", str(package), "--out", str(tmp_path / "o")]) == 1
+    assert capsys.readouterr().err == f"error: {descriptor}: homepage 'kanmin-data' is not an http(s) URL, so the " \
+                                      "base it was built under is unknown (rebuild the package with `kanmin build`, " \
+                                      "which records its home page)\n"
+
+
 # --- serialisers (property test) -------------------------------------------------------------
 
 # min_size=1: the mapping never emits empty literals (empty cells give no triple, tested above).

@@ -114,3 +114,29 @@ def test_snippet_corrections_are_all_applied(tmp_path):
 ])
 def test_caption_keeps_the_boundary_between_printed_captions(lines, label):
     assert tidy._caption(list(enumerate(lines, start=1))) == label
+
+
+ROW5_MINISTRIES = [(239, "◎内閣官房、内"), (240, "閣府、金融庁、"), (241, "総務省、法務"), (242, "省、財務省、厚"),
+                   (243, "生労働省、経済"), (244, "産業省、国土交"), (245, "通省、関係府省")]
+FIX = "fix the source, or, if it is a real name, add it to data/curated/ministries.csv or ministry_aliases.csv"
+
+
+@pytest.mark.parametrize(("line", "printed", "expected"), [
+    (239, "◎内閣宮房、内", f"s.txt:239: row 5: unknown ministry '内閣宮房' (did you mean 内閣官房? {FIX})"),
+    (240, "閣府、金融廳、", f"s.txt:240: row 5: unknown ministry '金融廳' (did you mean 金融庁? {FIX})"),
+    (243, "生労働省、経X", "s.txt:243: row 5: unknown ministry '経X産業省', printed over lines 243-244 "
+                          f"(did you mean 経済産業省 or 経産省? {FIX})"),
+    (245, "通省、関係府あ省", "s.txt:245: row 5: unknown ministry '関係府あ省' "
+                            f"(did you mean 関係府省, 関係府省庁 or 関係省庁? {FIX})"),
+    (245, "通省、ＸＹＺ", f"s.txt:245: row 5: unknown ministry 'ＸＹＺ' ({FIX})"),
+])
+def test_unknown_ministry_is_reported_at_its_line_with_the_nearest_known_names(line, printed, expected):
+    """Each name of a list printed over seven lines (row 5) is reported at the line where it starts,
+    not at the list's first line, with the known names (canonical or alias) nearest to it, if any."""
+    from kanmin.cells import RawRow
+
+    lines = [(n, printed if n == line else t) for n, t in ROW5_MINISTRIES]
+    row = RawRow(number=5, number_inferred=False, line_start=228, line_end=245, ministries=lines)
+    problems: list = []
+    tidy._ministries(row, curated.load().ministry_by_name(), "s.txt", problems)
+    assert [str(p) for p in problems] == [expected]

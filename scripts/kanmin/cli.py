@@ -1,15 +1,19 @@
 """``kanmin``: one command, subcommands mirror the pipeline stages (wiring only).
 
 Exit codes: 0 ok; 1 invalid data, failed build or broken links; 2 usage error.
-Expected failures print one clear message per problem, never a traceback.
+Expected failures print one clear message per problem, never a traceback. A command line argparse
+cannot read gets the usage of the (sub)command it names and, for an unknown option, the nearest
+option of that command.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from . import errors
 from .errors import DataError, UsageError
@@ -21,7 +25,9 @@ from .settings import DEFAULT_BASE, RAW_NAME, REPO, REPORT_PATH
 
 def main(argv: list[str] | None = None) -> int:
     parser = make_parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        _unrecognized(parser, sys.argv[1:] if argv is None else argv, unknown)
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
@@ -33,6 +39,26 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # Ctrl-C: no traceback; a publish it cut short is completed by the next build
         print(f"interrupted: kanmin {args.command} stopped before it finished", file=sys.stderr)
         return 130
+
+
+def _unrecognized(parser: argparse.ArgumentParser, argv: list[str], unknown: list[str]) -> NoReturn:
+    """Stop with the usage of the (sub)command the arguments chose and argparse's "unrecognized
+    arguments" error, suggesting the nearest option of that command for each unknown one
+    (``kanmin build --sorce x``: "did you mean --source?"); exit 2. Python 3.11's argparse reports
+    an unknown option of a subcommand with the top-level usage and no suggestion."""
+    chosen = parser
+    for token in argv:  # the subcommands named, outermost first ("ckan", "publish")
+        commands = next((a.choices for a in chosen._actions if isinstance(a, argparse._SubParsersAction)), {})
+        if token in commands:
+            chosen = commands[token]
+    options = sorted({o for a in chosen._actions for o in a.option_strings})
+    near = {}  # unknown option -> the nearest known one
+    for name in (t.partition("=")[0] for t in unknown if t.startswith("-")):
+        for match in difflib.get_close_matches(name, options, n=1, cutoff=0.6):
+            near[name] = match
+    guesses = list(near.values()) if len(near) == 1 else [f"{o} instead of {u}" for u, o in near.items()]
+    hint = f" (did you mean {', '.join(guesses)}?)" if guesses else ""
+    chosen.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -19,7 +19,9 @@ breaks (the number is inferred and checked against the sequence); several empty 
 ("- - -"); URLs broken over lines; page titles and column headers leaking in between rows.
 
 Reading the file (size bound, line ends, characters) is ``source.read``; cutting one row's lines
-into its cells is ``cells.parse_body``. Here: page furniture, and where each row begins and ends
+into its cells is ``cells.parse_body``. Here: page furniture; whether the text is the table at all
+(a file with none of its page titles or column headers, no policy code line and no ministries
+line is some other text, refused as such); and where each row begins and ends
 (its number, its policy code, its ministries — a list that ends where its last name is complete,
 not at a blank line or an indent, which are layout).
 """
@@ -58,6 +60,12 @@ def extract(path: Path, curated: Curated, expected_rows: int) -> Extraction:
     source = read_source(Path(path), expected_rows)
     name, lines = source.path, source.lines
     furniture = _furniture_lines(lines, curated)
+    if not furniture and not any(t.startswith("◎") or ("-" in t and CODE_LINE.match(t)) for _, t in lines):
+        # README.md or another text: "row 1 has no policy code before the end of the file" would send
+        # the user looking for a truncation
+        raise DataError([Problem(name, None, "not the table: none of its lines is a page title or column "
+                                 "header of the table, a policy code (NN-NN) or a ministries list (◎…)",
+                                 "pass the PDF-to-text extraction of the table, like the one in data/raw/")])
     content = [(n, "" if n in furniture else t) for n, t in lines]
     rows = _split_rows(name, content, set(curated.pillar_by_name()), set(curated.ministry_by_name()),
                        curated.blank_cells)

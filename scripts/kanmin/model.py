@@ -17,7 +17,8 @@ this one instead).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,21 @@ class Package:
 
     def counts(self) -> dict[str, int]:
         return {res["name"]: len(self.tables[res["name"]]) for res in self.metadata["resources"]}
+
+
+def with_strings(package: Package, change: Callable[[str], str]) -> Package:
+    """The package with ``change`` applied to every string of its metadata (the rows stay as they are):
+    how a build moves the metadata's URLs to another base, and how ``kanmin rdf`` moves them back."""
+    def changed(value: Any) -> Any:
+        if isinstance(value, str):
+            return change(value)
+        if isinstance(value, dict):
+            return {k: changed(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [changed(v) for v in value]
+        return value
+
+    return replace(package, metadata=changed(package.metadata))
 
 
 def sort_key(value: Any) -> tuple:

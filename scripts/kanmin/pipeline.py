@@ -12,7 +12,7 @@ build leaves the previously published outputs untouched.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import checks, extract, files, model, package, settings, tidy, workbook
@@ -141,20 +141,11 @@ def prepare(source: Path, cur: curated_mod.Curated) -> tuple[extract.Extraction,
 def at_base(pkg: model.Package, base: str) -> model.Package:
     """The package with every URL of its metadata under the default base moved under ``base``
     (``settings.rebase_url``): the dataset's home page and identifier, and the publisher's and
-    contributors' home pages where they are the dataset's. The same package for the default."""
+    contributors' home pages where they are the dataset's. The same package for the default.
+    ``kanmin rdf --package`` moves them back (``rdf.build.build_rdf``)."""
     if base == settings.DEFAULT_BASE:
         return pkg
-
-    def moved(value):
-        if isinstance(value, str):
-            return settings.rebase_url(value, base)
-        if isinstance(value, dict):
-            return {k: moved(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [moved(v) for v in value]
-        return value
-
-    return replace(pkg, metadata=moved(pkg.metadata))
+    return model.with_strings(pkg, lambda value: settings.rebase_url(value, base))
 
 
 def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:

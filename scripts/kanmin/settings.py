@@ -73,6 +73,23 @@ def rebase_url(value: str, base: str) -> str:
     return value
 
 
+def unbase_url(value: str, base: str) -> str:
+    """The inverse of ``rebase_url``: ``value`` moved from ``base`` back to the default base."""
+    if value.startswith(base):
+        return DEFAULT_BASE + value[len(base):]
+    if value == base.rstrip("/#"):
+        return HOMEPAGE
+    return value
+
+
+def package_base(homepage: str, identifier: str) -> str:
+    """The base a package was built under (``kanmin build --base-url``; ``DEFAULT_BASE`` for none),
+    from what its descriptor records: its home page, which is the base without its final "/" or "#",
+    and its identifier, which the build moved under the base and so shows which of the two it was."""
+    rest = identifier[len(homepage):] if identifier.startswith(homepage) else ""
+    return homepage + (rest[0] if rest[:1] in ("/", "#") else "/")
+
+
 def download_base(base: str | None = None, download: str | None = None) -> str:
     """Where the published files are downloaded from: ``download`` when given, else ``files/``
     under the base (the site's copies of the files)."""

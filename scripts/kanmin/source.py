@@ -8,9 +8,17 @@ with other line ends, a byte order mark, indentation or trailing spaces, reads a
 
 Rules, in order:
 
+* A file that is no text (``not_text``: it starts as a PDF, a ZIP archive such as an .xlsx, an old
+  Office file, an image or a gzip archive does, or it is NUL bytes in large part, or it is not
+  UTF-8 and holds control bytes) is refused as what it looks like, with what to pass instead: a
+  PDF is extracted with a PDF-to-text tool first.
 * A file larger than ``MAX_BYTES_PER_ROW`` × the expected rows (about ten times the real
   source) is refused before it is read; so is a line longer than ``MAX_LINE_CHARS``.
-* UTF-8 only; a byte order mark at the start is dropped.
+* UTF-8 only; a byte order mark at the start is dropped. A file that is not UTF-8 is refused at
+  its first such byte, saying which encoding it reads as when that is clear (``encoding_hint``:
+  UTF-16 or UTF-32 by its byte order mark, else CP932 — Shift_JIS with Microsoft's extensions,
+  what Windows saves Japanese text as — or EUC-JP when it decodes into Japanese text in it) and
+  the ``iconv`` command that converts it.
 * Line ends: LF or CRLF; a file with no LF at all uses CR. A CR anywhere else is refused.
 * A tab is a space (reported). Format characters (Unicode category Cf: zero-width spaces and
   joiners, bidi controls, soft hyphens, a byte order mark inside the text) are removed
@@ -35,6 +43,7 @@ build (at the source line of its row) and in a hand-edited CSV (``kanmin validat
 from __future__ import annotations
 
 import re
+import shlex
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +93,10 @@ def read(path: Path, expected_rows: int) -> Source:
     limit = MAX_BYTES_PER_ROW * max(expected_rows, 1)
     with Path(path).open("rb") as fh:
         data = fh.read(limit + 1)
+    binary = not_text(data, name)
+    if binary:
+        what, hint = binary
+        raise DataError([Problem(name, None, f"not a text file: {what}", hint)])
     if len(data) > limit:
         raise DataError([Problem(name, None, f"the file is larger than {limit:,} bytes (about ten times the "
                                  f"extraction of a table of {expected_rows} rows)",
@@ -95,8 +108,9 @@ def read(path: Path, expected_rows: int) -> Source:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise DataError([Problem(name, line, f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})",
-                                 "convert the file to UTF-8, e.g. iconv -f SHIFT_JIS -t UTF-8")]) from None
+        found, hint = encoding_hint(data, name)
+        raise DataError([Problem(name, line, f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
+                                 f"{found}", hint)]) from None
     text = text.removeprefix("\ufeff")
     pieces = text.split("\n") if "\n" in text else text.split("\r")
     if pieces[-1] in ("", "\r"):  # the line end that ends the last line starts no line of its own
@@ -120,6 +134,88 @@ def read(path: Path, expected_rows: int) -> Source:
     if problems:
         raise DataError(problems)
     return source
+
+
+#: What a file that is no text starts with (a file's "magic number"), and what it is.
+MAGIC = (
+    (b"%PDF-", "a PDF document"),
+    (b"PK\x03\x04", "a ZIP archive (an .xlsx, .docx or .ods file is one)"),
+    (b"PK\x05\x06", "an empty ZIP archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file (.xls, .doc)"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+)
+#: Byte order marks of the Unicode encodings other than UTF-8 (UTF-32's first: FF FE starts both LEs).
+BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe", "UTF-16"),
+        (b"\xfe\xff", "UTF-16"))
+#: The legacy encodings of Japanese text, as iconv and Python name them. Japanese text in one of them
+#: decodes into kana (``_KANA``) in that one only: CP932's kana bytes (lead bytes 0x82, 0x83) are
+#: invalid in EUC-JP, and EUC-JP's bytes decode to half-width forms and kanji in CP932.
+LEGACY = (("CP932", "cp932", "Shift_JIS with Microsoft's extensions, as Windows saves Japanese text"),
+          ("EUC-JP", "euc_jp", "a Unix encoding of Japanese"))
+_KANA = re.compile("[\u3041-\u30ff]")
+_CONTROL_BYTES = re.compile(b"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_PASS = "pass the PDF-to-text extraction of the table: a UTF-8 text file like the one in data/raw/"
+
+
+def not_text(data: bytes, name: str) -> tuple[str, str] | None:
+    """(what the data looks like, what to do) for data that is no text, else None: it starts with a
+    known magic number (``MAGIC``), or more than one byte in a hundred is NUL, or it is not UTF-8
+    and holds NUL or other control bytes (binary data, or UTF-16/32 text without a byte order mark;
+    with one, it is text, which ``encoding_hint`` names). A NUL or control character in UTF-8 text
+    is no reason to call the file binary: it is a damaged line, which ``read`` names."""
+    for magic, what in MAGIC:
+        if data.startswith(magic):
+            if magic == b"%PDF-":
+                return what, (f"extract the table's text first, e.g. pdftotext {shlex.quote(name)} "
+                              f"{_beside(name, '.txt')}, and pass the text file: the rules expect one printed "
+                              "line per line, like the source in data/raw/")
+            return what, _PASS
+    if data.startswith(tuple(bom for bom, _ in BOMS)):
+        return None
+    nul = data.count(0)
+    if nul * 100 > len(data):
+        return (f"binary data, or UTF-16 or UTF-32 text without a byte order mark ({nul:,} of the {len(data):,} "
+                "bytes read are NUL)"), _PASS
+    control = _CONTROL_BYTES.search(data)
+    if control and not _is_utf8(data):
+        return f"binary data (not UTF-8, and control byte 0x{data[control.start()]:02x} at offset " \
+               f"{control.start():,})", _PASS
+    return None
+
+
+def encoding_hint(data: bytes, name: str) -> tuple[str, str]:
+    """For data that is not UTF-8: which encoding it is, when that is clear (a clause to append to
+    the message: a byte order mark, or text that decodes into Japanese in one of ``LEGACY``), and
+    how to convert it (the hint)."""
+    convert = f"-t UTF-8 {shlex.quote(name)} > {_beside(name, '.utf8.txt')}"
+    for bom, encoding in BOMS:
+        if data.startswith(bom):
+            return f"; it is {encoding} text (byte order mark)", f"convert it first: iconv -f {encoding} {convert}"
+    for label, codec, what in LEGACY:
+        try:
+            japanese = _KANA.search(data.decode(codec)) is not None
+        except UnicodeDecodeError:
+            japanese = False
+        if japanese:
+            extra = "; -f SHIFT_JIS fails on CP932's own characters, such as Ⅲ and ①" if label == "CP932" else ""
+            return f"; it reads as {label} ({what})", f"convert it first: iconv -f {label} {convert}{extra}"
+    return "", f"convert it to UTF-8 first: iconv -f ITS-ENCODING {convert} (`file -i` may tell the encoding)"
+
+
+def _beside(name: str, suffix: str) -> str:
+    """A file name beside ``name`` with ``suffix`` instead of its own (never ``name`` itself), for a shell."""
+    target = Path(name).with_suffix(suffix)
+    return shlex.quote(str(target if target != Path(name) else Path(name + suffix)))
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _clean(raw: str, number: int, source: Source, problems: list[Problem]) -> str:

@@ -27,13 +27,15 @@ Rules (all general; row-specific fixes live in ``data/curated/corrections.csv``)
   ``(line, text)`` pairs), so that a problem found later names the line at fault; the published
   tables take only the schema's fields.
 * Ministries are split at "、"; "◎" marks a lead; printed names map to ids through the curated
-  canonical names and aliases.
+  canonical names and aliases. An unknown name is reported at the line where it starts, with the
+  nearest known names (a misprint is fixed in the source, a real new name added to the code list).
 * A budget project is one thing: projects printed under several policies with the same name are
   one ``budget_projects`` row, and ``policy_budget_projects`` lists them per policy.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 
@@ -360,18 +362,40 @@ def _references(row: RawRow, lines: list[Line], printed_in: str, start: int, pat
 # --- ministries --------------------------------------------------------------------------
 
 def _ministries(row: RawRow, ids: dict[str, str], path: str, problems: list[Problem]) -> list[dict]:
+    """The row's ministries in printed order; an unknown name is a problem at the line where it
+    starts (``_unknown_ministry``)."""
     out = []
+    before = 0  # non-space characters of the cell before this part (``text.line_at`` counts them)
     for pos, part in enumerate(_join(row.ministries).split("、"), start=1):
         lead = part.startswith("◎")
         name = part.lstrip("◎").strip()
+        start = before + _nonspace(part) - _nonspace(name)
+        before += _nonspace(part) + 1  # the part and its "、"
         if name not in ids:
-            problems.append(Problem(path, row.ministries[0][0],
-                                    f"row {row.number}: unknown ministry {name!r}",
-                                    "add it to data/curated/ministries.csv or ministry_aliases.csv"))
+            problems.append(_unknown_ministry(row, name, start, ids, path))
             continue
         out.append({"policy_id": row.number, "position": pos, "ministry_id": ids[name],
                     "role": "lead" if lead else "co", "name_as_printed": name})
     return out
+
+
+def _nonspace(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def _unknown_ministry(row: RawRow, name: str, start: int, ids: dict[str, str], path: str) -> Problem:
+    """An unknown name, at the source line where it starts (the list is printed over several lines,
+    and its first line is often far from the fault), naming the line where it ends when that is
+    another one, with the nearest known names (canonical names and aliases): most unknown names
+    are misprints of a known one, to be fixed in the source rather than added to the code list."""
+    first = T.line_at(row.ministries, start)
+    last = T.line_at(row.ministries, start + max(_nonspace(name) - 1, 0))
+    where = f", printed over lines {first}-{last}" if last != first else ""
+    near = difflib.get_close_matches(name, sorted(ids), n=3, cutoff=0.6)
+    guess = f"did you mean {' or '.join(filter(None, [', '.join(near[:-1]), near[-1]]))}? " if near else ""
+    return Problem(path, first, f"row {row.number}: unknown ministry {name!r}{where}",
+                   f"{guess}fix the source, or, if it is a real name, add it to data/curated/ministries.csv "
+                   "or ministry_aliases.csv")
 
 
 def _shapes(extraction: Extraction, tables: Tables) -> list[Problem]:

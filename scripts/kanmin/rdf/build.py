@@ -10,7 +10,8 @@ Output directory:
   vocab.ttl, shapes.ttl            the project vocabulary and the SHACL shapes (copies)
 ``write_rdf`` writes into a folder the caller stages (the build stages the whole package at
 once); ``build_rdf`` is the stand-alone stage of ``kanmin rdf``: it loads a published package
-through frictionless into the same model and publishes with ``staging.staged``. No clock is read:
+through frictionless into the same model and publishes with ``staging.staged``, under the base the
+package was built under unless told another (so a package's RDF is what its build wrote). No clock is read:
 dct:modified comes from SOURCE_DATE_EPOCH when set, else from the metadata ("modified", the date
 of this version); dct:issued is when the dataset was first issued ("issued"); the source
 document's date ("source_issued") belongs to the source only.
@@ -21,8 +22,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .. import model, package, settings
-from ..errors import DataError
-from ..settings import DEFAULT_BASE, RDF_DIR, build_timestamp, rebase_url
+from ..errors import DataError, Problem
+from ..settings import DEFAULT_BASE, DESCRIPTOR, RDF_DIR, build_timestamp, rebase_url
 from ..staging import Owner, staged
 from .catalog import catalog_triples, describe_files
 from .mapping import check_mapping, data_triples
@@ -47,9 +48,22 @@ def modified_timestamp(metadata: dict) -> str:
 
 def build_rdf(package_dir: Path, out_dir: Path, base_iri: str | None = None,
               download_base: str | None = None) -> dict:
-    """Load the package in ``package_dir`` and publish its RDF files into ``out_dir``."""
+    """Load the package in ``package_dir`` and publish its RDF files into ``out_dir``.
+
+    The base is ``base_iri``, else the one the package was built under (``kanmin build
+    --base-url``: ``settings.package_base`` reads it from the descriptor's home page and
+    identifier), so that the RDF of a package equals what its build wrote. The package's metadata
+    is moved back from that base to the default one first, as the build hands it to ``write_rdf``."""
     package_dir, out_dir = Path(package_dir), Path(out_dir)
     pkg = model.load(package_dir)
+    homepage = str(pkg.metadata.get("homepage", ""))
+    built_at = settings.package_base(homepage, str(pkg.metadata.get("id", "")))
+    if not built_at.startswith(("https://", "http://")):
+        raise DataError([Problem(str(package_dir / DESCRIPTOR), None, f"homepage {homepage!r} is not an http(s) "
+                                 "URL, so the base it was built under is unknown",
+                                 "rebuild the package with `kanmin build`, which records its home page")])
+    if built_at != DEFAULT_BASE:
+        pkg = model.with_strings(pkg, lambda value: settings.unbase_url(value, built_at))
     published = {rel: package_dir / rel for rel in package.published_paths(pkg, package_dir)}
     try:
         rdf_rel = out_dir.resolve().relative_to(package_dir.resolve()).as_posix()
@@ -57,7 +71,7 @@ def build_rdf(package_dir: Path, out_dir: Path, base_iri: str | None = None,
         rdf_rel = RDF_DIR  # outside the package (tests, benchmark): publish path as usual
     # The output folder is new, empty, or holds an earlier RDF build (its catalog.ttl).
     with staged(out_dir, owner=Owner("catalog.ttl")) as staging:
-        figures = write_rdf(pkg, staging, published, rdf_rel, base_iri, download_base)
+        figures = write_rdf(pkg, staging, published, rdf_rel, base_iri or built_at, download_base)
     figures["paths"] = [str(out_dir / Path(p).name) for p in figures["paths"]]
     return figures
 

@@ -6,8 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from ..errors import DataError, Problem
-from ..settings import DEFAULT_BASE, DEFAULT_DOWNLOAD_BASE, REPO
+from ..errors import DataError, Problem, UsageError
+from ..settings import DEFAULT_BASE, DEFAULT_DOWNLOAD_BASE, DESCRIPTOR, REPO
 
 EXAMPLE = """examples:
   kanmin rdf                       build build/rdf/ from the package in the repository
@@ -26,7 +26,9 @@ def register(subparsers) -> None:
     p.add_argument("--package", type=Path,
                    help="package folder with data/, datapackage.json (default: the repository)")
     p.add_argument("--out", type=Path, help="output folder (default: PACKAGE/build/rdf)")
-    p.add_argument("--base-iri", default=DEFAULT_BASE, help=f"base of the instance IRIs (default {DEFAULT_BASE})")
+    p.add_argument("--base-iri", help="base of the instance IRIs (default: the base the package was built under, "
+                                      f"its homepage in datapackage.json with a final slash; {DEFAULT_BASE} unless "
+                                      "it was built with --base-url)")
     p.add_argument("--download-base",
                    help=f"base URL of the published files (default: files/ under the base, {DEFAULT_DOWNLOAD_BASE})")
     group = p.add_mutually_exclusive_group()
@@ -44,6 +46,7 @@ def run(args) -> int:
 
     args.package = args.package or REPO
     out = args.out or default_out_dir(args.package)
+    _check_folders(args.package, out, args.out is not None, args.validate_only)
     result: dict = {}
     if not args.validate_only:
         result["build"] = build_rdf(args.package, out, args.base_iri, args.download_base)
@@ -57,6 +60,30 @@ def run(args) -> int:
     if report and not report["ok"]:
         raise DataError(_problems(report, out))
     return 0
+
+
+def _check_folders(package: Path, out: Path, out_given: bool, validate_only: bool) -> None:
+    """Raise a UsageError (exit 2, one line) for a folder the command cannot use: a package folder
+    that is missing or holds no datapackage.json (to build from), an output folder that is a file
+    (to build into), an output folder that is missing or holds none of the RDF files (to validate).
+    An output folder missing some of them is no usage error: validation names each one (exit 1)."""
+    from .validate import REQUIRED
+
+    if not (validate_only and out_given):  # the package is read, or holds the output folder
+        if not package.is_dir():
+            what = "not a folder" if package.exists() else "no such folder"
+            raise UsageError(f"--package {package}: {what}", "pass a folder holding datapackage.json, "
+                             "such as the --out folder of `kanmin build`")
+        if not validate_only and not (package / DESCRIPTOR).is_file():
+            raise UsageError(f"{package / DESCRIPTOR}: no such file",
+                             "pass --package DIR, a folder holding datapackage.json")
+    where = f"--out {out}" if out_given else str(out)
+    if (out.exists() or out.is_symlink()) and not out.is_dir():
+        raise UsageError(f"{where}: not a folder", "pass a folder for the RDF files, made if missing")
+    if validate_only and not any((out / name).is_file() for name in REQUIRED):
+        what = "holds none of the RDF files" if out.exists() else "no such folder"
+        raise UsageError(f"{where}: {what}", "run `kanmin rdf` first to write the RDF files there, or pass --out DIR, "
+                         "the folder holding them")
 
 
 def _problems(report: dict, out: Path) -> list[Problem]:

@@ -43,6 +43,8 @@ DCAT_AP_RECOMMENDED = "shapes_recommended.ttl"
 FORMATS = {"data.ttl": ox.RdfFormat.TURTLE, "data.nt": ox.RdfFormat.N_TRIPLES,
            "data.jsonld": ox.RdfFormat.JSON_LD}
 OTHER_GRAPHS = {"catalog.ttl": ox.RdfFormat.TURTLE, "vocab.ttl": ox.RdfFormat.TURTLE}
+#: The files of the output folder that validation reads.
+REQUIRED = (*FORMATS, *OTHER_GRAPHS, "context.jsonld")
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
@@ -271,7 +273,7 @@ def validate_rdf(out_dir: Path, dcat_ap_dir: Path | None = None) -> dict:
     """Report of all checks; report["ok"] is False if anything but recommendations failed."""
     out_dir = Path(out_dir)
     dcat_ap_dir = Path(dcat_ap_dir) if dcat_ap_dir else default_dcat_ap_dir()
-    missing = [n for n in (*FORMATS, *OTHER_GRAPHS, "context.jsonld") if not (out_dir / n).is_file()]
+    missing = [n for n in REQUIRED if not (out_dir / n).is_file()]
     if missing:
         return {"ok": False, "problems": [Problem(str(out_dir / n), None, "missing", "run `kanmin rdf` first")
                                           for n in missing]}
