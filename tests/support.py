@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from kanmin.model import from_records
 from kanmin.package import write_package
@@ -59,3 +64,20 @@ def copy_published_package(dest: Path) -> Path:
     shutil.copytree(REPO / "build" / "rdf", dest / "build" / "rdf")
     shutil.copy2(REPO / WORKBOOK_PATH, dest / WORKBOOK_PATH)
     return dest
+
+
+def in_a_mount_namespace(script: str, args: list[str]) -> dict:
+    """Run the Python ``script`` (which prints one JSON object) where it may mount a file system of
+    its own, e.g. a 2 MB or read-only tmpfs: a private mount namespace (as root, or as a user
+    namespace's root, or through sudo); skip where none is allowed. Returns what it printed."""
+    prefixes = [["unshare", "--mount"]] if os.geteuid() == 0 else [["unshare", "--user", "--map-root-user", "--mount"],
+                                                                   ["sudo", "-n", "unshare", "--mount"]]
+    for prefix in prefixes:
+        if shutil.which(prefix[0]) is None:
+            continue
+        if subprocess.run(prefix + ["true"], capture_output=True).returncode == 0:
+            run = subprocess.run(prefix + [sys.executable, "-c", script, *args], capture_output=True, text=True,
+                                 timeout=300)
+            assert run.returncode == 0, run.stderr
+            return json.loads(run.stdout)
+    pytest.skip("no private mount namespace here (unshare refused), so no small or read-only disk")

@@ -297,3 +297,26 @@ def test_credentials_in_a_url_are_in_no_report_cache_or_output(site, tmp_path, c
     host = site.url("/")[len("http://"):].rstrip("/")
     assert sorted(r["url"] for r in data["results"]) == sorted(
         f"http://***@{host}{path}" for path in ("/ok", "/notfound", "/perm"))
+
+
+ON_A_READ_ONLY_DISK = """
+import json, subprocess, sys
+from pathlib import Path
+mount, urls = Path(sys.argv[1]), sys.argv[2]
+subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(mount)], check=True)
+run = subprocess.run([sys.executable, "-m", "kanmin", "linkcheck", "--urls", urls, "--out", str(mount / "reports"),
+                      "--allow-private", "--no-progress", "--retries", "0"], capture_output=True, text=True)
+print(json.dumps({"rc": run.returncode, "err": run.stderr}))
+"""
+
+
+def test_reports_on_a_read_only_disk_are_one_error_line(site, tmp_path):
+    """How the CLI speaks when the file system says no (issue 16): no traceback."""
+    from support import in_a_mount_namespace
+
+    urls = tmp_path / "urls.txt"
+    urls.write_text(site.url("/ok") + "\n", encoding="utf-8")
+    (tmp_path / "disk").mkdir()
+    got = in_a_mount_namespace(ON_A_READ_ONLY_DISK, [str(tmp_path / "disk"), str(urls)])
+    assert got == {"rc": 2, "err": f"error: {tmp_path / 'disk' / 'reports'}: the file system is read-only (write into "
+                                   "a folder you may write (--out), or fix its permissions; nothing was changed)\n"}

@@ -25,7 +25,7 @@ import pytest
 
 from kanmin import pipeline, staging
 from kanmin.cli import main
-from support import SOURCE
+from support import SOURCE, in_a_mount_namespace
 
 CHILD = """
 import os, signal, sys
@@ -297,40 +297,23 @@ print(json.dumps({"rc": run.returncode, "err": run.stderr, "same": tree() == bef
 """
 
 
-def _in_a_mount_namespace(args: list[str]) -> dict:
-    """Run INSIDE_A_SMALL_DISK where it may mount a 2 MB tmpfs: a private mount namespace (as
-    root, or as a user namespace's root); skip where neither is allowed."""
-    prefixes = [["unshare", "--mount"]] if os.geteuid() == 0 else [["unshare", "--user", "--map-root-user", "--mount"],
-                                                                   ["sudo", "-n", "unshare", "--mount"]]
-    for prefix in prefixes:
-        if shutil.which(prefix[0]) is None:
-            continue
-        probe = subprocess.run(prefix + ["true"], capture_output=True)
-        if probe.returncode == 0:
-            run = subprocess.run(prefix + [sys.executable, "-c", INSIDE_A_SMALL_DISK, *args],
-                                 capture_output=True, text=True, timeout=300)
-            assert run.returncode == 0, run.stderr
-            return json.loads(run.stdout)
-    pytest.skip("no private mount namespace here (unshare refused), so no small disk to fill")
-
-
 @pytest.mark.parametrize("mode", ["full", "read-only"])
 def test_a_full_or_read_only_disk_is_one_error_line_and_the_old_package_stays(tmp_path, packages, mode):
     """Old code: a Python traceback (OSError 28 / 30). A full disk fails the build (exit 1), a
     read-only folder cannot be used (exit 2); either way the previous package is unchanged."""
     mount = tmp_path / "disk"
     mount.mkdir()
-    got = _in_a_mount_namespace([str(mount), str(packages[0]), mode, str(SOURCE)])
+    got = in_a_mount_namespace(INSIDE_A_SMALL_DISK, [str(mount), str(packages[0]), mode, str(SOURCE)])
     out = mount / "pkg"
     assert got["same"], got
     assert "Traceback" not in got["err"] and got["err"].count("\n") == 1, got["err"]
     if mode == "full":
         assert got["rc"] == 1 and got["err"].startswith("error: ") and got["err"].endswith(
-            ": no space left on the device (free some space and build again; the previous outputs are unchanged)\n")
+            ": no space left on the device (free some space and run the command again; the previous outputs are unchanged)\n")
         assert got["left"] == [staging.LOCK]  # no staging folder, no journal
     else:
         assert got["rc"] == 2 and got["err"] == (
-            f"error: {out / staging.LOCK}: the file system is read-only (build into a folder you may write "
+            f"error: {out / staging.LOCK}: the file system is read-only (write into a folder you may write "
             "(--out), or fix its permissions; nothing was changed)\n")
 
 

@@ -212,11 +212,11 @@ def test_output_folder_must_be_new_empty_or_an_earlier_builds(tmp_path):
 def test_the_file_system_saying_no_is_one_problem_naming_the_path():
     full = staging.fs_error(OSError(errno.ENOSPC, "No space left on device", "/o/data/x.csv"), Path("/o"))
     assert isinstance(full, DataError) and not isinstance(full, UsageError)
-    assert str(full.problems[0]) == ("/o/data/x.csv: no space left on the device (free some space and build again; "
-                                     "the previous outputs are unchanged)")
+    assert str(full.problems[0]) == ("/o/data/x.csv: no space left on the device (free some space and run the command "
+                                     "again; the previous outputs are unchanged)")
     ro = staging.fs_error(OSError(errno.EROFS, "Read-only file system", "/o/.kanmin-build.lock"), Path("/o"))
     assert isinstance(ro, UsageError) and str(ro.problems[0]) == (
-        "/o/.kanmin-build.lock: the file system is read-only (build into a folder you may write (--out), or fix its "
+        "/o/.kanmin-build.lock: the file system is read-only (write into a folder you may write (--out), or fix its "
         "permissions; nothing was changed)")
     late = staging.fs_error(OSError(errno.ENOSPC, "No space left on device"), Path("/o"), journaled=True)
     assert "completes the publish first" in str(late) and not isinstance(late, UsageError)

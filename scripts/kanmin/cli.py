@@ -36,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as exc:  # the one place problems are printed and turned into exit codes
         errors.report(exc.problems)
         return errors.exit_code(exc)
+    except OSError as exc:  # the file system said no (a full disk, a read-only --out): one line, no traceback
+        problem = errors.os_error(exc, f"kanmin {args.command}")
+        if problem is None:
+            raise
+        errors.report(problem.problems)
+        return errors.exit_code(problem)
     except KeyboardInterrupt:  # Ctrl-C: no traceback; a publish it cut short is completed by the next build
         print(f"interrupted: kanmin {args.command} stopped before it finished", file=sys.stderr)
         return 130

@@ -6,11 +6,13 @@ problems and raise ``DataError`` once, so a user sees every problem of a run tog
 command line raises ``UsageError``. ``report`` is the one place that prints them (``notify``
 prints the notes of a run that succeeded), and
 ``exit_code`` the one place that turns them into exit codes (0 ok, 1 bad data or a failed check,
-2 usage). Real bugs are neither and still raise with a traceback.
+2 usage). ``os_error`` turns the file system saying no (a full disk, a read-only folder) into a
+problem. Real bugs are neither and still raise with a traceback.
 """
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -55,6 +57,32 @@ class UsageError(DataError):
 
     def __init__(self, message: str, hint: str = "", file: str = "kanmin"):
         super().__init__([Problem(file, None, message, hint)])
+
+
+#: errno values that mean "the file system says no", each with what it is and whether it is the
+#: place the user named that cannot be used (a usage error, exit 2) or the run that failed (exit 1).
+FS_ERRORS = {
+    errno.ENOSPC: ("no space left on the device", False),
+    errno.EDQUOT: ("the disk quota is exceeded", False),
+    errno.EFBIG: ("a file is too large for the file system", False),
+    errno.EROFS: ("the file system is read-only", True),
+    errno.EACCES: ("permission denied", True),
+    errno.EPERM: ("operation not permitted", True),
+}
+
+
+def os_error(exc: OSError, where: object) -> DataError | None:
+    """The file system saying no (``FS_ERRORS``) as one problem naming the path (the error's own
+    file name, else ``where``) and what to do; None for any other OSError, which is a bug."""
+    if exc.errno not in FS_ERRORS:
+        return None
+    what, usage = FS_ERRORS[exc.errno]
+    path = str(exc.filename or where)
+    if usage:
+        return UsageError(what, "write into a folder you may write (--out), or fix its permissions; nothing was "
+                          "changed", file=path)
+    return DataError([Problem(path, None, what,
+                              "free some space and run the command again; the previous outputs are unchanged")])
 
 
 def report(problems: Iterable[Problem], stream: TextIO | None = None) -> None:

@@ -30,7 +30,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DataError, Problem, UsageError
+from .errors import DataError, Problem, UsageError, os_error
 from .files import sha256_file, write_atomic
 
 STAGING_PREFIX = ".kanmin-build-"
@@ -128,36 +128,20 @@ def _machinery(path: Path) -> bool:
     return name in (LOCK, JOURNAL) or name.startswith(f".{JOURNAL}-") or bool(STAGING_NAME.fullmatch(name))
 
 
-#: errno values that mean "the file system says no", each with what it is and whether it is the
-#: user's folder that cannot be used (a usage error, exit 2) or the build that failed (exit 1).
-_FS_ERRORS = {
-    errno.ENOSPC: ("no space left on the device", False),
-    errno.EDQUOT: ("the disk quota is exceeded", False),
-    errno.EFBIG: ("a file is too large for the file system", False),
-    errno.EROFS: ("the file system is read-only", True),
-    errno.EACCES: ("permission denied", True),
-    errno.EPERM: ("operation not permitted", True),
-}
-
-
 def fs_error(exc: OSError, out: Path, journaled: bool = False) -> BaseException:
-    """What a build tells the user when the file system refuses a write into ``out``: one problem
-    naming the path and what to do (a full disk: exit 1; a read-only or forbidden folder: exit 2).
-    Any other OSError is returned as it is (a bug, shown with its traceback)."""
-    if exc.errno not in _FS_ERRORS:
+    """What a build tells the user when the file system refuses a write into ``out``
+    (``errors.os_error``: one problem naming the path and what to do; a full disk exit 1, a
+    read-only or forbidden folder exit 2), and, once the journal is written, that the next build
+    completes the publish. Any other OSError is returned as it is (a bug, shown with its traceback)."""
+    problem = os_error(exc, out)
+    if problem is None:
         return exc
-    what, usage = _FS_ERRORS[exc.errno]
-    path = exc.filename or out
-    if journaled:
-        hint = (f"the previous package is partly replaced and {JOURNAL} lists the rest: fix this, then run "
-                "kanmin build again, which completes the publish first")
-    elif usage:
-        hint = "build into a folder you may write (--out), or fix its permissions; nothing was changed"
-    else:
-        hint = "free some space and build again; the previous outputs are unchanged"
-    if usage and not journaled:
-        return UsageError(what, hint, file=str(path))
-    return DataError([Problem(str(path), None, what, hint)])
+    if not journaled:
+        return problem
+    first = problem.problems[0]
+    return DataError([Problem(first.file, None, first.message,
+                              f"the previous package is partly replaced and {JOURNAL} lists the rest: fix this, "
+                              "then run kanmin build again, which completes the publish first")])
 
 
 @contextmanager
