@@ -4,6 +4,7 @@ It answers like ckanapi's ``RemoteCKAN.call_action``: results as dicts, failures
 named like ckanapi's (``NotFound``, ``NotAuthorized``, ``ValidationError``). Multipart calls (with
 ``files``) receive every value as a string, as over HTTP; CKAN keeps ``size`` as an integer.
 Every write bumps the dataset's ``metadata_modified``, so a test sees whether anything was written.
+``requests_kwargs`` of each call are kept in ``requests_kwargs``.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class FakeCKAN:
         self.licenses = copy.deepcopy(licenses if licenses is not None else STOCK_LICENSES)
         self.orgs = {name: {"id": f"org-{name}", "name": name} for name in orgs}
         self.token_ok = token_ok
+        self.requests_kwargs: list[dict | None] = []
         self.packages: dict[str, dict] = {}
         self.files: dict[str, bytes] = {}  # resource id -> uploaded bytes
         self.datastore: dict[str, dict] = {}  # resource id -> {"fields", "key", "rows"}
@@ -67,11 +69,12 @@ class FakeCKAN:
                     return pkg, res
         raise NotFound("Resource not found")
 
-    def call_action(self, action, data_dict=None, files=None):
+    def call_action(self, action, data_dict=None, files=None, requests_kwargs=None):
         data = dict(data_dict or {})
         if self.fail_after is not None and len(self.log) >= self.fail_after:
             raise KeyboardInterrupt(f"killed before {action}")
         self.log.append(action)
+        self.requests_kwargs.append(requests_kwargs)
         if not self.token_ok and action not in READS:
             raise NotAuthorized({"message": "Access denied", "__type": "Authorization Error"})
         if files:  # multipart: every value arrives as a string

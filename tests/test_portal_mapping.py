@@ -363,8 +363,8 @@ def _run(argv, monkeypatch, capsys, fake=None, env=None):
     for key, value in (env or {}).items():
         monkeypatch.setenv(key, value)
     if fake is not None:
-        def init(self, url, token, ckan=None):
-            _PORTAL_INIT(self, url, token, ckan=fake)
+        def init(self, url, token, ckan=None, **kw):
+            _PORTAL_INIT(self, url, token, ckan=fake, **kw)
         monkeypatch.setattr(Portal, "__init__", init)
     code = cli.main(argv)
     out = capsys.readouterr()
@@ -405,6 +405,9 @@ def test_unreachable_portal_is_one_clear_error(monkeypatch, capsys, package_copy
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed once the block ends: nothing listens there
     env = {"CKAN_API_TOKEN": TOKEN, "CKAN_URL": f"http://127.0.0.1:{port}"}
+    from kanmin.portal import client
+
+    monkeypatch.setattr(client, "_sleep", lambda _s: None)  # the reads are tried 3 times
     code, out, err = _run(["ckan", "publish", "--owner-org", ORG, "--package", str(package_copy)],
                           monkeypatch, capsys, env=env)
     assert code == 1

@@ -1,9 +1,8 @@
 """Publish the package to a CKAN portal: read the portal's state, plan, then upsert.
 
-``Portal`` wraps ckanapi's ``RemoteCKAN``: every action goes through ``Portal.call``, which
-counts it and turns ckanapi's and requests' exceptions into one ``DataError`` naming the action,
-what failed and what to do (the API token is scrubbed from every message). ``make_plan`` is pure:
-from the wanted dataset (``mapping``) and the portal's ``package_show`` (or None), it decides per
+Every action goes through ``client.Portal.call`` (timeouts, retries of reads, one clear
+``DataError`` per failure, the API token scrubbed: see ``client``). ``make_plan`` is pure: from
+the wanted dataset (``mapping``) and the portal's ``package_show`` (or None), it decides per
 resource ``create | update | unchanged | delete``, matching resources by ``uri``; a field is sent
 only when it differs from what the portal has, and a file is uploaded only when its size or
 SHA-256 differs (or the portal's copy is not an upload). ``publish`` runs the plan:
@@ -23,7 +22,6 @@ is uploaded, so that a run stopped between the two still sees the file as change
 
 from __future__ import annotations
 
-import ast
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -33,6 +31,7 @@ from pathlib import Path
 from .. import model
 from ..errors import DataError, Problem
 from . import mapping
+from .client import NotFoundError, Portal
 
 #: Resource fields that decide whether the file itself must be uploaded again.
 FILE_FIELDS = ("size", "hash")
@@ -43,106 +42,6 @@ PLAIN_FIELDS = ("title", "notes", "author", "author_email", "maintainer", "maint
 CHUNK = 5000
 #: Rows per datastore_search page when the keys of a table are read back.
 SEARCH_PAGE = 32000
-
-
-class NotFoundError(Exception):
-    """The portal answered "Not found" (package_show of a dataset that does not exist yet)."""
-
-
-# --- the portal ---------------------------------------------------------------------------------
-
-class Portal:
-    """A CKAN portal's action API (ckanapi ``RemoteCKAN``), every call counted.
-
-    ``ckan`` may be any object with ckanapi's ``call_action(action, data_dict, files=...)``
-    (the unit tests pass an in-memory fake)."""
-
-    def __init__(self, url: str, token: str | None, ckan=None):
-        self.url = url.rstrip("/")
-        self._token = token or ""
-        if ckan is None:
-            from ckanapi import RemoteCKAN
-
-            ckan = RemoteCKAN(self.url, apikey=token, user_agent="kanmin-ckan-publish (ckanapi)")
-        self.ckan = ckan
-        self.calls: Counter[str] = Counter()
-        self.seconds = 0.0  # spent in calls (the rest of a run is reading and hashing the package)
-
-    @property
-    def n_calls(self) -> int:
-        return sum(self.calls.values())
-
-    def scrub(self, text: str) -> str:
-        return text.replace(self._token, "***") if self._token else text
-
-    def call(self, action: str, upload: Path | None = None, **data):
-        """Run one action; ``upload`` sends a file as the multipart field ``upload``."""
-        self.calls[action] += 1
-        handle = None
-        start = time.monotonic()
-        try:
-            files = None
-            if upload is not None:
-                handle = Path(upload).open("rb")
-                files = {"upload": (Path(upload).name, handle)}
-            return self.ckan.call_action(action, data, files=files)
-        except Exception as exc:  # noqa: BLE001  (every failure becomes one clear problem)
-            problem = self._problem(action, exc)
-            if problem is None:
-                raise
-            raise problem from None
-        finally:
-            self.seconds += time.monotonic() - start
-            if handle is not None:
-                handle.close()
-
-    def _problem(self, action: str, exc: Exception) -> Exception | None:
-        kind = type(exc).__name__
-        where = self.url
-        if kind == "NotFound":
-            return NotFoundError(self.scrub(str(exc)))
-        if kind == "NotAuthorized":
-            message = f"{action}: the portal refused the request (not authorised)"
-            hint = ("set CKAN_API_TOKEN to a valid API token of a user who may create and edit datasets "
-                    "in the organisation (CKAN: user page → API Tokens)")
-        elif kind == "ValidationError":
-            message = f"{action}: CKAN refused the data: {_summary(getattr(exc, 'error_dict', exc.args))}"
-            hint = "fix the value named above (the dataset is left as it was before this call)"
-        elif kind in ("CKANAPIError", "ServerIncompatibleError", "SearchError", "SearchIndexError",
-                      "SearchQueryError"):
-            message = f"{action}: {_http_failure(exc)}"
-            hint = "check --url / CKAN_URL (the address of a CKAN site, without /api) and the portal's logs"
-        else:
-            import requests
-
-            if not isinstance(exc, requests.RequestException):
-                return None
-            message = f"{action}: the portal is unreachable ({kind}: {_short(str(exc))})"
-            hint = "check --url / CKAN_URL, the network and that the portal is running"
-        return DataError([Problem(where, None, self.scrub(message), self.scrub(hint))])
-
-
-def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _summary(error) -> str:
-    if isinstance(error, dict):
-        parts = [f"{k}: {v}" for k, v in error.items() if not str(k).startswith("__")]
-        return _short("; ".join(parts) or str(error))
-    return _short(str(error))
-
-
-def _http_failure(exc: Exception) -> str:
-    """ckanapi's CKANAPIError carries repr([url, status, body]); name the status and the address
-    (the body, often an HTML page, is left out)."""
-    text = str(exc.args[0]) if exc.args else str(exc)
-    try:
-        url, status, _body = ast.literal_eval(text)
-        return f"HTTP {status} from {url}: not an answer of CKAN's action API"
-    except (ValueError, SyntaxError, TypeError):
-        return f"unexpected answer: {_short(text, 160)}"
 
 
 # --- the plan (pure) ---------------------------------------------------------------------------
