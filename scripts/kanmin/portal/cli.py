@@ -39,8 +39,9 @@ def register(subparsers) -> None:
         description="Make one CKAN dataset from the package's metadata and one uploaded resource per "
                     "published file (the CSVs, datapackage.json, the Excel workbook, build/rdf/). Idempotent: "
                     "resources are matched by their distribution IRI (uri); only changed files are uploaded, "
-                    "files gone from the package are deleted, and an unchanged package writes nothing. The API token "
-                    f"is read from ${TOKEN_ENV} only.",
+                    "files gone from the package are deleted, resources someone else added are kept, and an "
+                    "unchanged package writes nothing. A dataset of the same name in another organisation is "
+                    f"left alone unless --take-over-dataset. The API token is read from ${TOKEN_ENV} only.",
         epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", help=f"the portal's address (default: ${URL_ENV})")
     p.add_argument("--owner-org", required=True, help="name of the organisation that owns the dataset (must exist)")
@@ -51,6 +52,10 @@ def register(subparsers) -> None:
     p.add_argument("--dry-run", action="store_true", help="print the plan and write nothing")
     p.add_argument("--datastore", action="store_true", help="also load every table into the CKAN DataStore")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--take-over-dataset", action="store_true",
+                   help="move a dataset of the same name that belongs to another organisation into --owner-org "
+                        "(its metadata is replaced by ours; resources not ours are kept); without it such a "
+                        "dataset is refused")
     p.add_argument("--connect-timeout", type=_seconds, default=Limits.connect, metavar="S",
                    help="longest wait for a connection, and for the portal to take more of a request being "
                         "sent, e.g. an upload (default: %(default)s)")
@@ -85,7 +90,8 @@ def run(args) -> int:
     portal = Portal(url, token, limits=Limits(connect=args.connect_timeout, read=args.read_timeout),
                     allow_link_local=args.allow_link_local)
     result = publish(args.package or REPO, portal, args.owner_org, args.license_id,
-                     dry_run=args.dry_run, datastore=args.datastore, progress=progress)
+                     dry_run=args.dry_run, datastore=args.datastore, progress=progress,
+                     take_over=args.take_over_dataset)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
     else:
@@ -96,6 +102,9 @@ def run(args) -> int:
 def print_human(result: dict) -> None:
     verb = "plan for" if result["dry_run"] else "published"
     print(f"{verb} {result['url']} (dataset {result['dataset_action']}, licence {result['license_id']})")
+    move = result.get("owner_org_change")
+    if move:
+        print(f"  owner_org: {move['from'] or '(no organisation)'} → {move['to']}")
     for res in result["resources"]:
         extra = " (upload)" if res["upload"] and res["action"] != "create" else ""
         print(f"  {res['action']:<9} {res['path'] or res['id']}{extra}")
