@@ -4,6 +4,9 @@ It answers like ckanapi's ``RemoteCKAN.call_action``: results as dicts, failures
 named like ckanapi's (``NotFound``, ``NotAuthorized``, ``ValidationError``). Multipart calls (with
 ``files``) receive every value as a string, as over HTTP; CKAN keeps ``size`` as an integer.
 Every write bumps the dataset's ``metadata_modified``, so a test sees whether anything was written.
+The token's user is a sysadmin unless ``member_of`` names the organisations it is an editor of
+(CKAN: others' private datasets are "not authorised" to read, others' datasets to write).
+``requests_kwargs`` of each call are kept in ``requests_kwargs``.
 """
 
 from __future__ import annotations
@@ -38,10 +41,12 @@ READS = {"license_list", "organization_list_for_user", "organization_show", "pac
 
 
 class FakeCKAN:
-    def __init__(self, licenses=None, orgs=("kanmin",), token_ok=True):
+    def __init__(self, licenses=None, orgs=("kanmin",), token_ok=True, member_of=None):
         self.licenses = copy.deepcopy(licenses if licenses is not None else STOCK_LICENSES)
         self.orgs = {name: {"id": f"org-{name}", "name": name} for name in orgs}
         self.token_ok = token_ok
+        self.member_of = member_of  # None: a sysadmin
+        self.requests_kwargs: list[dict | None] = []
         self.packages: dict[str, dict] = {}
         self.files: dict[str, bytes] = {}  # resource id -> uploaded bytes
         self.datastore: dict[str, dict] = {}  # resource id -> {"fields", "key", "rows"}
@@ -67,11 +72,16 @@ class FakeCKAN:
                     return pkg, res
         raise NotFound("Resource not found")
 
-    def call_action(self, action, data_dict=None, files=None):
+    def _may(self, org_id) -> bool:
+        """Whether the token's user may edit datasets of the organisation with this id."""
+        return self.member_of is None or any(self.orgs[o]["id"] == org_id for o in self.member_of if o in self.orgs)
+
+    def call_action(self, action, data_dict=None, files=None, requests_kwargs=None):
         data = dict(data_dict or {})
         if self.fail_after is not None and len(self.log) >= self.fail_after:
             raise KeyboardInterrupt(f"killed before {action}")
         self.log.append(action)
+        self.requests_kwargs.append(requests_kwargs)
         if not self.token_ok and action not in READS:
             raise NotAuthorized({"message": "Access denied", "__type": "Authorization Error"})
         if files:  # multipart: every value arrives as a string
@@ -86,7 +96,9 @@ class FakeCKAN:
         return copy.deepcopy(self.licenses)
 
     def organization_list_for_user(self, permission=None):
-        return list(self.orgs.values()) if self.token_ok else []
+        if not self.token_ok:
+            return []
+        return [dict(o) for o in self.orgs.values() if self._may(o["id"])]
 
     def organization_show(self, id, include_datasets=False):
         for org in self.orgs.values():
@@ -95,7 +107,11 @@ class FakeCKAN:
         raise NotFound("Organization not found")
 
     def package_show(self, id):
-        return copy.deepcopy(self._pkg(id))
+        pkg = self._pkg(id)
+        if pkg.get("private") and not self._may(pkg.get("owner_org")):
+            raise NotAuthorized({"message": f"User not authorized to read package {pkg['id']}",
+                                 "__type": "Authorization Error"})
+        return copy.deepcopy(pkg)
 
     def package_create(self, **d):
         if d["owner_org"] not in self.orgs:
@@ -111,6 +127,8 @@ class FakeCKAN:
 
     def package_patch(self, id, **d):
         pkg = self._pkg(id)
+        if not self._may(pkg.get("owner_org")):
+            raise NotAuthorized({"message": "Access denied", "__type": "Authorization Error"})
         if "owner_org" in d:
             pkg["organization"] = dict(self.orgs[d["owner_org"]])
             d["owner_org"] = pkg["organization"]["id"]

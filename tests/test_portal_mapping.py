@@ -211,13 +211,13 @@ def wanted(spec):
 def test_plan_without_a_dataset_creates_everything(spec, wanted):
     plan = make_plan(spec, wanted, None)
     assert plan.dataset == "create"
-    assert plan.counts() == {"create": 18, "update": 0, "unchanged": 0, "delete": 0, "uploads": 18}
+    assert plan.counts() == {"create": 18, "update": 0, "unchanged": 0, "delete": 0, "kept": 0, "uploads": 18}
 
 
 def test_plan_of_the_same_state_is_all_unchanged(spec, wanted):
     plan = make_plan(spec, wanted, _portal_state(spec, wanted))
     assert plan.dataset == "unchanged" and plan.dataset_changed == []
-    assert plan.counts() == {"create": 0, "update": 0, "unchanged": 18, "delete": 0, "uploads": 0}
+    assert plan.counts() == {"create": 0, "update": 0, "unchanged": 18, "delete": 0, "kept": 0, "uploads": 0}
 
 
 def test_plan_decisions(spec, wanted):
@@ -241,7 +241,23 @@ def test_plan_decisions(spec, wanted):
     assert by_path[paths[4]].action == "create"
     assert sorted(s.id for s in plan.steps if s.action == "delete") == ["dup", "gone"]
     assert plan.dataset == "update" and plan.dataset_changed == ["tags", "extras"]
-    assert plan.counts() == {"create": 1, "update": 3, "unchanged": 14, "delete": 2, "uploads": 3}
+    assert plan.counts() == {"create": 1, "update": 3, "unchanged": 14, "delete": 2, "kept": 0, "uploads": 3}
+
+
+def test_plan_keeps_resources_that_are_not_ours(spec, wanted):
+    state = _portal_state(spec, wanted)
+    res = state["resources"]
+    dataset_iri = Iris().dataset(spec.name)
+    res.insert(0, {"id": "hand", "name": "notes.pdf", "url": "https://example.org/notes.pdf"})  # no uri
+    res.append({"id": "elsewhere", "name": "x", "uri": "https://example.org/other/dataset/x"})
+    res.append({"id": "nearly", "name": "y", "uri": dataset_iri + "-old/distribution/data-x.csv"})
+    res.append({**res[1], "id": "dup"})  # a second copy of one of ours
+    res.append({"id": "gone", "name": "old.csv", "uri": dataset_iri + "/distribution/data-old.csv"})
+    plan = make_plan(spec, wanted, state)
+    assert [s.id for s in plan.steps if s.action == "kept"] == ["hand", "elsewhere", "nearly"]
+    assert [s.id for s in plan.steps if s.action == "delete"] == ["gone", "dup"]
+    assert [s.action for s in plan.steps][-3:] == ["kept"] * 3  # listed after ours and the deletions
+    assert plan.counts() == {"create": 0, "update": 0, "unchanged": 18, "delete": 2, "kept": 3, "uploads": 0}
 
 
 def test_plan_moves_the_dataset_to_the_given_organisation(spec, wanted):
@@ -259,7 +275,7 @@ def _publish(fake, directory, **kw):
 def test_fresh_then_unchanged_publish(package_copy):
     fake = FakeCKAN()
     first = _publish(fake, package_copy)
-    assert first["counts"] == {"create": 18, "update": 0, "unchanged": 0, "delete": 0, "uploads": 18}
+    assert first["counts"] == {"create": 18, "update": 0, "unchanged": 0, "delete": 0, "kept": 0, "uploads": 18}
     assert first["api_calls"] == 22 == len(fake.log)  # 3 reads, package_create, 18 resource_create
     pkg = next(iter(fake.packages.values()))
     assert [r["uri"] for r in pkg["resources"]] == [r.uri for r in mapping.dataset_spec(
@@ -343,6 +359,93 @@ def test_datastore_create_then_upsert_with_stale_rows_deleted(package_copy):
     assert fake.datastore[tables["effect_categories"]]["rows"] == model.load(package_copy).tables["effect_categories"]
 
 
+def test_resources_not_ours_are_kept_after_ours(package_copy, monkeypatch, capsys):
+    fake = FakeCKAN()
+    _publish(fake, package_copy)
+    pkg = next(iter(fake.packages.values()))
+    ours = [r["id"] for r in pkg["resources"]]
+    hand = fake.resource_create(package_id=pkg["id"], name="hand-added notes", url="https://example.org/n.pdf")
+    pkg["resources"].insert(0, pkg["resources"].pop())  # someone put it first
+    fake.resource_create(package_id=pkg["id"], **{k: v for k, v in pkg["resources"][3].items()
+                                                  if k not in ("id", "package_id")})  # a second copy of ours
+    fake.log.clear()
+    env = {"CKAN_API_TOKEN": TOKEN, "CKAN_URL": "http://ckan.test"}
+    code, out, _ = _run(["ckan", "publish", "--owner-org", ORG, "--package", str(package_copy)], monkeypatch, capsys,
+                        fake, env)
+    assert code == 0
+    assert fake.writes() == ["resource_delete", "package_resource_reorder"]
+    assert [r["id"] for r in pkg["resources"]] == [*ours, hand["id"]]
+    assert "  kept      hand-added notes" in out.splitlines()
+    assert "delete 1, kept 1," in out
+    fake.log.clear()
+    again = _publish(fake, package_copy)
+    assert fake.writes() == [] and again["counts"]["kept"] == 1
+
+
+def _theirs(fake, name, private=False) -> dict:
+    """A dataset of our name in organisation "other", with a file of its own (made without the log)."""
+    pkg = fake.package_create(name=name, owner_org="other", title="Their dataset", private=private)
+    fake.resource_create(package_id=pkg["id"], name="their file", url="https://example.org/theirs.csv")
+    return fake.packages[pkg["id"]]
+
+
+def test_a_dataset_of_another_organisation_is_left_alone(package_copy):
+    fake = FakeCKAN(orgs=(ORG, "other"))
+    theirs = _theirs(fake, model.load(package_copy).name)
+    before = copy.deepcopy(theirs)
+    for dry_run in (True, False):
+        with pytest.raises(DataError) as err:
+            _publish(fake, package_copy, dry_run=dry_run)
+        text = str(err.value)
+        assert "belongs to organisation 'other', not to 'kanmin': nothing was written" in text
+        assert "--owner-org other" in text and "--take-over-dataset" in text and "CKAN_API_TOKEN" not in text
+    assert fake.writes() == [] and theirs == before
+
+
+def test_taking_over_a_dataset_shows_the_move_and_keeps_their_files(package_copy, monkeypatch, capsys):
+    fake = FakeCKAN(orgs=(ORG, "other"))
+    theirs = _theirs(fake, model.load(package_copy).name)
+    env = {"CKAN_API_TOKEN": TOKEN, "CKAN_URL": "http://ckan.test"}
+    base = ["ckan", "publish", "--owner-org", ORG, "--package", str(package_copy), "--take-over-dataset"]
+    code, out, _ = _run([*base, "--dry-run"], monkeypatch, capsys, fake, env)
+    assert code == 0 and fake.writes() == []
+    assert out.splitlines()[1] == "  owner_org: other → kanmin"
+    code, out, _ = _run([*base, "--dry-run", "--json"], monkeypatch, capsys, fake, env)
+    planned = json.loads(out)
+    assert planned["owner_org_change"] == {"from": "other", "to": ORG} and "owner_org" in planned["dataset_changed"]
+    assert fake.writes() == []
+    result = _publish(fake, package_copy, take_over=True)
+    assert result["owner_org_change"] == {"from": "other", "to": ORG}
+    assert result["counts"]["kept"] == 1 and result["counts"]["create"] == 18
+    assert theirs["organization"]["name"] == ORG and theirs["title"] != "Their dataset"
+    assert [r["name"] for r in theirs["resources"]][-1] == "their file" and len(theirs["resources"]) == 19
+    again = _publish(fake, package_copy)  # now ours: no flag needed
+    assert again["owner_org_change"] is None and again["dataset_action"] == "unchanged"
+
+
+def test_an_editor_is_told_whose_dataset_it_is(package_copy):
+    name = model.load(package_copy).name
+    fake = FakeCKAN(orgs=(ORG, "other"), member_of=(ORG,))
+    _theirs(fake, name)
+    with pytest.raises(DataError) as err:
+        _publish(fake, package_copy)
+    assert "belongs to organisation 'other', not to 'kanmin'" in str(err.value)
+    assert "CKAN_API_TOKEN" not in str(err.value)
+    with pytest.raises(DataError) as err:
+        _publish(fake, package_copy, take_over=True)
+    assert ("belongs to organisation 'other', in which the API token's user may not edit datasets, so it cannot "
+            "be moved into 'kanmin'") in str(err.value)
+    assert "CKAN_API_TOKEN" not in str(err.value)
+    private = FakeCKAN(orgs=(ORG, "other"), member_of=(ORG,))
+    _theirs(private, name, private=True)
+    with pytest.raises(DataError) as err:
+        _publish(private, package_copy, take_over=True)
+    assert (f"a dataset named {name!r} exists on the portal that the API token's user may not see"
+            in str(err.value))
+    assert "CKAN_API_TOKEN" not in str(err.value)
+    assert fake.writes() == private.writes() == []
+
+
 def test_missing_organisation_and_bad_token_are_clear_errors(package_copy):
     with pytest.raises(DataError, match="organisation 'nope' does not exist"):
         publish(package_copy, Portal("http://ckan.test", TOKEN, ckan=FakeCKAN()), "nope")
@@ -363,8 +466,8 @@ def _run(argv, monkeypatch, capsys, fake=None, env=None):
     for key, value in (env or {}).items():
         monkeypatch.setenv(key, value)
     if fake is not None:
-        def init(self, url, token, ckan=None):
-            _PORTAL_INIT(self, url, token, ckan=fake)
+        def init(self, url, token, ckan=None, **kw):
+            _PORTAL_INIT(self, url, token, ckan=fake, **kw)
         monkeypatch.setattr(Portal, "__init__", init)
     code = cli.main(argv)
     out = capsys.readouterr()
@@ -405,6 +508,9 @@ def test_unreachable_portal_is_one_clear_error(monkeypatch, capsys, package_copy
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed once the block ends: nothing listens there
     env = {"CKAN_API_TOKEN": TOKEN, "CKAN_URL": f"http://127.0.0.1:{port}"}
+    from kanmin.portal import client
+
+    monkeypatch.setattr(client, "_sleep", lambda _s: None)  # the reads are tried 3 times
     code, out, err = _run(["ckan", "publish", "--owner-org", ORG, "--package", str(package_copy)],
                           monkeypatch, capsys, env=env)
     assert code == 1

@@ -82,7 +82,7 @@ def _download(url: str, token: str) -> bytes:
 def test_fresh_publish_then_unchanged(portal_parts, empty, package_copy):
     first = _publish(portal_parts, package_copy)
     assert first["dataset_action"] == "create"
-    assert first["counts"] == {"create": 18, "update": 0, "unchanged": 0, "delete": 0, "uploads": 18}
+    assert first["counts"] == {"create": 18, "update": 0, "unchanged": 0, "delete": 0, "kept": 0, "uploads": 18}
     assert first["api_calls"] == 22
     shown = empty.action.package_show(id=NAME)
     spec = mapping.dataset_spec(model.load(package_copy), package_copy)
@@ -101,7 +101,7 @@ def test_fresh_publish_then_unchanged(portal_parts, empty, package_copy):
 
     second = _publish(portal_parts, package_copy)
     assert second["dataset_action"] == "unchanged"
-    assert second["counts"] == {"create": 0, "update": 0, "unchanged": 18, "delete": 0, "uploads": 0}
+    assert second["counts"] == {"create": 0, "update": 0, "unchanged": 18, "delete": 0, "kept": 0, "uploads": 0}
     assert second["api_calls"] == 3
     again = empty.action.package_show(id=NAME)
     assert again["metadata_modified"] == modified
@@ -127,15 +127,27 @@ def test_a_changed_csv_is_the_only_upload(portal_parts, empty, package_copy):
     assert _download(res["url"], portal_parts[1]) == path.read_bytes()
 
 
-def test_a_removed_file_and_a_stray_resource_are_deleted(portal_parts, empty, package_copy, monkeypatch):
+def test_a_removed_file_and_a_duplicate_are_deleted_and_resources_not_ours_kept(portal_parts, empty, package_copy,
+                                                                                monkeypatch):
     _publish(portal_parts, package_copy)
-    package_id = empty.action.package_show(id=NAME)["id"]
-    empty.action.resource_create(package_id=package_id, name="stray", url="https://example.org/stray.csv")
+    shown = empty.action.package_show(id=NAME)
+    package_id, first = shown["id"], shown["resources"][0]
+    stray = empty.action.resource_create(package_id=package_id, name="stray", url="https://example.org/stray.csv")
+    foreign = empty.action.resource_create(package_id=package_id, name="theirs", url="https://example.org/t.csv",
+                                           uri="https://example.org/their-dataset/t.csv")
+    empty.action.resource_create(package_id=package_id, name="copy", url="https://example.org/c.csv", uri=first["uri"])
+    empty.action.package_resource_reorder(id=package_id, order=[foreign["id"], stray["id"]])  # theirs first
     monkeypatch.setattr(mapping, "DESCRIBED_FILES", tuple(n for n in mapping.DESCRIBED_FILES if n != "data.nt"))
     result = _publish(portal_parts, package_copy)
-    assert result["counts"]["delete"] == 2 and result["counts"]["create"] == 0
-    uris = [r["uri"] for r in empty.action.package_show(id=NAME)["resources"] if "uri" in r]
-    assert len(uris) == 17 and not any(u.endswith("data.nt") for u in uris)
+    assert result["counts"] == {"create": 0, "update": 0, "unchanged": 17, "delete": 2, "kept": 2,
+                                "uploads": 0}
+    assert result["calls"]["package_resource_reorder"] == 1
+    resources = empty.action.package_show(id=NAME)["resources"]
+    assert [r["id"] for r in resources[-2:]] == [foreign["id"], stray["id"]]  # kept, after ours, in their order
+    uris = [r["uri"] for r in resources[:-2]]
+    assert len(uris) == 17 == len(set(uris)) and not any(u.endswith("data.nt") for u in uris)
+    assert resources[0]["id"] == first["id"]
+    assert _publish(portal_parts, package_copy)["api_calls"] == 3
 
 
 @pytest.mark.parametrize("killed_after", [4, 9])
@@ -221,6 +233,93 @@ def test_json_output_and_token_nowhere(portal_parts, empty, package_copy, monkey
     for path in written:
         if path.is_file():
             assert token.encode() not in path.read_bytes(), path
+
+
+# --- a dataset of another organisation ----------------------------------------------------------------
+
+OTHER_ORG = "kanmin-other-org"
+EDITOR = "kanmin-editor"
+
+
+@pytest.fixture(scope="module")
+def other_org(admin) -> str:
+    """A second organisation (kept for the session; made again only if missing)."""
+    from ckanapi import NotFound
+
+    try:
+        admin.action.organization_show(id=OTHER_ORG)
+    except NotFound:
+        admin.action.organization_create(name=OTHER_ORG, title="another organisation")
+    return OTHER_ORG
+
+
+@pytest.fixture(scope="module")
+def editor_token(admin, ckan_portal) -> str:
+    """The API token of a user who is an editor of the test organisation only (not a sysadmin)."""
+    import secrets
+
+    from ckanapi import NotFound
+
+    try:
+        admin.action.user_show(id=EDITOR)
+    except NotFound:
+        admin.action.user_create(name=EDITOR, email=f"{EDITOR}@example.invalid", password=secrets.token_urlsafe(18))
+    admin.action.organization_member_create(id=ckan_portal.organization, username=EDITOR, role="editor")
+    return admin.action.api_token_create(user=EDITOR, name=f"kanmin-tests-{secrets.token_hex(4)}")["token"]
+
+
+def _theirs(admin, org: str, private: bool = False) -> dict:
+    """The dataset of our name, made by another organisation with a file of its own."""
+    pkg = admin.action.package_create(name=NAME, owner_org=org, title="Their dataset", private=private)
+    admin.action.resource_create(package_id=pkg["id"], name="their file", url="https://example.org/theirs.csv")
+    return admin.action.package_show(id=NAME)
+
+
+def test_a_dataset_of_another_organisation(portal_parts, empty, other_org, package_copy, monkeypatch, capsys):
+    url, token, org = portal_parts
+    before = _theirs(empty, other_org)
+    base = ["ckan", "publish", "--url", url, "--owner-org", org, "--package", str(package_copy)]
+    code, out, err = _cli(base, monkeypatch, capsys, token)
+    assert code == 1 and err.count("error:") == 1
+    assert f"belongs to organisation {other_org!r}, not to {org!r}: nothing was written" in err
+    assert f"--owner-org {other_org}" in err and "--take-over-dataset" in err
+    assert empty.action.package_show(id=NAME) == before
+
+    code, out, err = _cli([*base, "--take-over-dataset", "--dry-run"], monkeypatch, capsys, token)
+    assert code == 0 and f"  owner_org: {other_org} → {org}" in out.splitlines()
+    assert "  kept      their file" in out.splitlines()
+    assert empty.action.package_show(id=NAME) == before
+
+    code, out, err = _cli([*base, "--take-over-dataset", "--json"], monkeypatch, capsys, token)
+    assert code == 0
+    result = json.loads(out)
+    assert result["owner_org_change"] == {"from": other_org, "to": org} and result["counts"]["kept"] == 1
+    after = empty.action.package_show(id=NAME)
+    assert after["organization"]["name"] == org and after["title"] != "Their dataset"
+    assert len(after["resources"]) == 19 and after["resources"][-1]["name"] == "their file"
+
+
+def test_an_editor_is_told_whose_dataset_it_is(portal_parts, empty, other_org, editor_token, package_copy,
+                                               monkeypatch, capsys):
+    url, _, org = portal_parts
+    before = _theirs(empty, other_org)
+    base = ["ckan", "publish", "--url", url, "--owner-org", org, "--package", str(package_copy)]
+    code, out, err = _cli(base, monkeypatch, capsys, editor_token)
+    assert code == 1 and f"belongs to organisation {other_org!r}, not to {org!r}" in err
+    assert "CKAN_API_TOKEN" not in err
+    code, out, err = _cli([*base, "--take-over-dataset"], monkeypatch, capsys, editor_token)
+    assert code == 1 and "CKAN_API_TOKEN" not in err
+    assert (f"belongs to organisation {other_org!r}, in which the API token's user may not edit datasets, "
+            f"so it cannot be moved into {org!r}") in err
+    assert empty.action.package_show(id=NAME) == before
+    assert editor_token not in out + err
+
+    empty.action.dataset_purge(id=NAME)
+    _theirs(empty, other_org, private=True)
+    code, out, err = _cli([*base, "--take-over-dataset"], monkeypatch, capsys, editor_token)
+    assert code == 1 and "CKAN_API_TOKEN" not in err
+    assert f"a dataset named {NAME!r} exists on the portal that the API token's user may not see" in err
+    assert empty.action.package_show(id=NAME)["organization"]["name"] == other_org
 
 
 # --- the DataStore --------------------------------------------------------------------------------

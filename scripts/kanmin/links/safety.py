@@ -81,14 +81,22 @@ def embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
     return None
 
 
+def judged_address(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The address a connection to `address` is judged as: an IPv6 address that embeds an IPv4
+    address (see `embedded_ipv4`) is that IPv4 address; a zone (`fe80::1%eth0`) is dropped.
+    Also used by the portal publisher (`kanmin.portal.client`)."""
+    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        return embedded_ipv4(ip) or ip
+    return ip
+
+
 def is_public(address: str) -> bool:
     """True for globally routable unicast addresses; an IPv6 address that embeds an IPv4
     address (see `embedded_ipv4`) is judged by the IPv4 address it embeds."""
-    ip: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address):
-        if ip in _NAT64_LOCAL:
-            return False
-        ip = embedded_ipv4(ip) or ip
+    ip = judged_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip in _NAT64_LOCAL:
+        return False
     return ip.is_global and not ip.is_multicast
 
 

@@ -1,7 +1,9 @@
 """CLI wiring for `kanmin ckan publish` (wiring only; ckanapi is imported when the command runs).
 
 The portal comes from --url or CKAN_URL; the API token only from CKAN_API_TOKEN (never a flag,
-never printed). Without either, the command is a usage error (exit 2) before any call is made.
+never printed). Without either, the command is a usage error (exit 2) before any call is made;
+so is a portal at a link-local or cloud metadata address without --allow-link-local (the check
+is ``client.check_target``, made when the ``Portal`` is).
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
+from ..links.cli import _seconds
 from ..settings import REPO
+from .client import Limits
 
 TOKEN_ENV = "CKAN_API_TOKEN"
 URL_ENV = "CKAN_URL"
@@ -22,7 +26,8 @@ EXAMPLE = """examples:
   export CKAN_URL=https://ckan.example.org CKAN_API_TOKEN=…   (the token only in the environment)
   kanmin ckan publish --owner-org kanmin --dry-run     show the plan, write nothing
   kanmin ckan publish --owner-org kanmin --datastore   publish, then load the tables into the DataStore
-  kanmin ckan publish --owner-org kanmin --json        print the result (calls, seconds) as JSON"""
+  kanmin ckan publish --owner-org kanmin --json        print the result (calls, seconds) as JSON
+  kanmin ckan publish --owner-org kanmin --read-timeout 600   a slow portal, large uploads"""
 
 
 def register(subparsers) -> None:
@@ -34,8 +39,9 @@ def register(subparsers) -> None:
         description="Make one CKAN dataset from the package's metadata and one uploaded resource per "
                     "published file (the CSVs, datapackage.json, the Excel workbook, build/rdf/). Idempotent: "
                     "resources are matched by their distribution IRI (uri); only changed files are uploaded, "
-                    "files gone from the package are deleted, and an unchanged package writes nothing. The API token "
-                    f"is read from ${TOKEN_ENV} only.",
+                    "files gone from the package are deleted, resources someone else added are kept, and an "
+                    "unchanged package writes nothing. A dataset of the same name in another organisation is "
+                    f"left alone unless --take-over-dataset. The API token is read from ${TOKEN_ENV} only.",
         epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", help=f"the portal's address (default: ${URL_ENV})")
     p.add_argument("--owner-org", required=True, help="name of the organisation that owns the dataset (must exist)")
@@ -46,6 +52,20 @@ def register(subparsers) -> None:
     p.add_argument("--dry-run", action="store_true", help="print the plan and write nothing")
     p.add_argument("--datastore", action="store_true", help="also load every table into the CKAN DataStore")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--take-over-dataset", action="store_true",
+                   help="move a dataset of the same name that belongs to another organisation into --owner-org "
+                        "(its metadata is replaced by ours; resources not ours are kept); without it such a "
+                        "dataset is refused")
+    p.add_argument("--connect-timeout", type=_seconds, default=Limits.connect, metavar="S",
+                   help="longest wait for a connection, and for the portal to take more of a request being "
+                        "sent, e.g. an upload (default: %(default)s)")
+    p.add_argument("--read-timeout", type=_seconds, default=Limits.read, metavar="S",
+                   help="longest wait for an answer; CKAN answers an upload or a DataStore load only once it "
+                        "has stored it, so large files need a long one (default: %(default)s)")
+    p.add_argument("--allow-link-local", action="store_true",
+                   help="allow a portal at a link-local or cloud metadata address (169.254.0.0/16, fe80::/10, "
+                        "169.254.169.254, fd00:ec2::254, 100.100.100.200, metadata.google.internal), refused by "
+                        "default so that the API token is not sent there")
     p.set_defaults(func=run)
     ckan.set_defaults(func=lambda _args: ckan.print_help() or 2)
 
@@ -67,9 +87,11 @@ def run(args) -> int:
     if not args.json and sys.stderr.isatty():
         def progress(message: str) -> None:
             print(f"… {message}", file=sys.stderr, flush=True)
-    portal = Portal(url, token)
+    portal = Portal(url, token, limits=Limits(connect=args.connect_timeout, read=args.read_timeout),
+                    allow_link_local=args.allow_link_local)
     result = publish(args.package or REPO, portal, args.owner_org, args.license_id,
-                     dry_run=args.dry_run, datastore=args.datastore, progress=progress)
+                     dry_run=args.dry_run, datastore=args.datastore, progress=progress,
+                     take_over=args.take_over_dataset)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
     else:
@@ -80,6 +102,9 @@ def run(args) -> int:
 def print_human(result: dict) -> None:
     verb = "plan for" if result["dry_run"] else "published"
     print(f"{verb} {result['url']} (dataset {result['dataset_action']}, licence {result['license_id']})")
+    move = result.get("owner_org_change")
+    if move:
+        print(f"  owner_org: {move['from'] or '(no organisation)'} → {move['to']}")
     for res in result["resources"]:
         extra = " (upload)" if res["upload"] and res["action"] != "create" else ""
         print(f"  {res['action']:<9} {res['path'] or res['id']}{extra}")

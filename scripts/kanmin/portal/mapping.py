@@ -16,8 +16,10 @@ Resources: the package's files (``package.published_paths``: the CSVs of the mod
 ``datapackage.json``, the Excel workbook), the files of build/rdf/ that the catalog
 describes (``rdf.build.DESCRIBED_FILES``) and ``catalog.ttl`` itself; each keyed by ``uri``, the
 distribution IRI of the catalog (``Iris.distribution``; the catalog IRI for catalog.ttl, which
-the catalog does not describe as a distribution). Every value sent is a string or an integer, so
-that the same dict can travel as a multipart upload and be compared with what the portal returns.
+the catalog does not describe as a distribution). ``DatasetSpec.owns`` says which of a portal's
+resources are ours by their ``uri`` (the publisher leaves the others alone). Every value sent is
+a string or an integer, so that the same dict can travel as a multipart upload and be compared
+with what the portal returns.
 """
 
 from __future__ import annotations
@@ -83,6 +85,17 @@ class DatasetSpec:
     @property
     def name(self) -> str:
         return str(self.fields["name"])
+
+    @property
+    def iri(self) -> str:
+        """The dataset's IRI in the package's catalog (the extra ``uri``)."""
+        return next(str(e["value"]) for e in self.fields["extras"] if e["key"] == "uri")
+
+    def owns(self, uri: str | None) -> bool:
+        """Whether a portal resource with this ``uri`` is ours: one of our resources' uri, or any
+        IRI under the dataset's own (``<dataset IRI>/…``, where its distributions live, also those
+        of files the package no longer has). Anything else was added by someone else."""
+        return bool(uri) and (uri in {r.uri for r in self.resources} or str(uri).startswith(self.iri + "/"))
 
 
 # --- checks CKAN would make -------------------------------------------------------------------

@@ -1,16 +1,15 @@
 """Publish the package to a CKAN portal: read the portal's state, plan, then upsert.
 
-``Portal`` wraps ckanapi's ``RemoteCKAN``: every action goes through ``Portal.call``, which
-counts it and turns ckanapi's and requests' exceptions into one ``DataError`` naming the action,
-what failed and what to do (the API token is scrubbed from every message). ``make_plan`` is pure:
-from the wanted dataset (``mapping``) and the portal's ``package_show`` (or None), it decides per
-resource ``create | update | unchanged | delete``, matching resources by ``uri``; a field is sent
-only when it differs from what the portal has, and a file is uploaded only when its size or
-SHA-256 differs (or the portal's copy is not an upload). ``publish`` runs the plan:
+Every action goes through ``client.Portal.call`` (timeouts, retries of reads, one clear
+``DataError`` per failure, the API token scrubbed: see ``client``). ``make_plan`` is pure: from
+the wanted dataset (``mapping``) and the portal's ``package_show`` (or None), it decides per
+resource ``create | update | unchanged | delete | kept``, matching resources by ``uri``; a field
+is sent only when it differs from what the portal has, and a file is uploaded only when its size
+or SHA-256 differs (or the portal's copy is not an upload). ``publish`` runs the plan:
 
   license_list, organization_list_for_user, package_show      (3 reads, every run)
   package_create | package_patch                              (only when a dataset field differs)
-  resource_delete                                             (resources not in the package; duplicates)
+  resource_delete                                             (ours no longer in the package; duplicates)
   resource_create | resource_patch                            (one call per new or changed file)
   package_resource_reorder                                    (only when the order differs)
   datastore_create | datastore_upsert (+ search, delete)      (--datastore: new or changed tables)
@@ -19,11 +18,26 @@ So an unchanged re-publish makes 3 calls and writes nothing (``metadata_modified
 publish stopped midway is completed by the next run (what was written is found by its ``uri``
 and compared like everything else). A changed table is loaded into the DataStore before its file
 is uploaded, so that a run stopped between the two still sees the file as changed next time.
+
+What is not ours is left alone:
+
+- **A dataset of another organisation** (same name, other ``owner_org``, or none) is refused
+  before anything is written, naming that organisation, unless ``take_over`` is given; then the
+  plan moves it (``owner_org`` is among the changed fields, and the result's
+  ``owner_org_change`` says from which organisation to which), and a token whose user may not
+  edit datasets of that organisation is told so instead of being blamed. A ``package_show``
+  refused as "not authorised" means that a dataset of that name exists that the token's user
+  cannot see (a private one of another organisation): said so, nothing written.
+- **A resource** is ours when ``DatasetSpec.owns`` its ``uri``: one of our distribution IRIs, or
+  any IRI under the dataset's own (``<dataset IRI>/…``). Ours that the package no longer has, and
+  second copies of one of our ``uri``, are deleted; every other resource (no ``uri``, or one not
+  under ours: added by hand or by another tool) is ``kept``, reported as kept, and placed after
+  ours (``package_resource_reorder`` puts the ids it is not given after the given ones, in their
+  order).
 """
 
 from __future__ import annotations
 
-import ast
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -33,6 +47,7 @@ from pathlib import Path
 from .. import model
 from ..errors import DataError, Problem
 from . import mapping
+from .client import NotFoundError, Portal, RefusedError
 
 #: Resource fields that decide whether the file itself must be uploaded again.
 FILE_FIELDS = ("size", "hash")
@@ -45,113 +60,13 @@ CHUNK = 5000
 SEARCH_PAGE = 32000
 
 
-class NotFoundError(Exception):
-    """The portal answered "Not found" (package_show of a dataset that does not exist yet)."""
-
-
-# --- the portal ---------------------------------------------------------------------------------
-
-class Portal:
-    """A CKAN portal's action API (ckanapi ``RemoteCKAN``), every call counted.
-
-    ``ckan`` may be any object with ckanapi's ``call_action(action, data_dict, files=...)``
-    (the unit tests pass an in-memory fake)."""
-
-    def __init__(self, url: str, token: str | None, ckan=None):
-        self.url = url.rstrip("/")
-        self._token = token or ""
-        if ckan is None:
-            from ckanapi import RemoteCKAN
-
-            ckan = RemoteCKAN(self.url, apikey=token, user_agent="kanmin-ckan-publish (ckanapi)")
-        self.ckan = ckan
-        self.calls: Counter[str] = Counter()
-        self.seconds = 0.0  # spent in calls (the rest of a run is reading and hashing the package)
-
-    @property
-    def n_calls(self) -> int:
-        return sum(self.calls.values())
-
-    def scrub(self, text: str) -> str:
-        return text.replace(self._token, "***") if self._token else text
-
-    def call(self, action: str, upload: Path | None = None, **data):
-        """Run one action; ``upload`` sends a file as the multipart field ``upload``."""
-        self.calls[action] += 1
-        handle = None
-        start = time.monotonic()
-        try:
-            files = None
-            if upload is not None:
-                handle = Path(upload).open("rb")
-                files = {"upload": (Path(upload).name, handle)}
-            return self.ckan.call_action(action, data, files=files)
-        except Exception as exc:  # noqa: BLE001  (every failure becomes one clear problem)
-            problem = self._problem(action, exc)
-            if problem is None:
-                raise
-            raise problem from None
-        finally:
-            self.seconds += time.monotonic() - start
-            if handle is not None:
-                handle.close()
-
-    def _problem(self, action: str, exc: Exception) -> Exception | None:
-        kind = type(exc).__name__
-        where = self.url
-        if kind == "NotFound":
-            return NotFoundError(self.scrub(str(exc)))
-        if kind == "NotAuthorized":
-            message = f"{action}: the portal refused the request (not authorised)"
-            hint = ("set CKAN_API_TOKEN to a valid API token of a user who may create and edit datasets "
-                    "in the organisation (CKAN: user page → API Tokens)")
-        elif kind == "ValidationError":
-            message = f"{action}: CKAN refused the data: {_summary(getattr(exc, 'error_dict', exc.args))}"
-            hint = "fix the value named above (the dataset is left as it was before this call)"
-        elif kind in ("CKANAPIError", "ServerIncompatibleError", "SearchError", "SearchIndexError",
-                      "SearchQueryError"):
-            message = f"{action}: {_http_failure(exc)}"
-            hint = "check --url / CKAN_URL (the address of a CKAN site, without /api) and the portal's logs"
-        else:
-            import requests
-
-            if not isinstance(exc, requests.RequestException):
-                return None
-            message = f"{action}: the portal is unreachable ({kind}: {_short(str(exc))})"
-            hint = "check --url / CKAN_URL, the network and that the portal is running"
-        return DataError([Problem(where, None, self.scrub(message), self.scrub(hint))])
-
-
-def _short(text: str, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-def _summary(error) -> str:
-    if isinstance(error, dict):
-        parts = [f"{k}: {v}" for k, v in error.items() if not str(k).startswith("__")]
-        return _short("; ".join(parts) or str(error))
-    return _short(str(error))
-
-
-def _http_failure(exc: Exception) -> str:
-    """ckanapi's CKANAPIError carries repr([url, status, body]); name the status and the address
-    (the body, often an HTML page, is left out)."""
-    text = str(exc.args[0]) if exc.args else str(exc)
-    try:
-        url, status, _body = ast.literal_eval(text)
-        return f"HTTP {status} from {url}: not an answer of CKAN's action API"
-    except (ValueError, SyntaxError, TypeError):
-        return f"unexpected answer: {_short(text, 160)}"
-
-
 # --- the plan (pure) ---------------------------------------------------------------------------
 
 @dataclass
 class Step:
     path: str
     uri: str
-    action: str  # create | update | unchanged | delete
+    action: str  # create | update | unchanged | delete | kept
     upload: bool = False
     changed: list[str] = field(default_factory=list)
     id: str | None = None
@@ -159,27 +74,44 @@ class Step:
     datastore_active: bool = False
 
 
+ACTIONS = ("create", "update", "unchanged", "delete", "kept")
+
+
 @dataclass
 class Plan:
     dataset: str  # create | update | unchanged
     dataset_changed: list[str]
-    steps: list[Step]  # the package's resources in order, then the deletions
+    steps: list[Step]  # the package's resources in order, then the deletions, then the resources kept
 
     def counts(self) -> dict[str, int]:
         c = Counter(s.action for s in self.steps)
-        return {a: c.get(a, 0) for a in ("create", "update", "unchanged", "delete")} | {
-            "uploads": sum(s.upload for s in self.steps)}
+        return {a: c.get(a, 0) for a in ACTIONS} | {"uploads": sum(s.upload for s in self.steps)}
 
 
 def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+def same_organisation(owner_org: str, current: dict) -> bool:
+    """Whether the dataset ``current`` (package_show) is in ``owner_org`` (its name or id)."""
+    org = current.get("organization") or {}
+    return owner_org in (current.get("owner_org"), org.get("name"), org.get("id"))
+
+
+def foreign_owner(current: dict | None, owner_org: str) -> dict | None:
+    """The organisation (``{"id", "name"}``, both "" for a dataset in none) that owns ``current``
+    when it is not ``owner_org``; None when there is no dataset or it is ours."""
+    if current is None or same_organisation(owner_org, current):
+        return None
+    org = current.get("organization") or {}
+    ident = _text(org.get("id") or current.get("owner_org"))
+    return {"id": ident, "name": _text(org.get("name")) or ident}
+
+
 def dataset_changes(wanted: dict, current: dict) -> list[str]:
     """The dataset fields whose value on the portal differs from ``wanted``."""
     changed = [k for k in PLAIN_FIELDS if k in wanted and _text(wanted[k]) != _text(current.get(k))]
-    org = current.get("organization") or {}
-    if wanted.get("owner_org") not in (current.get("owner_org"), org.get("name"), org.get("id")):
+    if not same_organisation(wanted.get("owner_org", ""), current):
         changed.append("owner_org")
     if sorted(t["name"] for t in wanted.get("tags", [])) != sorted(t.get("name") for t in current.get("tags") or []):
         changed.append("tags")
@@ -203,13 +135,16 @@ def make_plan(spec: mapping.DatasetSpec, wanted: dict, current: dict | None) -> 
                  for r in spec.resources]
         return Plan("create", [], steps)
     by_uri: dict[str, dict] = {}
-    extra: list[dict] = []
+    duplicates: list[dict] = []
+    kept: list[dict] = []
     for res in current.get("resources") or []:
         uri = res.get("uri")
-        if uri and uri not in by_uri:
-            by_uri[uri] = res
+        if not spec.owns(uri):
+            kept.append(res)  # added by someone else: not ours to delete
+        elif uri in by_uri:
+            duplicates.append(res)  # a second copy of one of ours
         else:
-            extra.append(res)  # no uri, or a duplicate of one already seen: not ours to keep
+            by_uri[uri] = res
     steps = []
     wanted_uris = set()
     for r in spec.resources:
@@ -223,19 +158,24 @@ def make_plan(spec: mapping.DatasetSpec, wanted: dict, current: dict | None) -> 
         steps.append(Step(r.path, r.uri, "update" if changed or upload else "unchanged", upload=upload,
                           changed=changed, id=have.get("id"), table=r.table,
                           datastore_active=bool(have.get("datastore_active"))))
-    stale = [res for uri, res in by_uri.items() if uri not in wanted_uris] + extra
+    stale = [res for uri, res in by_uri.items() if uri not in wanted_uris] + duplicates
     steps += [Step(res.get("name") or "", res.get("uri") or "", "delete", id=res.get("id")) for res in stale]
+    steps += [Step(res.get("name") or "", res.get("uri") or "", "kept", id=res.get("id")) for res in kept]
     changed = dataset_changes(wanted, current)
     return Plan("update" if changed else "unchanged", changed, steps)
 
 
 # --- running it --------------------------------------------------------------------------------
 
-def check_organisation(portal: Portal, org: str) -> None:
-    """The organisation exists and the token's user may create datasets in it (one call)."""
-    mine = portal.call("organization_list_for_user", permission="create_dataset")
-    if any(org in (o.get("name"), o.get("id")) for o in mine or []):
-        return
+TAKE_OVER = "--take-over-dataset"
+
+
+def check_organisation(portal: Portal, org: str) -> list[dict]:
+    """The organisation exists and the token's user may create datasets in it (one call); return
+    the organisations the user may create (and so edit) datasets in (a sysadmin: all)."""
+    mine = portal.call("organization_list_for_user", permission="create_dataset") or []
+    if any(org in (o.get("name"), o.get("id")) for o in mine):
+        return mine
     try:
         portal.call("organization_show", id=org, include_datasets=False)
     except NotFoundError:
@@ -247,10 +187,48 @@ def check_organisation(portal: Portal, org: str) -> None:
                              "set CKAN_API_TOKEN to a valid token of an editor or admin of the organisation")])
 
 
+def current_dataset(portal: Portal, name: str) -> dict | None:
+    """The portal's dataset of that name (package_show), or None when there is none."""
+    try:
+        return portal.call("package_show", id=name)
+    except NotFoundError:
+        return None
+    except RefusedError:
+        raise DataError([Problem(portal.url, None,
+                                 f"a dataset named {name!r} exists on the portal that the API token's user may "
+                                 "not see (a private dataset of another organisation, or a deleted one)",
+                                 "ask an admin of the organisation that owns it (or a sysadmin) to move, rename or "
+                                 "purge it, or give the package another name (name in data/curated/metadata.json)")
+                         ]) from None
+
+
+def _owner_label(other: dict) -> str:
+    return repr(other["name"]) if other["name"] else "no organisation"
+
+
+def check_take_over(where: str, name: str, org: str, other: dict, mine: list[dict], take_over: bool) -> None:
+    """Refuse to touch dataset ``name`` owned by ``other`` (not ``org``) unless ``take_over``, and
+    refuse a take-over the token's user cannot make (not an editor of ``other``)."""
+    theirs = _owner_label(other)
+    belongs = f"dataset {name!r} on the portal belongs to {'organisation ' if other['name'] else ''}{theirs}"
+    if not take_over:
+        same = f"if it is this package's dataset, publish with --owner-org {other['name']}; " if other["name"] else ""
+        raise DataError([Problem(where, None, f"{belongs}, not to {org!r}: nothing was written",
+                                 f"{same}if it is another dataset of the same name, give the package another name "
+                                 f"(name in data/curated/metadata.json); to move it into {org!r} (its metadata "
+                                 f"replaced by ours; resources not ours are kept), pass {TAKE_OVER}")])
+    if other["name"] and not any({o.get("id"), o.get("name")} & {other["id"], other["name"]} for o in mine):
+        raise DataError([Problem(where, None, f"{belongs}, in which the API token's user may not edit datasets, "
+                                 f"so it cannot be moved into {org!r}: nothing was written",
+                                 f"ask an admin of {theirs} (or a sysadmin) to move or delete it, or give the "
+                                 "package another name (name in data/curated/metadata.json)")])
+
+
 def publish(package_dir: Path, portal: Portal, owner_org: str, license_id: str | None = None,
             dry_run: bool = False, datastore: bool = False,
-            progress: Callable[[str], None] | None = None) -> dict:
-    """Publish (or, with ``dry_run``, plan) the package in ``package_dir``; return the result."""
+            progress: Callable[[str], None] | None = None, take_over: bool = False) -> dict:
+    """Publish (or, with ``dry_run``, plan) the package in ``package_dir``; return the result.
+    ``take_over``: move a dataset of the same name from another organisation into ``owner_org``."""
     start = time.monotonic()
     say = progress or (lambda _msg: None)
     package_dir = Path(package_dir)
@@ -259,17 +237,25 @@ def publish(package_dir: Path, portal: Portal, owner_org: str, license_id: str |
     say(f"read {package_dir}: {len(spec.resources)} files")
     licence = mapping.choose_license(portal.call("license_list"), pkg.metadata["licenses"][0]["path"], license_id,
                                      portal.url)
-    check_organisation(portal, owner_org)
-    try:
-        current = portal.call("package_show", id=spec.name)
-    except NotFoundError:
-        current = None
+    mine = check_organisation(portal, owner_org)
+    current = current_dataset(portal, spec.name)
+    other = foreign_owner(current, owner_org)
+    if other is not None:
+        check_take_over(portal.url, spec.name, owner_org, other, mine, take_over)
     wanted = {**spec.fields, "owner_org": owner_org, "license_id": licence}
     plan = make_plan(spec, wanted, current)
     say(f"plan: dataset {plan.dataset}; " + ", ".join(f"{k} {v}" for k, v in plan.counts().items()))
     tables: dict[str, dict] = {}
     if not dry_run:
-        package = _apply_dataset(portal, plan, wanted, current, say)
+        try:
+            package = _apply_dataset(portal, plan, wanted, current, say)
+        except RefusedError:
+            if other is None:
+                raise
+            raise DataError([Problem(portal.url, None, f"dataset {spec.name!r} belongs to {_owner_label(other)}, "
+                                     "which the API token's user may not edit: nothing was written",
+                                     "ask a sysadmin to move or delete it, or give the package another name "
+                                     "(name in data/curated/metadata.json)")]) from None
         _apply_resources(portal, plan, spec, package, pkg if datastore else None, tables, say)
     elif datastore:
         for step in plan.steps:
@@ -283,6 +269,7 @@ def publish(package_dir: Path, portal: Portal, owner_org: str, license_id: str |
         "dataset_changed": plan.dataset_changed,
         "license_id": licence,
         "owner_org": owner_org,
+        "owner_org_change": {"from": other["name"] or None, "to": owner_org} if other is not None else None,
         "counts": plan.counts(),
         "resources": [{k: v for k, v in asdict(s).items() if k not in ("datastore_active",)} for s in plan.steps],
         "api_calls": portal.n_calls,
@@ -330,7 +317,7 @@ def _apply_resources(portal: Portal, plan: Plan, spec: mapping.DatasetSpec, pack
             order = [i for i in order if i != step.id]
     final: list[str] = []
     for step in plan.steps:
-        if step.action == "delete":
+        if step.action in ("delete", "kept"):
             continue
         r = specs[step.uri]
         load = _datastore_action(step) if pkg is not None and step.table is not None else None
@@ -350,7 +337,8 @@ def _apply_resources(portal: Portal, plan: Plan, spec: mapping.DatasetSpec, pack
         if load is not None and pkg is not None:
             _load_table(portal, step, pkg, load, tables, say)
         final.append(str(step.id))
-    if [i for i in order if i in final] != final or len(order) != len(final):
+    # ours in the package's order, then the kept ones in theirs (the reorder appends what it is not given)
+    if order != final + [i for i in order if i not in final]:
         say("reorder resources")
         portal.call("package_resource_reorder", id=package_id, order=final)
 
