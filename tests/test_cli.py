@@ -302,3 +302,13 @@ def test_base_url_that_is_not_a_web_url_is_a_usage_error(capsys):
 
     assert main(["build", "--base-url", "w3id.org/kanmin-data"]) == 2
     assert "--base-url 'w3id.org/kanmin-data' is not an http(s) URL" in capsys.readouterr().err
+
+
+def test_the_parser_loads_no_http_or_pipeline_library():
+    """Every command builds the whole parser first: importing urllib3 there (the portal options'
+    defaults came from a module that imported the link checker's) cost every `kanmin build` 90 ms."""
+    probe = ("import sys; from kanmin.cli import make_parser; make_parser(); "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & "
+             "{'urllib3', 'requests', 'ckanapi', 'frictionless', 'rdflib', 'pyoxigraph', 'pandas'}))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -39,7 +39,7 @@ def _positive_int(text: str) -> int:
     return v
 
 
-def _seconds(text: str) -> float:
+def seconds(text: str) -> float:
     try:
         v = float(text)
     except ValueError:
@@ -85,22 +85,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="requests in flight over all hosts (default: %(default)s)")
     p.add_argument("--per-host", type=_positive_int, default=d.per_host,
                    help="requests in flight to one host (default: %(default)s)")
-    p.add_argument("--connect-timeout", type=_seconds, default=d.connect_timeout, metavar="S",
+    p.add_argument("--connect-timeout", type=seconds, default=d.connect_timeout, metavar="S",
                    help="longest wait for a connection (default: %(default)s)")
-    p.add_argument("--read-timeout", type=_seconds, default=d.read_timeout, metavar="S",
+    p.add_argument("--read-timeout", type=seconds, default=d.read_timeout, metavar="S",
                    help="longest wait for one read (default: %(default)s)")
-    p.add_argument("--request-timeout", type=_seconds, default=d.request_timeout, metavar="S",
+    p.add_argument("--request-timeout", type=seconds, default=d.request_timeout, metavar="S",
                    help="longest one request may take in all: connect, TLS, response headers; "
                         "a server sending its headers a byte at a time is cut off (default: %(default)s)")
-    p.add_argument("--deadline", type=_seconds, default=d.deadline, metavar="S",
+    p.add_argument("--deadline", type=seconds, default=d.deadline, metavar="S",
                    help="the whole run stops after this many seconds (default: %(default)s)")
     p.add_argument("--retries", type=int, choices=range(0, 11), default=d.retries, metavar="N",
                    help="retries after connection errors, 5xx and 429 (default: %(default)s)")
-    p.add_argument("--retry-after-cap", type=_seconds, default=d.retry_after_cap, metavar="S",
+    p.add_argument("--retry-after-cap", type=seconds, default=d.retry_after_cap, metavar="S",
                    help="longest Retry-After honoured (default: %(default)s)")
     p.add_argument("--no-cache", action="store_true",
                    help="request every URL even if it was ok within the cache TTL")
-    p.add_argument("--cache-ttl", type=_seconds, default=d.cache_ttl / 3600, metavar="HOURS",
+    p.add_argument("--cache-ttl", type=seconds, default=d.cache_ttl / 3600, metavar="HOURS",
                    help="how long an ok result is reused (default: %(default)s)")
     p.add_argument("--archive", action="store_true",
                    help="look up Wayback Machine snapshots of broken/erroring links")

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
-from ..links.cli import _seconds
+from ..links.cli import seconds
 from ..settings import REPO
 from .client import Limits
 
@@ -56,10 +56,10 @@ def register(subparsers) -> None:
                    help="move a dataset of the same name that belongs to another organisation into --owner-org "
                         "(its metadata is replaced by ours; resources not ours are kept); without it such a "
                         "dataset is refused")
-    p.add_argument("--connect-timeout", type=_seconds, default=Limits.connect, metavar="S",
+    p.add_argument("--connect-timeout", type=seconds, default=Limits.connect, metavar="S",
                    help="longest wait for a connection, and for the portal to take more of a request being "
                         "sent, e.g. an upload (default: %(default)s)")
-    p.add_argument("--read-timeout", type=_seconds, default=Limits.read, metavar="S",
+    p.add_argument("--read-timeout", type=seconds, default=Limits.read, metavar="S",
                    help="longest wait for an answer; CKAN answers an upload or a DataStore load only once it "
                         "has stored it, so large files need a long one (default: %(default)s)")
     p.add_argument("--allow-link-local", action="store_true",

@@ -47,7 +47,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import DataError, Problem, UsageError
-from ..links.safety import judged_address
 
 #: Actions that only read, so sending one again after a failure changes nothing.
 READ_ACTIONS = frozenset({"license_list", "organization_list_for_user", "organization_show", "package_show",
@@ -92,6 +91,8 @@ class RefusedError(DataError):
 
 def blocked_reason(address: str) -> str | None:
     """Why the publisher must not send the token to ``address`` (None: it may)."""
+    from ..links.safety import judged_address  # loads urllib3: only when the publisher runs, not per command
+
     ip = judged_address(address)
     if ip in METADATA_ADDRESSES:
         return "a cloud metadata service's address"
@@ -125,11 +126,14 @@ def check_target(url: str, allow_link_local: bool = False) -> None:
         address = str(info[4][0])
         reason = blocked_reason(address)
         if reason:
-            what = f"is {address}" if judged_address(address) == _literal(host) else f"resolves to {address}"
+            what = f"is {address}" if _literal(address) == _literal(host) else f"resolves to {address}"
             raise UsageError(f"portal address {url}: {host} {what}, {reason}", hint)
 
 
 def _literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address ``host`` is judged as when it is an IP address, else None (a name)."""
+    from ..links.safety import judged_address
+
     try:
         return judged_address(host)
     except ValueError:
