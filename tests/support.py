@@ -25,6 +25,14 @@ LINK_BROKEN = "https://www.kantei.go.jp/jp/singi/it2/senmon_bunka/data_ryutsusei
 LINK_ARCHIVE = ("https://web.archive.org/web/2019/"
                 "https://www.kantei.go.jp/jp/singi/it2/senmon_bunka/data_ryutsuseibi/kentokai.html")
 METADATA = REPO / "data" / "curated" / "metadata.json"
+
+
+def metadata() -> dict:
+    """The curated metadata as the build reads it (``curated.load``: its version and named
+    patterns resolved), a fresh copy for each caller."""
+    from kanmin import curated
+
+    return curated.load().metadata
 RDF_FIXTURE = REPO / "tests" / "fixtures" / "rdf"
 
 
@@ -39,14 +47,14 @@ def make_package(dest: Path) -> Path:
     by the repository's metadata.json (the single source), written by the package stage itself,
     with its Excel workbook."""
     shutil.copytree(RDF_FIXTURE / "package", dest)
-    metadata = json.loads(METADATA.read_text(encoding="utf-8"))
+    md = metadata()
     records = {}
-    for res in metadata["resources"]:
+    for res in md["resources"]:
         kinds = {f["name"]: f["type"] for f in res["fields"]}
         with (dest / "data" / f"{res['name']}.csv").open(encoding="utf-8", newline="") as fh:
             records[res["name"]] = [{k: _typed(v, kinds[k]) for k, v in row.items()}
                                     for row in csv.DictReader(fh)]
-    pkg = from_records(metadata, records)
+    pkg = from_records(md, records)
     write_package(pkg, dest)
     write_workbook(pkg, dest / WORKBOOK_PATH)
     return dest

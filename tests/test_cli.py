@@ -161,16 +161,16 @@ def test_usage_error_exits_2():
 
 
 @pytest.mark.parametrize(("argv", "usage", "error"), [
-    (["build", "--sorce", "x"], "usage: kanmin build [-h] [--source SOURCE] [--out OUT]",
+    (["build", "--sorce", "x"], "usage: kanmin build [-h] [--source SOURCE] [--curated DIR] [--out OUT]",
      "kanmin build: error: unrecognized arguments: --sorce x (did you mean --source?)"),
-    (["build", "--sorce=x", "--otu", "y"], "usage: kanmin build [-h] [--source SOURCE] [--out OUT]",
+    (["build", "--sorce=x", "--otu", "y"], "usage: kanmin build [-h] [--source SOURCE] [--curated DIR] [--out OUT]",
      "kanmin build: error: unrecognized arguments: --sorce=x --otu y "
      "(did you mean --source instead of --sorce, --out instead of --otu?)"),
     (["rdf", "--validat-only"], "usage: kanmin rdf [-h] [--package PACKAGE]",
      "kanmin rdf: error: unrecognized arguments: --validat-only (did you mean --validate-only?)"),
     (["ckan", "publish", "--owner-org", "o", "--dry-rn"], "usage: kanmin ckan publish [-h] [--url URL]",
      "kanmin ckan publish: error: unrecognized arguments: --dry-rn (did you mean --dry-run?)"),
-    (["extract", "--row", "3", "--zzz"], "usage: kanmin extract [-h] [--source SOURCE] [--row ROW]",
+    (["extract", "--row", "3", "--zzz"], "usage: kanmin extract [-h] [--source SOURCE] [--curated DIR]",
      "kanmin extract: error: unrecognized arguments: --zzz"),
     (["--sorce"], "usage: kanmin [-h] COMMAND ...", "kanmin: error: unrecognized arguments: --sorce"),
 ])
@@ -312,3 +312,27 @@ def test_the_parser_loads_no_http_or_pipeline_library():
              "{'urllib3', 'requests', 'ckanapi', 'frictionless', 'rdflib', 'pyoxigraph', 'pandas'}))")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_outside_a_checkout_the_inputs_and_output_are_asked_for(monkeypatch, capsys, tmp_path):
+    """An installed package has no data/ beside it: the defaults that live in a checkout become
+    usage errors that name the option, and --curated names the curated inputs."""
+    from kanmin import settings
+    from kanmin.cli import main
+
+    monkeypatch.setattr(settings, "checkout", lambda: None)
+    assert main(["build"]) == 2
+    assert capsys.readouterr().err == (
+        "error: kanmin: --source is required: kanmin runs from an installed package, not from a checkout of the "
+        f"repository, so it has no default (pass --source (in a checkout: {settings.RAW_SOURCE}))\n")
+    assert main(["build", "--source", str(SOURCE), "--curated", str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err == (
+        f"error: kanmin: --curated {tmp_path / 'none'}: no such folder (pass the folder of the curated inputs "
+        "(data/curated/ of the repository))\n")
+    curated = str(settings.CURATED_DIR)
+    assert main(["build", "--source", str(SOURCE), "--curated", curated]) == 2
+    assert "--out is required" in capsys.readouterr().err
+    assert main(["build", "--no-rdf", "--source", str(SOURCE), "--curated", curated,
+                 "--out", str(tmp_path / "o")]) == 0
+    assert (tmp_path / "o" / "datapackage.json").is_file()
+    assert main(["validate"]) == 2 and "--package is required" in capsys.readouterr().err

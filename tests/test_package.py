@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kanmin import pipeline
-from support import REPO, SOURCE
+from support import REPO, SOURCE, metadata
 
 BIN = Path(sys.executable).parent
 PUBLISHED = ["datapackage.json", "build/report.md", "CITATION.cff"] + [
@@ -134,7 +134,7 @@ def test_a_budget_project_is_one_row_however_many_policies_name_it(fresh_build):
 def test_citation_file_cites_this_version_and_the_source(fresh_build):
     import yaml
 
-    meta = json.loads((REPO / "data" / "curated" / "metadata.json").read_text(encoding="utf-8"))
+    meta = metadata()
     cff = yaml.safe_load((fresh_build / "CITATION.cff").read_text(encoding="utf-8"))
     for key in ("cff-version", "message", "title", "authors"):  # required by CFF 1.2.0
         assert cff[key], key

@@ -26,7 +26,7 @@ from kanmin.rdf.mapping import check_mapping
 from kanmin.rdf.namespaces import KD, PREFIXES, STANDARD_NAMESPACES
 from kanmin.rdf.serialize import Lit, to_jsonld, to_ntriples, to_turtle
 from kanmin.settings import WORKBOOK_PATH
-from support import make_package
+from support import make_package, metadata
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "rdf"
@@ -158,7 +158,7 @@ def test_literals_keep_types_languages_and_newlines(data):
 
 
 def test_every_schema_field_is_mapped():
-    assert check_mapping(json.loads(METADATA.read_text(encoding="utf-8"))) == []
+    assert check_mapping(metadata()) == []
 
 
 def test_graph_uses_only_standard_or_defined_terms(built, data, catalog):
@@ -212,7 +212,7 @@ def test_every_kpi_reference_and_budget_project_links_back_to_its_policy(data):
 
 def test_every_resource_has_an_rdfs_label(data, catalog):
     label = URIRef("http://www.w3.org/2000/01/rdf-schema#label")
-    meta = json.loads(METADATA.read_text(encoding="utf-8"))
+    meta = metadata()
     for graph in (data, catalog):
         subjects = set(graph.subjects())
         # the landing page alone stays a bare IRI: a harvester reads its label as the dataset's url
@@ -237,7 +237,7 @@ def test_collectives_are_groups_not_organisations(data):
 # --- the catalog -----------------------------------------------------------------------------
 
 def test_catalog_metadata_comes_from_metadata_json(catalog):
-    meta = json.loads(METADATA.read_text(encoding="utf-8"))
+    meta = metadata()
     dataset = B[f"dataset/{meta['name']}"]
     assert set(catalog.objects(dataset, DCTERMS.title)) == {Literal(t, lang=lang) for lang, t in meta["title"].items()}
     assert catalog.value(dataset, DCAT.version) == Literal(meta["version"])
@@ -465,7 +465,7 @@ def test_contact_address_is_a_setting_and_placeholders_are_refused(built, tmp_pa
 
 
 def test_one_dataset_and_one_landing_page(catalog):
-    meta = json.loads(METADATA.read_text(encoding="utf-8"))
+    meta = metadata()
     datasets = set(catalog.subjects(RDF.type, DCAT.Dataset))
     assert datasets == {B[f"dataset/{meta['name']}"]}
     dataset = datasets.pop()

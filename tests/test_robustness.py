@@ -21,7 +21,7 @@ from kanmin import curated, pipeline, source
 from kanmin import text as T
 from kanmin.cli import main
 from kanmin.errors import DataError
-from support import REPO, SOURCE
+from support import REPO, SOURCE, metadata
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import fuzz  # noqa: E402  (benchmarks/ is not a package)
@@ -203,10 +203,10 @@ def test_forbidden_set_covers_every_control_and_format_character():
 
 
 def test_every_text_field_of_the_schemas_forbids_them():
-    metadata = json.loads((REPO / "data" / "curated" / "metadata.json").read_text(encoding="utf-8"))
+    md = metadata()
     import re
 
-    for res in metadata["resources"]:
+    for res in md["resources"]:
         for f in res["fields"]:
             constraints = f.get("constraints", {})
             if f["type"] != "string" or "enum" in constraints:
@@ -218,20 +218,31 @@ def test_every_text_field_of_the_schemas_forbids_them():
                 assert not pattern.match(f"{start}HYPERLINK(1)"), (res["name"], f["name"], start)
 
 
-def test_the_text_patterns_of_the_schemas_are_the_readers_rules():
-    """Each text pattern of metadata.json is one of source.py's, so the rules have one home."""
-    metadata = json.loads((REPO / "data" / "curated" / "metadata.json").read_text(encoding="utf-8"))
-    patterns = {f["constraints"]["pattern"] for res in metadata["resources"] for f in res["fields"]
-                if f["type"] == "string" and "enum" not in f.get("constraints", {})}
-    allowed = {source.TEXT_PATTERN, source.ASCII_TEXT_PATTERN, "[0-9]{2}-[0-9]{2}", "[a-z][a-z0-9-]*",
-               "[0-9]+-(progress|effect)-[0-9]+", "[0-9]+-[0-9]+",
-               f"(?={source.TEXT_PATTERN}$)https?://[^\\s/]+\\.[^\\s/]+(/\\S*)?"}
-    assert patterns <= allowed, patterns - allowed
+def test_the_character_rules_have_one_home_and_the_schemas_name_them(tmp_path):
+    """metadata.json names the rules (@text, @ascii-text, @web-url) instead of copying the
+    forbidden-character class into every field; curated.load puts the expressions in, and refuses
+    a name it does not know."""
     import re
 
+    from kanmin import curated
+
+    raw = (REPO / "data" / "curated" / "metadata.json").read_text(encoding="utf-8")
+    assert "\\x00" not in raw and raw.count('"@text"') == 16 and raw.count('"@web-url"') == 1
+    patterns = {f["constraints"]["pattern"] for res in metadata()["resources"] for f in res["fields"]
+                if f["type"] == "string" and "enum" not in f.get("constraints", {})}
+    assert {source.TEXT_PATTERN, source.ASCII_TEXT_PATTERN, curated.PATTERNS["@web-url"]} <= patterns
+    assert not any(p.startswith("@") for p in patterns)
     for text in ("電子応札率", "文中の - と = は可", "Ministry of Finance", "e-Gov (2019)"):
         assert re.fullmatch(source.TEXT_PATTERN, text)
     assert re.fullmatch(source.ASCII_TEXT_PATTERN, "Ministry of Finance")
+    bad = tmp_path / "curated"
+    shutil.copytree(REPO / "data" / "curated", bad)
+    (bad / "metadata.json").write_text(raw.replace('"@web-url"', '"@weburl"'), encoding="utf-8")
+    with pytest.raises(DataError) as failed:
+        curated.load(bad)
+    assert str(failed.value.problems[0]) == (
+        f"{bad / 'metadata.json'}: policy_references.url: unknown named pattern '@weburl' (use one of @text, "
+        "@ascii-text, @web-url, or a regular expression)")
 
 
 def test_a_cell_that_a_spreadsheet_would_run_stops_the_build_at_its_line(tmp_path, capsys):

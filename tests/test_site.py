@@ -23,7 +23,7 @@ from kanmin import curated, model, pipeline
 from kanmin.rdf.build import catalog_paths
 from kanmin.settings import DEFAULT_BASE, RDF_DIR, SITE_DIR
 from kanmin.site import write_site
-from support import LINK_ARCHIVE, LINK_BROKEN, LINK_OK, REPO, SOURCE
+from support import LINK_ARCHIVE, LINK_BROKEN, LINK_OK, REPO, SOURCE, metadata
 
 SDO = rdflib.Namespace("http://schema.org/")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
@@ -115,7 +115,7 @@ def test_jsonld_is_a_schema_org_dataset(site, pkg):
     assert (ds, RDF.type, SDO.Dataset) in g
     assert str(g.value(ds, SDO.name)) == md["title"]["ja"]
     assert md["description"]["ja"] in str(g.value(ds, SDO.description))
-    curated_md = json.loads((REPO / "data" / "curated" / "metadata.json").read_text(encoding="utf-8"))
+    curated_md = metadata()
     assert str(g.value(ds, SDO.license)) == curated_md["licenses"][0]["path"]
     assert str(g.value(ds, SDO.url)) == md["homepage"] == DEFAULT_BASE.rstrip("/")
     creator = g.value(ds, SDO.creator)
@@ -156,7 +156,7 @@ def test_downloads_page_lists_every_distribution_of_the_catalog(site):
         assert ("a", "href", f"files/{rel}") in downloads.urls
     assert (site / "files" / RDF_DIR / "catalog.ttl").read_bytes() == (site.parent / "rdf" / "catalog.ttl").read_bytes()
     text = "".join(downloads.text)
-    md = json.loads((REPO / "data/curated/metadata.json").read_text(encoding="utf-8"))
+    md = metadata()
     assert md["attribution"]["ja"] in text and "CC-BY-4.0" in text
     for snippet in ("import pandas as pd", "from frictionless import Package", "oxigraph serve", "ckanapi.RemoteCKAN",
                     "SELECT ?pillar"):

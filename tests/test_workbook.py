@@ -25,6 +25,7 @@ from kanmin.rdf import build_rdf
 from kanmin.settings import RDF_DIR, WORKBOOK_PATH
 from kanmin.workbook import write_workbook
 from support import METADATA, REPO, make_package
+from support import metadata as curated_metadata
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 DCT = Namespace("http://purl.org/dc/terms/")
@@ -48,7 +49,7 @@ def _no_epoch(monkeypatch):
 
 @pytest.fixture(scope="module")
 def metadata() -> dict:
-    return json.loads(METADATA.read_text(encoding="utf-8"))
+    return curated_metadata()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ from typing import NoReturn
 
 from . import errors
 from .errors import DataError, UsageError
-from .settings import DEFAULT_BASE, RAW_NAME, REPO, REPORT_PATH
+from .settings import CURATED_DIR, DEFAULT_BASE, RAW_NAME, RAW_SOURCE, REPO, REPORT_PATH, in_checkout
 
 # The pipeline modules are imported inside the handlers, so that `kanmin linkcheck` (a
 # separate, timed job) starts without loading the extraction, frictionless or rdflib.
@@ -82,9 +82,13 @@ def make_parser() -> argparse.ArgumentParser:
                        epilog=f"example: kanmin build --source data/raw/{RAW_NAME} --out /tmp/pkg\n"
                               "         kanmin build --base-url https://example.github.io/kanmin-data/",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--source", type=str, help="source text (default: the raw file in data/raw/)")
+    p.add_argument("--source", type=str, help="source text (default in a checkout: the raw file in data/raw/)")
+    p.add_argument("--curated", type=str, metavar="DIR",
+                   help="the curated inputs: metadata.json, code lists, corrections (default in a checkout: "
+                        "data/curated/)")
     p.add_argument("--out", type=str,
-                   help="output folder: new, empty, or one an earlier build wrote (default: the repository)")
+                   help="output folder: new, empty, or one an earlier build wrote (default in a checkout: the "
+                        "checkout itself)")
     p.add_argument("--no-rdf", action="store_true", help="skip the RDF/DCAT stage")
     p.add_argument("--base-url", metavar="URL",
                    help="the dataset's home page for this build, where the site is deployed (default: homepage "
@@ -95,7 +99,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("extract", help="cut the source text into raw rows and print them as JSON",
                        epilog="example: kanmin extract --row 51")
-    p.add_argument("--source", type=str, help="source text (default: the raw file in data/raw/)")
+    p.add_argument("--source", type=str, help="source text (default in a checkout: the raw file in data/raw/)")
+    p.add_argument("--curated", type=str, metavar="DIR", help="the curated inputs (default in a checkout: "
+                                                                  "data/curated/)")
     p.add_argument("--row", type=int, help="print only this row")
     p.set_defaults(func=_extract)
 
@@ -115,13 +121,14 @@ def make_parser() -> argparse.ArgumentParser:
 
 def _build(args) -> int:
     from . import pipeline
-    from .settings import RAW_SOURCE
 
-    source = _source_file(RAW_SOURCE if args.source is None else args.source)
+    source = _source_file(args.source)
+    curated_dir = _curated_dir(args.curated)
     if args.out == "":
         raise UsageError("--out: the path is empty", "pass the folder to build into, e.g. --out /tmp/pkg")
-    out = REPO if args.out is None else Path(args.out)
-    result = pipeline.build(source=source, out=out, with_rdf=not args.no_rdf, base_url=args.base_url)
+    out = in_checkout(REPO, "--out") if args.out is None else Path(args.out)
+    result = pipeline.build(source=source, out=out, curated_dir=curated_dir, with_rdf=not args.no_rdf,
+                            base_url=args.base_url)
     errors.notify(result.notices)
     if args.json:
         print(json.dumps({"out": str(result.out), "counts": result.counts, "written": result.written,
@@ -134,10 +141,9 @@ def _build(args) -> int:
 
 def _extract(args) -> int:
     from . import curated, extract
-    from .settings import RAW_SOURCE
 
-    cur = curated.load()
-    source = _source_file(RAW_SOURCE if args.source is None else args.source)
+    source = _source_file(args.source)
+    cur = curated.load(_curated_dir(args.curated))
     ex = extract.extract(source, cur, int(cur.metadata["source_rows"]))
     rows = [r for r in ex.rows if args.row in (None, r.number)]
     if args.row is not None and not rows:
@@ -147,9 +153,12 @@ def _extract(args) -> int:
     return 0
 
 
-def _source_file(path: Path | str) -> Path:
-    """The --source path, if it names a regular file (a FIFO or /dev/zero would be read forever or
-    not at all); else a usage error saying what it names. Given as text: Path("") is ".", a folder."""
+def _source_file(path: str | None) -> Path:
+    """The --source path (default in a checkout: the raw source), if it names a regular file (a
+    FIFO or /dev/zero would be read forever or not at all); else a usage error saying what it
+    names. Given as text: Path("") is ".", a folder."""
+    if path is None:
+        return in_checkout(RAW_SOURCE, "--source")
     if str(path) == "":
         raise UsageError("--source: the path is empty", "pass the text file extracted from the PDF")
     p = Path(path)
@@ -159,13 +168,23 @@ def _source_file(path: Path | str) -> Path:
     return p
 
 
+def _curated_dir(path: str | None) -> Path:
+    """The --curated folder (default in a checkout: data/curated/), if it is a folder."""
+    if path is None:
+        return in_checkout(CURATED_DIR, "--curated")
+    if not Path(path).is_dir():
+        raise UsageError(f"--curated {path}: {'not a folder' if Path(path).exists() else 'no such folder'}",
+                         "pass the folder of the curated inputs (data/curated/ of the repository)")
+    return Path(path)
+
+
 def _validate(args) -> int:
     from frictionless import validate
 
     from .settings import DESCRIPTOR
     from .staging import JOURNAL, interrupted
 
-    root = Path(args.package or REPO)
+    root = Path(args.package or in_checkout(REPO, "--package"))
     if interrupted(root):
         raise DataError([errors.Problem(str(root / JOURNAL), None, "a publish into this folder was interrupted, "
                                         "so its files may be a mix of two builds",

@@ -5,6 +5,12 @@ titles, licence, field names and types are defined).
 Each file is reviewed by a person; this module only reads them and rejects duplicate keys or
 missing columns, naming the file and line. ``read_table`` is the one reader of curated CSVs.
 
+``metadata.json`` holds the dataset metadata but its version, which is ``VERSION`` (the one
+home of the version: the Python package's too, ``pyproject.toml`` reads it); ``load`` puts it into
+the metadata. A field's ``pattern`` may name a rule defined in code (``PATTERNS``: ``@text``,
+``@ascii-text``, ``@web-url``) instead of repeating its regular expression; ``load`` puts the
+expression in, so the published Table Schemas hold it and each rule has one home.
+
 ``page_furniture.txt`` holds three kinds of lines: furniture lines (removed where they stand as a
 run), anchors (``!``: a run must contain one) and leak markers (``=``: strings of page titles and
 column headers that never occur inside a table cell; the build's checks refuse a cell holding one).
@@ -17,11 +23,23 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import source, urls
 from .errors import DataError, Problem
 from .settings import CURATED_DIR
 
 #: What ``blank_cells.csv`` may say a row leaves blank: its pillar, or everything right of its overview.
 BLANKABLE = ("pillar", "pillar timing")
+#: The curated files, each read by ``load``.
+FILES = ("metadata.json", "VERSION", "ministries.csv", "ministry_aliases.csv", "pillars.csv", "pillar_aliases.csv",
+         "effect_categories.csv", "corrections.csv", "page_furniture.txt", "blank_cells.csv")
+#: The rules a field of metadata.json names as its ``pattern`` ("@name"), each defined once in code:
+#: free text (no control or format character, no formula start: ``source``), printable ASCII
+#: text, and a citable web URL (``urls``), which is free text too.
+PATTERNS = {
+    "@text": source.TEXT_PATTERN,
+    "@ascii-text": source.ASCII_TEXT_PATTERN,
+    "@web-url": f"(?={source.TEXT_PATTERN}$){urls.WEB_URL_PATTERN}",
+}
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,35 @@ class Curated:
         return {**names, **self.pillar_aliases}
 
 
+def _metadata(path: Path, version_file: Path) -> dict:
+    """metadata.json with its version (``VERSION``) and its named patterns resolved (``PATTERNS``)."""
+    try:
+        metadata = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise DataError([Problem(str(path), getattr(exc, "lineno", None), f"not JSON: {exc}",
+                                 "fix the file")]) from None
+    version = version_file.read_text(encoding="utf-8").strip()
+    if "version" in metadata or not version or len(version.split()) != 1:
+        raise DataError([Problem(str(version_file), None, f"the version must be the one word of {version_file.name} "
+                                 "(and metadata.json must not have one)", "write MAJOR.MINOR.PATCH, see CHANGELOG.md")])
+    metadata["version"] = version
+    problems = []
+    for res in metadata.get("resources", []):
+        for f in res.get("fields", []):
+            constraints = f.get("constraints", {})
+            name = constraints.get("pattern", "")
+            if name.startswith("@"):
+                if name in PATTERNS:
+                    constraints["pattern"] = PATTERNS[name]
+                else:
+                    problems.append(Problem(str(path), None, f"{res.get('name')}.{f.get('name')}: unknown named "
+                                            f"pattern {name!r}", f"use one of {', '.join(PATTERNS)}, or a "
+                                            "regular expression"))
+    if problems:
+        raise DataError(problems)
+    return metadata
+
+
 def read_table(path: Path, keys: tuple[tuple[str, ...], ...], required: tuple[str, ...]) -> list[dict]:
     """Rows of a curated CSV; each of ``keys`` must be unique and ``required`` columns present.
 
@@ -91,13 +138,14 @@ def read_table(path: Path, keys: tuple[tuple[str, ...], ...], required: tuple[st
 
 
 def load(curated_dir: Path = CURATED_DIR) -> Curated:
-    """Read every curated file; raise DataError on duplicates or missing columns."""
+    """Read every curated file; raise DataError on duplicates, missing columns or files."""
     d = Path(curated_dir)
-    files = {name: d / name for name in (
-        "metadata.json", "ministries.csv", "ministry_aliases.csv", "pillars.csv",
-        "pillar_aliases.csv", "effect_categories.csv", "corrections.csv", "page_furniture.txt",
-        "blank_cells.csv")}
-    metadata = json.loads(files["metadata.json"].read_text(encoding="utf-8"))
+    files = {name: d / name for name in FILES}
+    absent = [p for p in files.values() if not p.is_file()]
+    if absent:
+        raise DataError([Problem(str(p), None, "missing: a curated input of the build",
+                                 "pass the curated folder of the repository (data/curated/)") for p in absent])
+    metadata = _metadata(files["metadata.json"], files["VERSION"])
     ministries = read_table(files["ministries.csv"], (("ministry_id",), ("name_ja",)),
                             ("ministry_id", "name_ja", "name_en", "kind"))
     aliases = read_table(files["ministry_aliases.csv"], (("alias",),), ("alias", "ministry_id", "reason"))

@@ -54,15 +54,15 @@ def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURAT
     """Run every stage; publish into ``out`` only if all of them succeed.
 
     ``base_url`` is the dataset's home page for this build, with a final slash (default: the
-    ``homepage`` of metadata.json, ``settings.DEFAULT_BASE``): every URL of the outputs under the
+    ``homepage`` of metadata.json): every URL of the outputs under the
     default moves under it (``at_base``), the RDF's IRIs and download URLs too."""
     with collector_paused():
         return _build(Path(source), Path(out), Path(curated_dir), with_rdf, base_url)
 
 
 def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url: str | None) -> BuildResult:
-    base = settings.base_url(base_url)
     cur = curated_mod.load(curated_dir)
+    base = settings.base_url(base_url, cur.metadata["homepage"])
     extraction, tables = prepare(source, cur)
     metadata, notices = provenance(cur.metadata, source)
     made = model.from_tables(metadata, tables)

@@ -1,21 +1,26 @@
-"""Paths and defaults of the project, each defined once.
+"""Paths and defaults of the project, each defined once; importing this module reads no file.
 
 Every module takes its default paths, IRIs and the build timestamp from here, so a path or a
 default never has two homes. Values that users change are command-line options whose defaults
 come from here; ``KANMIN_DCAT_AP_DIR``, ``SOURCE_DATE_EPOCH`` and ``KANMIN_CONTACT_EMAIL`` are read
 here only. (The portal publisher reads its own ``CKAN_URL`` and ``CKAN_API_TOKEN``: the token is
 kept out of every module but the one that sends it.)
+
+The package runs from a checkout of the repository (where ``data/`` holds the raw source and the
+curated inputs, the defaults of ``kanmin build``) or installed from a wheel anywhere else, where
+the command line names them (``checkout``). The curated metadata is read by ``curated.load`` and
+passed in, never read at import.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-#: The repository (the folder holding datapackage.json), two levels above this package.
-REPO = Path(__file__).resolve().parents[2]
+#: The checkout this package runs from (the folder holding datapackage.json), two levels above this
+#: package, when it runs from one (``checkout``); an installed wheel has no such folder.
+REPO = Path(__file__).absolute().parents[2]
 DATA_DIR = "data"
 CURATED_DIR = REPO / DATA_DIR / "curated"
 RAW_NAME = "kuni-shisaku-ichiran-todofuken-2019.txt"
@@ -31,6 +36,23 @@ LINKCHECK_DIR = "build/linkcheck"
 SITE_DIR = "build/site"
 
 
+def checkout() -> Path | None:
+    """The checkout of the repository this package runs from, or None (an installed wheel): the
+    folder two levels above the package, if it holds the curated inputs."""
+    return REPO if (CURATED_DIR / "metadata.json").is_file() else None
+
+
+def in_checkout(path: Path, option: str) -> Path:
+    """``path`` (a default inside the checkout) when running from a checkout, else a usage error
+    asking for ``option``."""
+    if checkout() is None:
+        from .errors import UsageError
+
+        raise UsageError(f"{option} is required: kanmin runs from an installed package, not from a checkout "
+                         "of the repository, so it has no default", f"pass {option} (in a checkout: {path})")
+    return path
+
+
 def table_path(name: str) -> str:
     """Where a published table's CSV is, relative to the package: data/<name>.csv."""
     return f"{DATA_DIR}/{name}.csv"
@@ -38,23 +60,25 @@ def table_path(name: str) -> str:
 
 REFERENCES_CSV = table_path("policy_references")
 LINKCHECK_ACCEPT = CURATED_DIR / "linkcheck_accept.csv"
-
-#: The dataset's home page: ``homepage`` in data/curated/metadata.json, its one home (read here
-#: once). It is the w3id.org redirect to the dataset site; ``kanmin build --base-url`` publishes a
-#: build under another one (``rebase_url``).
-HOMEPAGE: str = json.loads((CURATED_DIR / "metadata.json").read_text(encoding="utf-8"))["homepage"]
-#: Base of every instance IRI; download URLs of the published files hang off it too: the home page
-#: with a final slash. The home page (``dcat:landingPage``) is the root of the dataset site
+#: The base the code makes every IRI under: the project's w3id.org namespace, in which its
+#: vocabulary, shapes and SPARQL queries are written (rdf/vocab.ttl, rdf/shapes.ttl, rdf/queries/).
+#: Download URLs of the published files hang off it too. A build publishes under the dataset's
+#: home page (``homepage`` in data/curated/metadata.json, the one home of that fact, or
+#: ``kanmin build --base-url``): where that is another URL, every URL under this base is moved
+#: under it (``rebase_url``). The home page (``dcat:landingPage``) is the root of the dataset site
 #: (``build/site/``), and ``files/<path>`` under it is where the site keeps its copy of each
 #: published file (the catalog's download URLs).
-DEFAULT_BASE = HOMEPAGE.rstrip("/") + "/"
+DEFAULT_BASE = "https://w3id.org/kanmin-data/"
+#: The home page under ``DEFAULT_BASE``: the base without its final slash.
+HOMEPAGE = DEFAULT_BASE.rstrip("/")
 DEFAULT_DOWNLOAD_BASE = DEFAULT_BASE + "files/"
 
 
-def base_url(url: str | None) -> str:
-    """A base URL as the pipeline takes it, with its final slash; ``DEFAULT_BASE`` for none."""
+def base_url(url: str | None, homepage: str = HOMEPAGE) -> str:
+    """A base URL as the pipeline takes it, with its final slash; for none, the dataset's home page
+    (``homepage`` of the curated metadata) with one."""
     if url is None:
-        return DEFAULT_BASE
+        return homepage.rstrip("/#") + "/"
     if not url.startswith(("https://", "http://")) or " " in url:
         from .errors import UsageError
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..links.cli import seconds
-from ..settings import REPO
+from ..settings import REPO, in_checkout
 from .client import Limits
 
 TOKEN_ENV = "CKAN_API_TOKEN"
@@ -89,7 +89,7 @@ def run(args) -> int:
             print(f"… {message}", file=sys.stderr, flush=True)
     portal = Portal(url, token, limits=Limits(connect=args.connect_timeout, read=args.read_timeout),
                     allow_link_local=args.allow_link_local)
-    result = publish(args.package or REPO, portal, args.owner_org, args.license_id,
+    result = publish(args.package or in_checkout(REPO, "--package"), portal, args.owner_org, args.license_id,
                      dry_run=args.dry_run, datastore=args.datastore, progress=progress,
                      take_over=args.take_over_dataset)
     if args.json:

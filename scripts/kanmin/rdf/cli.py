@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from ..errors import DataError, Problem, UsageError
-from ..settings import DEFAULT_BASE, DEFAULT_DOWNLOAD_BASE, DESCRIPTOR, REPO
+from ..settings import DEFAULT_BASE, DEFAULT_DOWNLOAD_BASE, DESCRIPTOR, REPO, in_checkout
 
 EXAMPLE = """examples:
   kanmin rdf                       build build/rdf/ from the package in the repository
@@ -44,7 +44,7 @@ def run(args) -> int:
     from .build import build_rdf, default_out_dir
     from .validate import validate_rdf
 
-    args.package = args.package or REPO
+    args.package = args.package or in_checkout(REPO, "--package")
     out = args.out or default_out_dir(args.package)
     _check_folders(args.package, out, args.out is not None, args.validate_only)
     result: dict = {}
