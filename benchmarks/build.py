@@ -43,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from kanmin import curated, extract, model, package, pipeline, processes, workbook
+from kanmin import curated, extract, model, package, pipeline, processes, validation, workbook
 from kanmin.settings import CURATED_DIR, RAW_SOURCE, RDF_DIR, WORKBOOK_PATH
 
 
@@ -123,7 +123,7 @@ def _child(stage: str, source: str, curated_dir: str, out: str) -> None:
         package.write_package(pkg, out_dir)
         figures["write"] = time.perf_counter() - t
         t = time.perf_counter()
-        pipeline.validate_staged(pkg, out_dir, source)
+        validation.staged(pkg, out_dir, source)
         figures["validate"] = time.perf_counter() - t
         figures["rows"] = len(pkg.tables["policies"])
     elif stage == "workbook":

@@ -89,3 +89,17 @@ def in_a_mount_namespace(script: str, args: list[str]) -> dict:
             assert run.returncode == 0, run.stderr
             return json.loads(run.stdout)
     pytest.skip("no private mount namespace here (unshare refused), so no small or read-only disk")
+
+
+def describe_files_again(package_dir: Path) -> None:
+    """Set the ``bytes`` and ``hash`` of every table in the package's datapackage.json to its file's,
+    as a build that wrote the tables as they are now would (a test that changes a CSV on purpose
+    plants that change, not a descriptor that no longer describes the file)."""
+    import hashlib
+
+    path = Path(package_dir) / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    for res in descriptor["resources"]:
+        data = (Path(package_dir) / res["path"]).read_bytes()
+        res["bytes"], res["hash"] = len(data), "sha256:" + hashlib.sha256(data).hexdigest()
+    path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from kanmin import checks, curated, extract, model, package, pipeline, tidy
+from kanmin import checks, curated, extract, model, package, tidy, validation
 from kanmin.errors import DataError
 from kanmin.urls import is_web_url
 from support import SOURCE
@@ -28,7 +28,7 @@ def problems_of(tables, tmp_path) -> list[str]:
     pkg = model.from_tables(CUR.metadata, tables)
     package.write_package(pkg, tmp_path)
     try:
-        pipeline.validate_staged(pkg, tmp_path, str(SOURCE))
+        validation.staged(pkg, tmp_path, str(SOURCE))
     except DataError as exc:
         problems += exc.problems
     return [str(p) for p in problems]

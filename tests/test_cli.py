@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kanmin import validation
 from kanmin.settings import WORKBOOK_PATH
 from support import REPO, SOURCE
 
@@ -213,7 +214,6 @@ def test_build_with_base_url_moves_every_home_page_landing_page_and_download_url
 
     import rdflib
 
-    from kanmin import model
     from kanmin.cli import main
     from kanmin.portal.mapping import dataset_spec
     from kanmin.settings import HOMEPAGE
@@ -266,7 +266,7 @@ def test_build_with_base_url_moves_every_home_page_landing_page_and_download_url
     assert {d["contentUrl"] for d in index.jsonld["distribution"]} == downloads
     assert f"{BASE_URL}files/data/policies.csv" in texts["build/site/downloads.html"]
 
-    assert dataset_spec(model.load(tmp_path), tmp_path).fields["url"] == home  # CKAN's url
+    assert dataset_spec(validation.load(tmp_path), tmp_path).fields["url"] == home  # CKAN's url
     capsys.readouterr()
 
 

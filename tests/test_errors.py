@@ -91,8 +91,8 @@ def test_source_that_is_no_regular_file_is_a_usage_error(tmp_path, capsys):
 def test_a_long_schema_pattern_is_never_printed():
     from types import SimpleNamespace
 
-    from kanmin.model import describe_error
     from kanmin.source import TEXT_PATTERN
+    from kanmin.validation import describe_error
 
     pattern = f"(?={TEXT_PATTERN}$)https?://[^\\s/]+\\.[^\\s/]+(/\\S*)?"
     fields = [{"name": "url", "constraints": {"pattern": pattern}}]

@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 from ckan_fake import STOCK_LICENSES, FakeCKAN
 
-from kanmin import cli, model
+from kanmin import cli, model, validation
 from kanmin.errors import DataError, UsageError
 from kanmin.files import sha256_file
 from kanmin.portal import mapping
 from kanmin.portal.publish import Portal, make_plan, publish
 from kanmin.rdf.namespaces import DCAT, DCT, SPDX, Iris
 from kanmin.settings import DATA_DIR, DESCRIPTOR, RDF_DIR, REPO, WORKBOOK_PATH
-from support import copy_published_package
+from support import copy_published_package, describe_files_again
 
 ORG = "kanmin"
 TOKEN = "tok-SECRET-7f3a9c"  # a token that must never appear in any output
@@ -26,7 +26,7 @@ TOKEN = "tok-SECRET-7f3a9c"  # a token that must never appear in any output
 
 @pytest.fixture(scope="module")
 def pkg() -> model.Package:
-    return model.load(REPO)
+    return validation.load(REPO)
 
 
 @pytest.fixture(scope="module")
@@ -279,7 +279,7 @@ def test_fresh_then_unchanged_publish(package_copy):
     assert first["api_calls"] == 22 == len(fake.log)  # 3 reads, package_create, 18 resource_create
     pkg = next(iter(fake.packages.values()))
     assert [r["uri"] for r in pkg["resources"]] == [r.uri for r in mapping.dataset_spec(
-        model.load(package_copy), package_copy).resources]
+        validation.load(package_copy), package_copy).resources]
     for res in pkg["resources"]:
         assert FakeCKAN.sha256(fake.files[res["id"]]) == res["hash"]
     modified = pkg["metadata_modified"]
@@ -290,18 +290,21 @@ def test_fresh_then_unchanged_publish(package_copy):
     assert pkg["metadata_modified"] == modified
 
 
-def test_a_changed_csv_uploads_only_that_file(package_copy):
+def test_a_changed_csv_uploads_only_that_file_and_its_descriptor(package_copy):
+    """A table changed by a build: its CSV and datapackage.json (which describes the CSV's size and
+    hash) are the only uploads. (A CSV changed behind the descriptor's back is refused: validation.)"""
     fake = FakeCKAN()
     _publish(fake, package_copy)
     csv = package_copy / "data" / "pillars.csv"
     csv.write_bytes(csv.read_bytes().replace("格差の是正".encode(), "格差の解消".encode(), 1))
+    describe_files_again(package_copy)  # as the build that changed it would
     fake.log.clear()
     result = _publish(fake, package_copy)
-    assert fake.writes() == ["resource_patch"]
-    assert result["counts"]["uploads"] == 1
+    assert fake.writes() == ["resource_patch", "resource_patch"]
+    assert result["counts"]["uploads"] == 2
     changed = [r for r in result["resources"] if r["action"] != "unchanged"]
-    assert [(r["path"], r["changed"]) for r in changed] == [("data/pillars.csv", ["size", "hash"])] or \
-        [(r["path"], r["changed"]) for r in changed] == [("data/pillars.csv", ["hash"])]
+    assert [(r["path"], r["changed"]) for r in changed] == [("data/pillars.csv", ["hash"]),  # same length
+                                                            ("datapackage.json", ["hash"])]
 
 
 def test_a_file_gone_from_the_package_is_deleted(package_copy, monkeypatch):
@@ -336,14 +339,14 @@ def test_dry_run_writes_nothing(package_copy):
     result = _publish(fake, package_copy, dry_run=True, datastore=True)
     assert fake.writes() == [] and fake.packages == {}
     assert result["counts"]["create"] == 18 and result["dry_run"] is True
-    assert set(result["datastore"]) == {r["name"] for r in model.load(package_copy).resources}
+    assert set(result["datastore"]) == {r["name"] for r in validation.load(package_copy).resources}
 
 
 def test_datastore_create_then_upsert_with_stale_rows_deleted(package_copy):
     fake = FakeCKAN()
     first = _publish(fake, package_copy, datastore=True)
     assert first["calls"]["datastore_create"] == 9 and first["api_calls"] == 31
-    pkg = model.load(package_copy)
+    pkg = validation.load(package_copy)
     tables = {r["table"]: r["id"] for r in first["resources"] if r["table"]}
     for name, rows in pkg.tables.items():
         assert fake.datastore[tables[name]]["rows"] == rows  # every cell, line breaks included
@@ -352,11 +355,12 @@ def test_datastore_create_then_upsert_with_stale_rows_deleted(package_copy):
     csv = package_copy / "data" / "effect_categories.csv"
     lines = csv.read_text(encoding="utf-8").splitlines(keepends=True)
     csv.write_text("".join(lines[:-1]), encoding="utf-8")  # the last row is gone
+    describe_files_again(package_copy)
     fake.log.clear()
     third = _publish(fake, package_copy, datastore=True)
-    assert fake.writes() == ["datastore_upsert", "datastore_delete", "resource_patch"]
+    assert fake.writes() == ["datastore_upsert", "datastore_delete", "resource_patch", "resource_patch"]  # + descriptor
     assert third["datastore"]["effect_categories"] == {"action": "upsert", "rows": 3, "deleted_rows": 1}
-    assert fake.datastore[tables["effect_categories"]]["rows"] == model.load(package_copy).tables["effect_categories"]
+    assert fake.datastore[tables["effect_categories"]]["rows"] == validation.load(package_copy).tables["effect_categories"]
 
 
 def test_resources_not_ours_are_kept_after_ours(package_copy, monkeypatch, capsys):
@@ -391,7 +395,7 @@ def _theirs(fake, name, private=False) -> dict:
 
 def test_a_dataset_of_another_organisation_is_left_alone(package_copy):
     fake = FakeCKAN(orgs=(ORG, "other"))
-    theirs = _theirs(fake, model.load(package_copy).name)
+    theirs = _theirs(fake, validation.load(package_copy).name)
     before = copy.deepcopy(theirs)
     for dry_run in (True, False):
         with pytest.raises(DataError) as err:
@@ -404,7 +408,7 @@ def test_a_dataset_of_another_organisation_is_left_alone(package_copy):
 
 def test_taking_over_a_dataset_shows_the_move_and_keeps_their_files(package_copy, monkeypatch, capsys):
     fake = FakeCKAN(orgs=(ORG, "other"))
-    theirs = _theirs(fake, model.load(package_copy).name)
+    theirs = _theirs(fake, validation.load(package_copy).name)
     env = {"CKAN_API_TOKEN": TOKEN, "CKAN_URL": "http://ckan.test"}
     base = ["ckan", "publish", "--owner-org", ORG, "--package", str(package_copy), "--take-over-dataset"]
     code, out, _ = _run([*base, "--dry-run"], monkeypatch, capsys, fake, env)
@@ -424,7 +428,7 @@ def test_taking_over_a_dataset_shows_the_move_and_keeps_their_files(package_copy
 
 
 def test_an_editor_is_told_whose_dataset_it_is(package_copy):
-    name = model.load(package_copy).name
+    name = validation.load(package_copy).name
     fake = FakeCKAN(orgs=(ORG, "other"), member_of=(ORG,))
     _theirs(fake, name)
     with pytest.raises(DataError) as err:
@@ -524,7 +528,6 @@ def test_resource_uris_follow_the_catalog_when_it_was_rebased(tmp_path):
     from rdflib import Graph, Namespace
     from rdflib.namespace import RDF
 
-    from kanmin import model as kmodel
     from kanmin.portal.mapping import dataset_spec
     from kanmin.rdf import build_rdf
     from kanmin.settings import RDF_DIR, REPO
@@ -536,6 +539,6 @@ def test_resource_uris_follow_the_catalog_when_it_was_rebased(tmp_path):
     dcat = Namespace("http://www.w3.org/ns/dcat#")
     catalog = Graph().parse(pkg_dir / RDF_DIR / "catalog.ttl", format="turtle")
     distributions = {str(d) for d in catalog.subjects(RDF.type, dcat.Distribution)}
-    uris = {r.uri for r in dataset_spec(kmodel.load(pkg_dir), pkg_dir).resources}
+    uris = {r.uri for r in dataset_spec(validation.load(pkg_dir), pkg_dir).resources}
     assert distributions and distributions <= uris
     assert all(u.startswith("https://example.org/k/") for u in uris)

@@ -322,7 +322,7 @@ def test_a_full_or_read_only_disk_is_one_error_line_and_the_old_package_stays(tm
 KILLED_WHILE_VALIDATING = """
 import os, signal, sys, time
 from pathlib import Path
-from kanmin import pipeline, workbook
+from kanmin import validation, workbook
 pid_file = Path(sys.argv[3])
 def validating(*args):  # the forked validator: says who it is, then takes its time
     pid_file.write_text(str(os.getpid()))
@@ -331,7 +331,7 @@ def killed(*args):  # the build, once its validator runs: kill -9
     while not pid_file.exists():
         time.sleep(0.01)
     os.kill(os.getpid(), signal.SIGKILL)
-pipeline.validate_staged, workbook.write_workbook = validating, killed
+validation.staged, workbook.write_workbook = validating, killed
 from kanmin.cli import main
 sys.exit(main(["build", "--no-rdf", "--source", sys.argv[1], "--out", sys.argv[2]]))
 """

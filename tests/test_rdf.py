@@ -26,7 +26,7 @@ from kanmin.rdf.mapping import check_mapping
 from kanmin.rdf.namespaces import KD, PREFIXES, STANDARD_NAMESPACES
 from kanmin.rdf.serialize import Lit, to_jsonld, to_ntriples, to_turtle
 from kanmin.settings import WORKBOOK_PATH
-from support import make_package, metadata
+from support import describe_files_again, make_package, metadata
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "rdf"
@@ -294,10 +294,12 @@ def test_validate_rdf_passes_own_and_dcat_ap_shapes(built):
 # --- errors and CLI --------------------------------------------------------------------------
 
 def _break(package: Path, table: str, old: str, new: str) -> None:
+    """A table broken as a faulty build would write it (its descriptor describes it)."""
     path = package / "data" / f"{table}.csv"
     text = path.read_text(encoding="utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    describe_files_again(package)
 
 
 def test_all_problems_are_collected(tmp_path):

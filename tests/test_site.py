@@ -19,7 +19,7 @@ import pytest
 import rdflib
 from rdflib.namespace import RDF
 
-from kanmin import curated, model, pipeline
+from kanmin import curated, model, pipeline, validation
 from kanmin.rdf.build import catalog_paths
 from kanmin.settings import DEFAULT_BASE, RDF_DIR, SITE_DIR
 from kanmin.site import write_site
@@ -90,7 +90,7 @@ def site(site_build) -> Path:
 @pytest.fixture(scope="module")
 def pkg():
     """The model of the build (as the pipeline makes it) and the corrections it applied."""
-    return model.load(REPO)
+    return validation.load(REPO)
 
 
 def test_pages_and_files(site):

@@ -19,7 +19,7 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
-from kanmin import model
+from kanmin import model, validation
 from kanmin.errors import DataError
 from kanmin.rdf import build_rdf
 from kanmin.settings import RDF_DIR, WORKBOOK_PATH
@@ -54,7 +54,7 @@ def metadata() -> dict:
 
 @pytest.fixture(scope="module")
 def pkg() -> model.Package:
-    return model.load(REPO)
+    return validation.load(REPO)
 
 
 @pytest.fixture(scope="module")
@@ -349,8 +349,8 @@ def test_rebuild_is_byte_identical_also_with_another_hash_seed(pkg, xlsx, tmp_pa
     write_workbook(pkg, again)
     assert again.read_bytes() == xlsx.read_bytes()
     other = tmp_path / "other.xlsx"
-    code = ("import sys; from pathlib import Path; from kanmin import model; from kanmin.workbook import "
-            "write_workbook; write_workbook(model.load(Path(sys.argv[1])), Path(sys.argv[2]))")
+    code = ("import sys; from pathlib import Path; from kanmin import validation; from kanmin.workbook import "
+            "write_workbook; write_workbook(validation.load(Path(sys.argv[1])), Path(sys.argv[2]))")
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"} | {"PYTHONHASHSEED": "12345"}
     subprocess.run([sys.executable, "-c", code, str(REPO), str(other)], check=True, env=env)
     assert other.read_bytes() == xlsx.read_bytes()

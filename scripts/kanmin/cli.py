@@ -105,7 +105,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--row", type=int, help="print only this row")
     p.set_defaults(func=_extract)
 
-    p = sub.add_parser("validate", help="validate the published package (frictionless) and its content checks",
+    p = sub.add_parser("validate", help="validate a published package: descriptor, Table Schemas, foreign keys "
+                                        "and content checks",
+                       description="Check a published package: no interrupted publish; the descriptor (Data "
+                                   "Package standard); every table against its Table Schema (frictionless: types, "
+                                   "required, unique, patterns, enums, bytes, hash); the foreign keys; and what a "
+                                   "schema cannot say (rows 1..N, a lead ministry per policy, no mark, budget "
+                                   "heading or bullet marker inside a text cell). Every problem is one error line "
+                                   "naming file, row and field.",
                        epilog="example: kanmin validate --package /tmp/pkg")
     p.add_argument("--package", type=Path, help="folder holding datapackage.json (default: the repository)")
     p.set_defaults(func=_validate)
@@ -179,33 +186,12 @@ def _curated_dir(path: str | None) -> Path:
 
 
 def _validate(args) -> int:
-    from frictionless import validate
-
     from .settings import DESCRIPTOR
-    from .staging import JOURNAL, interrupted
+    from .validation import load
 
-    root = Path(args.package or in_checkout(REPO, "--package"))
-    if interrupted(root):
-        raise DataError([errors.Problem(str(root / JOURNAL), None, "a publish into this folder was interrupted, "
-                                        "so its files may be a mix of two builds",
-                                        "run `kanmin build` (with --out for another folder): it completes the "
-                                        "interrupted publish first")])
-    descriptor = root / DESCRIPTOR
-    if not descriptor.is_file():
-        raise UsageError(f"{descriptor}: no such file", "pass --package DIR, a folder holding datapackage.json")
-    report = validate(str(descriptor))
-    if report.valid:
-        print(f"{DESCRIPTOR}: valid")
-        return 0
-    from .model import table_problem
-
-    declared = {r.get("name"): r.get("schema", {}).get("fields", [])
-                for r in json.loads(descriptor.read_text(encoding="utf-8")).get("resources", [])}
-    problems = []
-    for task in report.tasks:
-        problems += [table_problem(str(task.place), error, declared.get(task.name, [])) for error in task.errors]
-    problems += [errors.Problem(str(descriptor), None, f"{e.type}: {e.note}") for e in report.errors]
-    raise DataError(problems)
+    pkg = load(Path(args.package or in_checkout(REPO, "--package")))
+    print(f"{DESCRIPTOR}: valid ({', '.join(f'{k} {v}' for k, v in pkg.counts().items())})")
+    return 0
 
 
 if __name__ == "__main__":

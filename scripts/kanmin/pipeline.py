@@ -11,11 +11,10 @@ build leaves the previously published outputs untouched.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks, extract, files, model, package, settings, tidy, workbook
+from . import checks, extract, files, model, package, settings, tidy, validation, workbook
 from . import curated as curated_mod
 from .errors import DataError, Problem
 from .processes import beside, collector_paused
@@ -30,11 +29,10 @@ from .settings import (
     REPORT_PATH,
     SITE_DIR,
     WORKBOOK_PATH,
-    table_path,
 )
 from .staging import Owner, staged, staged_files
 
-__all__ = ["BuildResult", "build", "build_report", "prepare", "provenance", "validate_staged"]
+__all__ = ["BuildResult", "build", "build_report", "prepare", "provenance"]
 
 
 @dataclass
@@ -78,7 +76,7 @@ def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url:
         (staging / CITATION).write_text(package.citation_cff(pkg.metadata), encoding="utf-8")
         # frictionless validates the staged CSVs in a child process while the other outputs, made
         # from the same model, are written here; nothing is published unless it passes.
-        with beside(validate_staged, pkg, staging, str(source)):
+        with beside(validation.staged, pkg, staging, str(source)):
             workbook.write_workbook(pkg, staging / WORKBOOK_PATH)
             if with_rdf:
                 from .rdf.build import catalog_paths, write_rdf
@@ -146,70 +144,6 @@ def at_base(pkg: model.Package, base: str) -> model.Package:
     if base == settings.DEFAULT_BASE:
         return pkg
     return model.with_strings(pkg, lambda value: settings.rebase_url(value, base))
-
-
-def validate_staged(pkg: model.Package, staging: Path, source: str) -> None:
-    """frictionless on the staged package: the descriptor, then each table against its Table
-    Schema (every rule but foreign keys: ``model.standalone_resource``), then the foreign keys once
-    on the model. A row problem is reported at the source line its row came from.
-
-    The tables are checked in two halves of about equal size (cells), one in a child process
-    (``beside``): frictionless' row checks are most of the time, and the halves need nothing of
-    each other. The problems come in a fixed order: the descriptor's, then each half's."""
-    from frictionless import Package
-
-    descriptor = json.loads((staging / DESCRIPTOR).read_text(encoding="utf-8"))
-    problems = [Problem(DESCRIPTOR, None, f"{error.type}: {error.note}",
-                        "the generated descriptor violates the Data Package standard; this is a bug")
-                for error in Package.validate_descriptor(descriptor).errors]
-    cells = {r["name"]: len(pkg.tables.get(r["name"], [])) * len(r["schema"]["fields"])
-             for r in descriptor["resources"]}
-    halves: tuple[list[dict], list[dict]] = ([], [])
-    load = [0, 0]
-    for res in sorted(descriptor["resources"], key=lambda r: -cells[r["name"]]):
-        half = load.index(min(load))  # the larger tables first, each to the half with fewer cells so far
-        halves[half].append(res)
-        load[half] += cells[res["name"]]
-    here: list[Problem] = []
-    try:
-        with beside(_raise_table_problems, pkg, staging, source, halves[1]):
-            here = _table_problems(pkg, staging, source, halves[0])
-    except DataError as exc:
-        problems += here + list(exc.problems)
-    else:
-        problems += here
-    problems += model.foreign_key_problems(pkg)
-    if problems:
-        raise DataError(problems)
-
-
-def _raise_table_problems(pkg: model.Package, staging: Path, source: str, resources: list[dict]) -> None:
-    problems = _table_problems(pkg, staging, source, resources)
-    if problems:
-        raise DataError(problems)
-
-
-def _table_problems(pkg: model.Package, staging: Path, source: str, resources: list[dict]) -> list[Problem]:
-    """frictionless' problems of these staged tables, each at the source line of its row."""
-    from frictionless import system
-
-    problems: list[Problem] = []
-    with system.use_context(trusted=True):
-        for res in resources:
-            rows = pkg.tables.get(res["name"], [])
-            report = model.standalone_resource(res, staging).validate()
-            for error in [e for task in report.tasks for e in task.errors] + list(report.errors):
-                number = getattr(error, "row_number", None)
-                row = rows[number - 2] if number and 2 <= number < len(rows) + 2 else {}
-                if not row.get("source_line_start"):  # a table without source lines: the CSV itself
-                    problems.append(model.table_problem(table_path(res["name"]), error,
-                                                        res["schema"]["fields"]))
-                    continue
-                what = f"{res['name']}.{getattr(error, 'field_name', None) or ''}".rstrip(".")
-                problems.append(Problem(source, row["source_line_start"],
-                                        f"{what}: {model.describe_error(error, res['schema']['fields'])}",
-                                        "fix the extraction rules or add a reviewed correction"))
-    return problems
 
 
 def build_report(extraction: extract.Extraction, tables: tidy.Tables, pkg: model.Package,

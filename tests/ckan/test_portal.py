@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from kanmin import cli, model
+from kanmin import cli, validation
 from kanmin.portal import mapping
 from kanmin.portal.publish import Portal, publish
 from kanmin.settings import DATA_DIR, DESCRIPTOR, REPO
-from support import copy_published_package
+from support import copy_published_package, describe_files_again
 
 NAME = json.loads((REPO / DESCRIPTOR).read_text(encoding="utf-8"))["name"]
 
@@ -85,7 +85,7 @@ def test_fresh_publish_then_unchanged(portal_parts, empty, package_copy):
     assert first["counts"] == {"create": 18, "update": 0, "unchanged": 0, "delete": 0, "kept": 0, "uploads": 18}
     assert first["api_calls"] == 22
     shown = empty.action.package_show(id=NAME)
-    spec = mapping.dataset_spec(model.load(package_copy), package_copy)
+    spec = mapping.dataset_spec(validation.load(package_copy), package_copy)
     assert [r["uri"] for r in shown["resources"]] == [r.uri for r in spec.resources]
     for res, want in zip(shown["resources"], spec.resources, strict=True):
         for key in ("hash", "hash_algorithm", "mimetype", "format", "uri", "name", "schema", "rights", "license"):
@@ -116,13 +116,14 @@ def test_downloads_are_byte_identical(portal_parts, empty, package_copy):
         assert hashlib.sha256(data).hexdigest() == res["hash"], res["url"]
 
 
-def test_a_changed_csv_is_the_only_upload(portal_parts, empty, package_copy):
+def test_a_changed_csv_and_its_descriptor_are_the_only_uploads(portal_parts, empty, package_copy):
     _publish(portal_parts, package_copy)
     path = package_copy / "data" / "pillars.csv"
     path.write_bytes(path.read_bytes().replace("格差の是正".encode(), "格差の解消".encode(), 1))
+    describe_files_again(package_copy)  # as the build that changed it would
     result = _publish(portal_parts, package_copy)
-    assert result["counts"]["uploads"] == 1 and result["counts"]["create"] == 0
-    assert result["calls"].get("resource_patch") == 1 and result["api_calls"] == 4
+    assert result["counts"]["uploads"] == 2 and result["counts"]["create"] == 0
+    assert result["calls"].get("resource_patch") == 2 and result["api_calls"] == 5
     res = next(r for r in empty.action.package_show(id=NAME)["resources"] if r["uri"].endswith("data-pillars.csv"))
     assert _download(res["url"], portal_parts[1]) == path.read_bytes()
 
@@ -335,7 +336,7 @@ def test_datastore_round_trip_filters_and_sql_join(portal_parts, empty, package_
     assert first["calls"]["datastore_create"] == 9
     second = _publish(portal_parts, package_copy, datastore=True)
     assert second["api_calls"] == 3
-    pkg = model.load(package_copy)
+    pkg = validation.load(package_copy)
     ids = {r["table"]: r["id"] for r in second["resources"] if r["table"]}
 
     cells = 0
@@ -375,11 +376,12 @@ def test_datastore_upsert_after_a_change(portal_parts, empty, package_copy):
     path = package_copy / "data" / "effect_categories.csv"
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     path.write_text("".join(lines[:-1]).replace("利便性", "利便", 1), encoding="utf-8")
+    describe_files_again(package_copy)
     result = _publish(portal_parts, package_copy, datastore=True)
     assert result["datastore"]["effect_categories"]["action"] == "upsert"
-    assert result["counts"]["uploads"] == 1
+    assert result["counts"]["uploads"] == 2  # the table and datapackage.json
     rid = next(r["id"] for r in result["resources"] if r["table"] == "effect_categories")
-    assert _all_records(empty, rid) == model.load(package_copy).tables["effect_categories"]
+    assert _all_records(empty, rid) == validation.load(package_copy).tables["effect_categories"]
 
 
 def _csv(directory: Path, name: str) -> list[dict]:

@@ -44,7 +44,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .. import model
+from .. import model, validation
 from ..errors import DataError, Problem
 from . import mapping
 from .client import NotFoundError, Portal, RefusedError
@@ -232,7 +232,7 @@ def publish(package_dir: Path, portal: Portal, owner_org: str, license_id: str |
     start = time.monotonic()
     say = progress or (lambda _msg: None)
     package_dir = Path(package_dir)
-    pkg = model.load(package_dir)
+    pkg = validation.load(package_dir)
     spec = mapping.dataset_spec(pkg, package_dir)  # every local check before the first call
     say(f"read {package_dir}: {len(spec.resources)} files")
     licence = mapping.choose_license(portal.call("license_list"), pkg.metadata["licenses"][0]["path"], license_id,

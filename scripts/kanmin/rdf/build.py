@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import model, package, settings
+from .. import model, package, settings, validation
 from ..errors import DataError, Problem
 from ..settings import DEFAULT_BASE, DESCRIPTOR, RDF_DIR, build_timestamp, rebase_url
 from ..staging import Owner, staged
@@ -55,7 +55,7 @@ def build_rdf(package_dir: Path, out_dir: Path, base_iri: str | None = None,
     identifier), so that the RDF of a package equals what its build wrote. The package's metadata
     is moved back from that base to the default one first, as the build hands it to ``write_rdf``."""
     package_dir, out_dir = Path(package_dir), Path(out_dir)
-    pkg = model.load(package_dir)
+    pkg = validation.load(package_dir)
     homepage = str(pkg.metadata.get("homepage", ""))
     built_at = settings.package_base(homepage, str(pkg.metadata.get("id", "")))
     if not built_at.startswith(("https://", "http://")):
