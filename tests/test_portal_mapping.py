@@ -123,6 +123,17 @@ def test_one_resource_per_published_file_with_its_hash(spec):
     assert len({r.uri for r in spec.resources}) == len(spec.resources)
 
 
+def test_the_catalog_resource_has_the_one_title_of_catalog_ttl(spec):
+    """The one title of catalog.ttl, which the site gives it too (the CKAN resource had another:
+    CHANGELOG.md, Unreleased)."""
+    (catalog,) = [r.fields for r in spec.resources if r.path == f"{RDF_DIR}/catalog.ttl"]
+    assert catalog["name"] == ("DCAT-AP 3 カタログ（このデータセットと配布ファイルの記述、Turtle） / "
+                               "DCAT-AP 3 catalog: the dataset and its distributions (Turtle)")
+    assert catalog["description"] == ("DCAT-AP 3 カタログ（このデータセットと配布ファイルの記述、Turtle）\n\n"
+                                      "DCAT-AP 3 catalog: the dataset and its distributions (Turtle)")
+    assert (catalog["format"], catalog["mimetype"]) == ("Turtle", "text/turtle") and "conforms_to" not in catalog
+
+
 def test_uris_are_the_catalogs_distribution_iris(spec):
     from rdflib import Graph, URIRef
 

@@ -57,7 +57,8 @@ FALLBACK_LICENSE = "cc-by"
 FORMAT_NAMES = {".csv": "CSV", ".json": "JSON", ".ttl": "Turtle", ".nt": "N-Triples", ".jsonld": "JSON-LD",
                 ".xlsx": "XLSX"}
 CATALOG_FILE = "catalog.ttl"
-CATALOG_TITLE = ("DCAT-AP 3 データカタログ（Turtle）", "DCAT-AP 3 data catalog (Turtle)")
+CATALOG_TITLE = ("DCAT-AP 3 カタログ（このデータセットと配布ファイルの記述、Turtle）",
+                 "DCAT-AP 3 catalog: the dataset and its distributions (Turtle)")
 HASH_ALGORITHM = "sha256"
 
 
