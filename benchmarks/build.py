@@ -134,9 +134,8 @@ def _child(stage: str, source: str, curated_dir: str, out: str) -> None:
         from kanmin.rdf.build import write_rdf
 
         pkg, _ = _model(Path(source), Path(curated_dir))
-        published = {rel: out_dir / rel for rel in package.published_paths(pkg)}
         t0 = time.perf_counter()  # the RDF stage alone, from the model in memory
-        figures["triples"] = write_rdf(pkg, out_dir / RDF_DIR, published)["triples"]
+        figures["triples"] = write_rdf(pkg, out_dir / RDF_DIR, out_dir)["triples"]
     elif stage == "validate":
         from kanmin.rdf.validate import validate_rdf
 

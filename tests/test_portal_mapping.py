@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from ckan_fake import STOCK_LICENSES, FakeCKAN
 
-from kanmin import cli, model, validation
+from kanmin import cli, distributions, model, validation
 from kanmin.errors import DataError, UsageError
 from kanmin.files import sha256_file
 from kanmin.portal import mapping
@@ -105,14 +105,12 @@ def test_contact_email_only_when_set_and_never_a_placeholder(pkg, monkeypatch):
 
 # --- the resources --------------------------------------------------------------------------------
 
-def test_one_resource_per_published_file_with_its_hash(spec):
-    paths = [r.path for r in spec.resources]
-    assert paths[:9] == [f"data/{n}.csv" for n in ("policies", "ministries", "policy_ministries", "kpis",
-                                                   "policy_references", "budget_projects",
-                                                   "policy_budget_projects", "pillars", "effect_categories")]
-    assert paths[9:] == ["datapackage.json", WORKBOOK_PATH, *(f"build/rdf/{n}" for n in (
-        "data.ttl", "data.nt", "data.jsonld", "context.jsonld", "vocab.ttl", "shapes.ttl", "catalog.ttl"))]
-    workbook = spec.resources[10].fields
+def test_one_resource_per_published_file_with_its_hash(pkg, spec):
+    # every distribution of the registry, in its order (the registry's own list is checked by hand
+    # in test_distributions.py)
+    assert [r.path for r in spec.resources] == [d.path for d in distributions.distributions(pkg.resources, REPO)]
+    assert len(spec.resources) == 18
+    workbook = next(r.fields for r in spec.resources if r.path == WORKBOOK_PATH)
     assert (workbook["format"], workbook["mimetype"]) == (
         "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     assert workbook["name"].startswith("Excelブック") and "conforms_to" not in workbook
@@ -121,6 +119,17 @@ def test_one_resource_per_published_file_with_its_hash(spec):
         assert (r.fields["hash"], r.fields["size"], r.fields["hash_algorithm"]) == (digest, size, "sha256")
         assert all(isinstance(v, (str, int)) for v in r.fields.values())
     assert len({r.uri for r in spec.resources}) == len(spec.resources)
+
+
+def test_the_catalog_resource_has_the_one_title_of_catalog_ttl(spec):
+    """The one title of catalog.ttl, which the site gives it too (the CKAN resource had another:
+    CHANGELOG.md, Unreleased)."""
+    (catalog,) = [r.fields for r in spec.resources if r.path == f"{RDF_DIR}/catalog.ttl"]
+    assert catalog["name"] == ("DCAT-AP 3 カタログ（このデータセットと配布ファイルの記述、Turtle） / "
+                               "DCAT-AP 3 catalog: the dataset and its distributions (Turtle)")
+    assert catalog["description"] == ("DCAT-AP 3 カタログ（このデータセットと配布ファイルの記述、Turtle）\n\n"
+                                      "DCAT-AP 3 catalog: the dataset and its distributions (Turtle)")
+    assert (catalog["format"], catalog["mimetype"]) == ("Turtle", "text/turtle") and "conforms_to" not in catalog
 
 
 def test_uris_are_the_catalogs_distribution_iris(spec):
@@ -310,7 +319,7 @@ def test_a_changed_csv_uploads_only_that_file_and_its_descriptor(package_copy):
 def test_a_file_gone_from_the_package_is_deleted(package_copy, monkeypatch):
     fake = FakeCKAN()
     _publish(fake, package_copy)
-    monkeypatch.setattr(mapping, "DESCRIBED_FILES", tuple(n for n in mapping.DESCRIBED_FILES if n != "data.nt"))
+    monkeypatch.setattr(distributions, "FILES", tuple(d for d in distributions.FILES if d.name != "data.nt"))
     fake.log.clear()
     result = _publish(fake, package_copy)
     assert fake.writes() == ["resource_delete"]

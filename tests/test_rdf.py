@@ -20,12 +20,13 @@ DCAT = Namespace("http://www.w3.org/ns/dcat#")
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 
 from kanmin.cli import main as kanmin_main
+from kanmin.distributions import distributions
 from kanmin.errors import DataError as RdfInputError
 from kanmin.rdf import build_rdf, validate_rdf
 from kanmin.rdf.mapping import check_mapping
 from kanmin.rdf.namespaces import KD, PREFIXES, STANDARD_NAMESPACES
 from kanmin.rdf.serialize import Lit, to_jsonld, to_ntriples, to_turtle
-from kanmin.settings import WORKBOOK_PATH
+from kanmin.settings import RDF_DIR, WORKBOOK_PATH
 from support import describe_files_again, make_package, metadata
 
 REPO = Path(__file__).resolve().parents[1]
@@ -263,9 +264,11 @@ def test_one_distribution_per_published_file_with_size_and_checksum(built, catal
         checksum = catalog.value(dist, spdx.checksum)
         urls[url] = (int(catalog.value(dist, DCAT.byteSize)), str(catalog.value(checksum, spdx.checksumValue)))
     base = "https://w3id.org/kanmin-data/files/"
-    expected = ["datapackage.json", WORKBOOK_PATH, *(f"data/{p.name}" for p in (package / "data").glob("*.csv")),
-                "build/rdf/data.ttl", "build/rdf/data.nt", "build/rdf/data.jsonld", "build/rdf/context.jsonld",
-                "build/rdf/vocab.ttl", "build/rdf/shapes.ttl"]
+    # every distribution of the registry but the catalog itself (the registry is checked by hand in
+    # test_distributions.py)
+    resources = json.loads(METADATA.read_text(encoding="utf-8"))["resources"]
+    expected = [d.path for d in distributions(resources, package) if d.path != f"{RDF_DIR}/catalog.ttl"]
+    assert len(expected) == 17 and WORKBOOK_PATH in expected
     assert sorted(urls) == sorted(base + e for e in expected)
     for rel in expected:
         blob = (package / rel).read_bytes()

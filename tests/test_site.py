@@ -20,7 +20,7 @@ import rdflib
 from rdflib.namespace import RDF
 
 from kanmin import curated, model, pipeline, validation
-from kanmin.rdf.build import catalog_paths
+from kanmin.distributions import distributions
 from kanmin.settings import DEFAULT_BASE, RDF_DIR, SITE_DIR
 from kanmin.site import write_site
 from support import LINK_ARCHIVE, LINK_BROKEN, LINK_OK, REPO, SOURCE, metadata
@@ -202,11 +202,7 @@ def test_link_status_from_the_report(site):
 
 
 def test_without_a_report_every_reference_is_not_checked(tmp_path, site_build, pkg):
-    write_site(pkg, tmp_path, catalog_paths({"datapackage.json": site_build / "datapackage.json",
-                                             **{f"data/{n}.csv": site_build / f"data/{n}.csv"
-                                                for n in ("policies", "policy_ministries", "ministries")}},
-                                            site_build / RDF_DIR),
-               linkcheck=tmp_path / "absent.json")
+    write_site(pkg, tmp_path, site_build, linkcheck=tmp_path / "absent.json")
     text = (tmp_path / "policy/9.html").read_text(encoding="utf-8")
     assert "Links not checked" in text and "status-ok" not in text
 
@@ -236,10 +232,7 @@ def test_every_page_escapes_the_data(tmp_path, site_build, pkg):
     ref = evil.tables["policy_references"][0]
     ref["label"], ref["url"] = EVIL, 'javascript:alert("x")'
     evil.tables["budget_projects"][0]["name"] = EVIL
-    files = catalog_paths({"datapackage.json": site_build / "datapackage.json",
-                           **{f"data/{n}.csv": site_build / f"data/{n}.csv"
-                              for n in ("policies", "policy_ministries", "ministries")}}, site_build / RDF_DIR)
-    write_site(evil, tmp_path, files, corrections=curated.load().corrections)
+    write_site(evil, tmp_path, site_build, corrections=curated.load().corrections)
     for path in pages(tmp_path):
         text = path.read_text(encoding="utf-8")
         assert '<script>alert' not in text and "<!-- &" not in text and 'href="javascript:' not in text, path
@@ -252,13 +245,11 @@ def test_every_page_escapes_the_data(tmp_path, site_build, pkg):
 
 
 def test_base_is_configurable(tmp_path, site_build, pkg):
-    files = catalog_paths({"datapackage.json": site_build / "datapackage.json",
-                           **{f"data/{n}.csv": site_build / f"data/{n}.csv"
-                              for n in ("policies", "policy_ministries", "ministries")}}, site_build / RDF_DIR)
-    write_site(pkg, tmp_path, files, base="https://example.org/k/")
+    write_site(pkg, tmp_path, site_build, base="https://example.org/k/")
     doc = json.loads(page(tmp_path, "index.html").script("application/ld+json"))
     assert doc["url"] == "https://example.org/k"
-    assert {d["contentUrl"] for d in doc["distribution"]} == {"https://example.org/k/files/" + rel for rel in files}
+    described = [d.path for d in distributions(pkg.resources, site_build) if d.described]
+    assert {d["contentUrl"] for d in doc["distribution"]} == {"https://example.org/k/files/" + rel for rel in described}
     assert "https://example.org/k/files/data/policies.csv" in (tmp_path / "downloads.html").read_text(encoding="utf-8")
 
 
@@ -268,7 +259,7 @@ def test_a_malformed_link_check_report_is_a_clear_error(tmp_path, pkg):
     bad = tmp_path / "report.json"
     bad.write_text("{", encoding="utf-8")
     with pytest.raises(DataError) as err:
-        write_site(pkg, tmp_path / "site", {}, linkcheck=bad)
+        write_site(pkg, tmp_path / "site", tmp_path, linkcheck=bad)
     assert str(bad) in err.value.problems[0].file and "kanmin linkcheck" in err.value.problems[0].hint
 
 

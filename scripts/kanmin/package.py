@@ -3,7 +3,8 @@
 Input: a ``model.Package`` (the curated metadata with its bilingual Table Schemas, and typed rows
 in primary-key order). Output, written into a given directory: ``data/<resource>.csv`` (UTF-8,
 header row, LF line ends, booleans ``true``/``false``, missing = empty) and ``datapackage.json``
-(keys sorted, ``bytes`` and ``sha256`` of every file).
+(keys sorted, ``bytes`` and ``sha256`` of every file): the files of stage "package" in the
+registry of distributions (``kanmin.distributions``), whose media type the descriptor gives.
 
 Titles and descriptions are printed ``"ja / en"`` in the standard properties, for every Data
 Package reader. The multilingual originals and the dataset facts that have no Data Package
@@ -25,10 +26,11 @@ import io
 import json
 from pathlib import Path
 
+from .distributions import TABLES
 from .errors import DataError, Problem
 from .files import sha256_bytes
 from .model import Package
-from .settings import DATA_DIR, DESCRIPTOR, WORKBOOK_PATH, build_timestamp, table_path
+from .settings import DATA_DIR, DESCRIPTOR, build_timestamp, table_path
 
 PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 RESOURCE_PROFILE = "https://datapackage.org/profiles/2.0/dataresource.json"
@@ -81,22 +83,6 @@ def built_here(descriptor: Path, name: str) -> bool:
 MAX_DESCRIPTOR_BYTES = 64 << 20
 
 
-def published_paths(package: Package, package_dir: Path | None = None) -> list[str]:
-    """The published files of the package, relative to it, in publish order: one CSV per resource,
-    the descriptor (both written by ``write_package``), then the Excel workbook
-    (``workbook.write_workbook``). The one list of them: the build, the DCAT catalog
-    (``kanmin rdf``) and the portal publisher all read it; build/rdf/'s own files are
-    ``rdf.build.DESCRIBED_FILES``.
-
-    Given ``package_dir``, the workbook is listed only if it is there, so that a package written
-    without one (by ``write_package`` alone, or before version 2.1.0) still has a catalog; the
-    CSVs and the descriptor are always listed (a missing one is an error where it is read)."""
-    paths = [*(table_path(res["name"]) for res in package.resources), DESCRIPTOR]
-    if package_dir is None or (Path(package_dir) / WORKBOOK_PATH).is_file():
-        paths.append(WORKBOOK_PATH)
-    return paths
-
-
 def to_csv(rows: list[dict], resource: dict) -> bytes:
     """Serialise rows (already in key order) in schema field order."""
     names = [f["name"] for f in resource["fields"]]
@@ -143,8 +129,8 @@ def _resource(res: dict, path: str, data: bytes) -> dict:
         "type": "table",
         "path": path,
         "scheme": "file",
-        "format": "csv",
-        "mediatype": "text/csv",
+        "format": Path(path).suffix.removeprefix("."),  # Data Package: the file's extension
+        "mediatype": TABLES.format.media_type,
         "encoding": "utf-8",
         **texts,
         "bytes": len(data),

@@ -4,6 +4,7 @@
 ``model.Package``, which every output reads: the CSVs and ``datapackage.json``, the build report,
 the Excel workbook, the RDF/DCAT files (whose catalog describes the workbook too) and the dataset
 site (``build/site/``, which lists every file the catalog describes, so it is written last).
+Which files are published, and which stage writes each, is the registry's (``kanmin.distributions``).
 Nothing is published until every stage has succeeded and frictionless has validated the staged
 package against its own Table Schemas; then ``staging.staged`` moves the files into place. A failing
 build leaves the previously published outputs untouched.
@@ -79,16 +80,14 @@ def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url:
         with beside(validation.staged, pkg, staging, str(source)):
             workbook.write_workbook(pkg, staging / WORKBOOK_PATH)
             if with_rdf:
-                from .rdf.build import catalog_paths, write_rdf
+                from .rdf.build import write_rdf
                 from .site import write_site
-                published = {rel: staging / rel for rel in package.published_paths(pkg)}
-                # write_rdf makes the graph under the default base and moves it to ``base`` itself
-                rdf_figures = write_rdf(made, staging / RDF_DIR, published, RDF_DIR, base_iri=base)
-                # The site lists (and copies) every distribution of the catalog; a link-check report
-                # from an earlier `kanmin linkcheck`, if any, gives the references' statuses.
-                site_figures = write_site(pkg, staging / SITE_DIR,
-                                          catalog_paths(published, staging / RDF_DIR, RDF_DIR),
-                                          catalog=(f"{RDF_DIR}/catalog.ttl", staging / RDF_DIR / "catalog.ttl"),
+                # write_rdf makes the graph under the default base and moves it to ``base`` itself;
+                # its catalog describes the files written so far and its own (kanmin.distributions)
+                rdf_figures = write_rdf(made, staging / RDF_DIR, staging, RDF_DIR, base_iri=base)
+                # The site lists (and copies) every distribution of the catalog and the catalog; a
+                # link-check report from an earlier `kanmin linkcheck`, if any, gives the references' statuses.
+                site_figures = write_site(pkg, staging / SITE_DIR, staging,
                                           linkcheck=Path(out) / LINKCHECK_DIR / "report.json",
                                           corrections=tables.applied, base=base)
         written = staged_files(staging)

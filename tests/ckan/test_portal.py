@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kanmin import cli, validation
+from kanmin import cli, distributions, validation
 from kanmin.portal import mapping
 from kanmin.portal.publish import Portal, publish
 from kanmin.settings import DATA_DIR, DESCRIPTOR, REPO
@@ -138,7 +138,7 @@ def test_a_removed_file_and_a_duplicate_are_deleted_and_resources_not_ours_kept(
                                            uri="https://example.org/their-dataset/t.csv")
     empty.action.resource_create(package_id=package_id, name="copy", url="https://example.org/c.csv", uri=first["uri"])
     empty.action.package_resource_reorder(id=package_id, order=[foreign["id"], stray["id"]])  # theirs first
-    monkeypatch.setattr(mapping, "DESCRIBED_FILES", tuple(n for n in mapping.DESCRIBED_FILES if n != "data.nt"))
+    monkeypatch.setattr(distributions, "FILES", tuple(d for d in distributions.FILES if d.name != "data.nt"))
     result = _publish(portal_parts, package_copy)
     assert result["counts"] == {"create": 0, "update": 0, "unchanged": 17, "delete": 2, "kept": 2,
                                 "uploads": 0}

@@ -12,14 +12,14 @@ landing page of the catalog), ``version``, ``tags`` (the keywords), ``license_id
 DCAT-AP profiles read (``profiles/euro_dcat_ap_base.py``, ``_graph_from_dataset_base``:
 ``_get_dataset_value`` looks a key up on the dict, then in extras; see ``dataset_extras``).
 
-Resources: the package's files (``package.published_paths``: the CSVs of the model,
-``datapackage.json``, the Excel workbook), the files of build/rdf/ that the catalog
-describes (``rdf.build.DESCRIBED_FILES``) and ``catalog.ttl`` itself; each keyed by ``uri``, the
-distribution IRI of the catalog (``Iris.distribution``; the catalog IRI for catalog.ttl, which
-the catalog does not describe as a distribution). ``DatasetSpec.owns`` says which of a portal's
-resources are ours by their ``uri`` (the publisher leaves the others alone). Every value sent is
-a string or an integer, so that the same dict can travel as a multipart upload and be compared
-with what the portal returns.
+Resources: every published file of the registry of distributions (``kanmin.distributions``: the
+CSVs of the model, ``datapackage.json``, the Excel workbook, the files of build/rdf/ and
+``catalog.ttl`` itself), in its order, with its titles, CKAN format, media type and standards from
+there; each keyed by ``uri``, the distribution IRI of the catalog (``Iris.distribution``; the
+catalog IRI for catalog.ttl, which the catalog does not describe as a distribution).
+``DatasetSpec.owns`` says which of a portal's resources are ours by their ``uri`` (the publisher
+leaves the others alone). Every value sent is a string or an integer, so that the same dict can
+travel as a multipart upload and be compared with what the portal returns.
 """
 
 from __future__ import annotations
@@ -29,19 +29,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..distributions import CATALOG, DATA_PACKAGE, Distribution, distributions
 from ..errors import DataError, Problem
 from ..files import sha256_file
 from ..model import Package
-from ..package import bilingual, published_paths, table_schema
-from ..rdf.build import DESCRIBED_FILES
-from ..rdf.catalog import conforms_to, file_texts
-from ..rdf.namespaces import (
-    DATA_PACKAGE_V2,
-    FILE_FORMATS,
-    ISO639_1,
-    Iris,
-)
-from ..settings import DEFAULT_BASE, DESCRIPTOR, RDF_DIR, build_timestamp, contact_email, table_path
+from ..package import bilingual, table_schema
+from ..rdf.namespaces import ISO639_1, Iris
+from ..settings import DEFAULT_BASE, DESCRIPTOR, build_timestamp, contact_email
 
 #: CKAN's ``name_validator``: lowercase ASCII letters, digits, "-" and "_", 2 to 100 characters.
 NAME_RE = re.compile(r"[a-z0-9_-]{2,100}")
@@ -52,12 +46,6 @@ TAG_RE = re.compile(r"[\w \-.]+")
 TAG_MIN, TAG_MAX = 2, 100
 #: The licence CKAN ships with that is closest to ours, when the portal has no exact match.
 FALLBACK_LICENSE = "cc-by"
-#: ``format`` per suffix: the names CKAN's resource_formats.json knows (CSV, JSON) or, for the
-#: RDF syntaxes it does not know, their usual names (kept as sent by CKAN's clean_format).
-FORMAT_NAMES = {".csv": "CSV", ".json": "JSON", ".ttl": "Turtle", ".nt": "N-Triples", ".jsonld": "JSON-LD",
-                ".xlsx": "XLSX"}
-CATALOG_FILE = "catalog.ttl"
-CATALOG_TITLE = ("DCAT-AP 3 データカタログ（Turtle）", "DCAT-AP 3 data catalog (Turtle)")
 HASH_ALGORITHM = "sha256"
 
 
@@ -183,7 +171,7 @@ def dataset_extras(metadata: dict, iris: Iris | None = None) -> dict[str, str]:
         "modified": build_timestamp(metadata["modified"]),
         "language": json.dumps([ISO639_1 + code for code in metadata["language"]]),
         "theme": json.dumps([metadata["theme"]]),
-        "conforms_to": json.dumps([DATA_PACKAGE_V2]),
+        "conforms_to": json.dumps([DATA_PACKAGE.iri]),
         "source": json.dumps([s["path"] for s in metadata.get("sources", [])]),
         "publisher_uri": publisher["uri"],
         "publisher_name": bilingual(publisher["name"]),
@@ -228,29 +216,11 @@ def dataset_fields(metadata: dict, iris: Iris | None = None) -> dict:
 
 # --- the resources ----------------------------------------------------------------------------
 
-def published_files(pkg: Package, package_dir: Path) -> list[tuple[str, Path, dict | None]]:
-    """(relative path, file, model resource or None) of every published file, in publish order:
-    the package's files (``package.published_paths``: the CSVs, datapackage.json, the workbook when
-    the package has one), the described files of build/rdf/, then catalog.ttl."""
+def published_files(pkg: Package, package_dir: Path) -> list[tuple[Distribution, Path]]:
+    """(registry entry, file) of every published file, in publish order (``distributions``: the
+    workbook only when the package has one)."""
     package_dir = Path(package_dir)
-    tables = {table_path(r["name"]): r for r in pkg.resources}
-    out: list[tuple[str, Path, dict | None]] = [
-        (rel, package_dir / rel, tables.get(rel)) for rel in published_paths(pkg, package_dir)]
-    out += [(f"{RDF_DIR}/{n}", package_dir / RDF_DIR / n, None) for n in (*DESCRIBED_FILES, CATALOG_FILE)]
-    return out
-
-
-def _conforms_to(path: str, table: dict | None) -> list[str]:
-    """The standards of a published file, as the catalog names them (catalog.ttl itself is not in
-    the catalog and names none)."""
-    return [] if Path(path).name == CATALOG_FILE else conforms_to(path, table)
-
-
-def _titles(path: str, table: dict | None) -> tuple[dict, dict]:
-    if Path(path).name == CATALOG_FILE:
-        ja, en = CATALOG_TITLE
-        return {"ja": ja, "en": en}, {"ja": ja, "en": en}
-    return file_texts(path, table)
+    return [(d, package_dir / d.path) for d in distributions(pkg.resources, package_dir)]
 
 
 def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None) -> list[ResourceSpec]:
@@ -260,23 +230,23 @@ def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None) ->
     name = metadata["name"]
     files = published_files(pkg, package_dir)
     missing = [Problem(str(file), None, "published file not found", "run `kanmin build` first")
-               for _, file, _ in files if not file.is_file()]
+               for _, file in files if not file.is_file()]
     if missing:
         raise DataError(missing)
     licence = metadata["licenses"][0]["path"]
     rights = bilingual(metadata["attribution"], "\n")
     language = json.dumps([ISO639_1 + code for code in metadata["language"]])
     specs = []
-    for path, file, table in files:
+    for dist, file in files:
         digest, size = sha256_file(file)
-        suffix = Path(path).suffix
-        title, description = _titles(path, table)
-        uri = iris.catalog() if Path(path).name == CATALOG_FILE else iris.distribution(name, path)
+        title, description = dist.texts()
+        # catalog.ttl is not a distribution of itself: its resource is keyed by the catalog's IRI
+        uri = iris.catalog() if dist == CATALOG else iris.distribution(name, dist.path)
         fields = {
             "name": bilingual(title),
             "description": bilingual(description, "\n\n"),
-            "format": FORMAT_NAMES[suffix],
-            "mimetype": FILE_FORMATS[suffix][0],
+            "format": dist.format.ckan,
+            "mimetype": dist.format.media_type,
             "size": size,
             "hash": digest,
             "hash_algorithm": HASH_ALGORITHM,
@@ -285,12 +255,12 @@ def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None) ->
             "rights": rights,
             "language": language,
         }
-        standards = _conforms_to(path, table)
-        if standards:
-            fields["conforms_to"] = json.dumps(standards)
+        if dist.conforms_to:
+            fields["conforms_to"] = json.dumps([std.iri for std in dist.conforms_to])
+        table = pkg.resource(dist.table) if dist.table else None
         if table is not None:
             fields["schema"] = json.dumps(table_schema(table), ensure_ascii=False, sort_keys=True)
-        specs.append(ResourceSpec(path, file, fields, table["name"] if table else None))
+        specs.append(ResourceSpec(dist.path, file, fields, dist.table))
     return specs
 
 
@@ -309,7 +279,7 @@ def published_iris(package_dir: Path) -> Iris:
     moved them), so that each resource's ``uri`` is the distribution IRI in that catalog."""
     import pyoxigraph as ox
 
-    catalog = Path(package_dir) / RDF_DIR / CATALOG_FILE
+    catalog = Path(package_dir) / CATALOG.path
     if not catalog.is_file():
         raise DataError([Problem(str(catalog), None, "catalog not found", "run `kanmin build` first")])
     kind = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")

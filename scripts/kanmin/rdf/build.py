@@ -1,9 +1,10 @@
 """RDF stage: the package model -> build/rdf/ (data graph, DCAT catalog, vocabulary, context).
 
-Input: a ``kanmin.model.Package`` (typed rows and the multilingual metadata) and the published
-files of the package (``package.published_paths``: CSVs, descriptor, the Excel workbook when the
-package has one), which the catalog describes by size and checksum.
-Output directory:
+Input: a ``kanmin.model.Package`` (typed rows and the multilingual metadata) and the folder the
+package's files are in (CSVs, descriptor, the Excel workbook when the package has one), which the
+catalog describes by size and checksum. Which files those are, and what the catalog says of each,
+is the registry's (``kanmin.distributions``): every distribution but the catalog itself.
+Output directory, the registry's files of stage "rdf":
   data.ttl, data.nt, data.jsonld   the data graph, three serialisations of the same triples
   context.jsonld                   the JSON-LD @context embedded in data.jsonld
   catalog.ttl                      DCAT-AP 3 catalog describing every published file
@@ -21,11 +22,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import model, package, settings, validation
+from .. import model, settings, validation
+from ..distributions import CATALOG, SHAPES, VOCAB, PublishedFile, distributions, measure, written_by
 from ..errors import DataError, Problem
 from ..settings import DEFAULT_BASE, DESCRIPTOR, RDF_DIR, build_timestamp, rebase_url
 from ..staging import Owner, staged
-from .catalog import catalog_triples, describe_files
+from .catalog import catalog_triples
 from .mapping import check_mapping, data_triples
 from .namespaces import PREFIXES, Iris
 from .serialize import Lit, Triple, to_turtle, write_data_files
@@ -33,9 +35,6 @@ from .serialize import Lit, Triple, to_turtle, write_data_files
 HERE = Path(__file__).parent
 VOCAB_SOURCE = HERE / "vocab.ttl"
 SHAPES_SOURCE = HERE / "shapes.ttl"
-DATA_FILES = ("data.ttl", "data.nt", "data.jsonld")
-#: The files of build/rdf/ that the catalog describes as distributions (all but itself).
-DESCRIBED_FILES = (*DATA_FILES, "context.jsonld", "vocab.ttl", "shapes.ttl")
 
 
 def default_out_dir(package_dir: Path) -> Path:
@@ -64,25 +63,24 @@ def build_rdf(package_dir: Path, out_dir: Path, base_iri: str | None = None,
                                  "rebuild the package with `kanmin build`, which records its home page")])
     if built_at != DEFAULT_BASE:
         pkg = model.with_strings(pkg, lambda value: settings.unbase_url(value, built_at))
-    published = {rel: package_dir / rel for rel in package.published_paths(pkg, package_dir)}
     try:
         rdf_rel = out_dir.resolve().relative_to(package_dir.resolve()).as_posix()
     except ValueError:
         rdf_rel = RDF_DIR  # outside the package (tests, benchmark): publish path as usual
     # The output folder is new, empty, or holds an earlier RDF build (its catalog.ttl).
-    with staged(out_dir, owner=Owner("catalog.ttl")) as staging:
-        figures = write_rdf(pkg, staging, published, rdf_rel, base_iri or built_at, download_base)
+    with staged(out_dir, owner=Owner(CATALOG.name)) as staging:
+        figures = write_rdf(pkg, staging, package_dir, rdf_rel, base_iri or built_at, download_base)
     figures["paths"] = [str(out_dir / Path(p).name) for p in figures["paths"]]
     return figures
 
 
-def write_rdf(pkg: model.Package, out_dir: Path, published: dict[str, Path], rdf_rel: str = RDF_DIR,
+def write_rdf(pkg: model.Package, out_dir: Path, package_dir: Path, rdf_rel: str = RDF_DIR,
               base_iri: str | None = None, download_base: str | None = None) -> dict:
     """Write the RDF files of the model into ``out_dir``; return counts and the written paths.
 
-    ``published`` maps each published file of the package (relative path) to where it is now;
-    the catalog describes those, the data graph files and the vocabulary, shapes and context as
-    ``<rdf_rel>/<name>``. Everything is made under the default base IRI and then moved to
+    ``package_dir`` is where the package's other published files are now (a build's staging
+    folder); the catalog describes those, and the RDF files written here as ``<rdf_rel>/<name>``
+    (``described_files``). Everything is made under the default base IRI and then moved to
     ``base_iri`` in one place (``rebase``), so nothing derived from the base keeps the default:
     instance IRIs, the vocabulary and shapes namespaces, the dataset's identifier, the agents
     and, unless ``download_base`` is given, the download URLs."""
@@ -96,24 +94,32 @@ def write_rdf(pkg: model.Package, out_dir: Path, published: dict[str, Path], rdf
     triples = rebase(data_triples(pkg, iris, pkg.metadata["sources"][0]["path"]), base)
     prefixes = {k: rebase_url(v, base) for k, v in {**PREFIXES, **iris.prefixes()}.items()}
     n_triples = write_data_files(triples, prefixes, out_dir)
-    for source, name in ((VOCAB_SOURCE, "vocab.ttl"), (SHAPES_SOURCE, "shapes.ttl")):
+    for source, dist in ((VOCAB_SOURCE, VOCAB), (SHAPES_SOURCE, SHAPES)):
         text = source.read_text(encoding="utf-8")
-        (out_dir / name).write_text(text.replace(DEFAULT_BASE, base), encoding="utf-8", newline="\n")
-    described = catalog_paths(published, out_dir, rdf_rel)
+        (out_dir / dist.name).write_text(text.replace(DEFAULT_BASE, base), encoding="utf-8", newline="\n")
     downloads = settings.download_base(base, download_base)
-    catalog = rebase(catalog_triples(pkg, describe_files(pkg, described), iris, downloads,
+    catalog = rebase(catalog_triples(pkg, described_files(pkg, package_dir, out_dir, rdf_rel), iris, downloads,
                                      modified_timestamp(pkg.metadata)), base)
-    (out_dir / "catalog.ttl").write_text(to_turtle(catalog, prefixes), encoding="utf-8", newline="\n")
-    names = sorted([*DESCRIBED_FILES, "catalog.ttl"])
+    (out_dir / CATALOG.name).write_text(to_turtle(catalog, prefixes), encoding="utf-8", newline="\n")
+    names = sorted(d.name for d in written_by("rdf"))
     return {"triples": n_triples, "catalog_triples": len(catalog),
             "paths": [str(out_dir / name) for name in names]}
 
 
-def catalog_paths(published: dict[str, Path], out_dir: Path, rdf_rel: str = RDF_DIR) -> dict[str, Path]:
-    """Every file the catalog describes as a distribution, in the catalog's order (relative path ->
-    where it is now): the package's published files, then the RDF files in ``out_dir`` but the
-    catalog itself. The catalog and the site's downloads page both take this list."""
-    return {**published, **{f"{rdf_rel}/{name}": Path(out_dir) / name for name in DESCRIBED_FILES}}
+def described_files(pkg: model.Package, package_dir: Path, out_dir: Path,
+                    rdf_rel: str = RDF_DIR) -> list[PublishedFile]:
+    """Every file the catalog describes as a distribution (the registry's, all but the catalog
+    itself), in publish order, measured where it is now: the package's files in ``package_dir``,
+    the RDF files (stage "rdf", all in build/rdf/) in ``out_dir``, published as ``<rdf_rel>/<name>``."""
+    out = []
+    for d in distributions(pkg.resources, package_dir):
+        if not d.described:
+            continue
+        if d.stage == "rdf":
+            out.append(measure(d, Path(out_dir) / d.name, f"{rdf_rel}/{d.name}"))
+        else:
+            out.append(measure(d, Path(package_dir) / d.path))
+    return out
 
 
 def rebase(triples: set[Triple], base: str) -> set[Triple]:

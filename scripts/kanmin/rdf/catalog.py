@@ -1,84 +1,37 @@
 """Dataset metadata -> DCAT-AP 3 catalog (one dcat:Catalog, one dcat:Dataset, its distributions).
 
 Every title, licence, date and agent comes from the package model's metadata (curated once in
-data/curated/metadata.json, the source that also feeds datapackage.json). Byte sizes and SHA-256
-checksums are computed from the files themselves (``files.sha256_file``), so the catalog is built
-after the CSVs, datapackage.json and the RDF files are written.
+data/curated/metadata.json, the source that also feeds datapackage.json). What the catalog says of
+each published file — titles, media type, EU file type, the standards it conforms to — is its
+entry in the registry of distributions (``kanmin.distributions``); byte sizes and SHA-256
+checksums are measured on the files themselves (``distributions.measure``), so the catalog is
+built after the CSVs, datapackage.json and the RDF files are written.
 Nodes that DCAT-AP range shapes require to be typed (licence, location, media types, standards,
 landing page, theme) are typed here; all of them are IRIs, none is a blank node.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
-from ..files import sha256_file
+from ..distributions import DATA_PACKAGE, PublishedFile, Standard
 from ..model import Package
-from ..settings import contact_email, table_path
+from ..settings import contact_email
 from .namespaces import (
-    CSV_RFC4180,
-    DATA_PACKAGE_V2,
     DCAT,
     DCT,
     EU_DATA_THEME,
     EU_DATA_THEME_LABELS,
-    EU_FILE_TYPE,
-    FILE_FORMATS,
     FOAF,
-    IANA_MEDIA_TYPE,
     ISO639_1,
-    KD,
     PROV,
     RDFS,
-    SHACL,
     SKOS,
     SPDX,
     SPDX_SHA256,
-    STANDARD_TITLES,
-    TABLE_SCHEMA_V2,
     VCARD,
     XSD,
     Iris,
 )
 from .serialize import RDF_TYPE, Lit, Triple
-
-# Titles of the published files that are not tables of metadata.json (the tables' own titles
-# and descriptions come from metadata.json).
-FILE_TITLES = {
-    "datapackage.json": ("データパッケージ記述子（Frictionless Data Package v2）",
-                         "Data Package descriptor (Frictionless Data Package v2)"),
-    "vocab.ttl": ("語彙（kd: の用語のラベルと説明、Turtle）",
-                  "Vocabulary: labels and comments of the kd: terms (Turtle)"),
-    "shapes.ttl": ("データグラフのSHACLシェイプ（Turtle）", "SHACL shapes of the data graph (Turtle)"),
-    "context.jsonld": ("JSON-LDコンテキスト", "JSON-LD context"),
-    "catalog.ttl": ("DCAT-AP 3 カタログ（このデータセットと配布ファイルの記述、Turtle）",
-                    "DCAT-AP 3 catalog: the dataset and its distributions (Turtle)"),
-    ".ttl": ("RDFグラフ（Turtle）", "RDF graph (Turtle)"),
-    ".nt": ("RDFグラフ（N-Triples）", "RDF graph (N-Triples)"),
-    ".jsonld": ("RDFグラフ（JSON-LD）", "RDF graph (JSON-LD)"),
-    ".xlsx": ("Excelブック（説明とデータ辞書、原典どおりの施策一覧、全テーブル）",
-              "Excel workbook (description and data dictionary, the policy table as printed, every table)"),
-}
-
-
-@dataclass(frozen=True)
-class PublishedFile:
-    path: str  # relative to the package, with "/" separators
-    resource: dict | None  # the metadata.json resource for a table, else None
-    size: int
-    sha256: str
-
-
-def describe_files(pkg: Package, published: dict[str, Path]) -> list[PublishedFile]:
-    """Size and checksum of each published file (relative path -> where it is now), in order;
-    a table's file carries its resource (titles and descriptions)."""
-    resources = {table_path(r["name"]): r for r in pkg.resources}
-    out = []
-    for rel, path in published.items():
-        digest, size = sha256_file(path)
-        out.append(PublishedFile(rel, resources.get(rel), size, digest))
-    return out
 
 
 def _texts(s: str, p: str, texts: dict[str, str]) -> list[Triple]:
@@ -105,6 +58,8 @@ def _date_literal(value: str) -> Lit:
 
 def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
                     download_base: str, modified: str) -> set[Triple]:
+    """The catalog, its dataset and one dcat:Distribution per file of ``files`` (the registry's
+    distributions that the catalog describes, measured), downloaded from ``download_base`` + path."""
     metadata = pkg.metadata
     name = metadata["name"]
     catalog, dataset = iris.catalog(), iris.dataset(name)
@@ -157,7 +112,7 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
           (dataset, DCT + "temporal", temporal),
           (dataset, DCAT + "landingPage", metadata["homepage"]),
           (metadata["homepage"], RDF_TYPE, FOAF + "Document"),
-          (dataset, DCT + "conformsTo", DATA_PACKAGE_V2)]
+          (dataset, DCT + "conformsTo", DATA_PACKAGE.iri)]
     t += [(dataset, DCT + "language", lang) for lang in languages]
     t += [(dataset, DCAT + "keyword", Lit(k, "en" if k.isascii() else "ja"))
           for k in metadata["keywords"]]
@@ -194,12 +149,12 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
     t += _source(metadata, dataset, iris, creator, spatial, temporal, theme, languages)
 
     # Distributions.
-    used_standards: set[str] = {DATA_PACKAGE_V2}
+    used_standards: set[Standard] = {DATA_PACKAGE}
     for f in files:
         t += _distribution(f, metadata, iris, download_base, licence["path"], modified_lit,
                            dataset, used_standards)
-    for std in sorted(used_standards):
-        t += [(std, RDF_TYPE, DCT + "Standard"), (std, DCT + "title", Lit(STANDARD_TITLES[std], "en"))]
+    for std in used_standards:
+        t += [(std.iri, RDF_TYPE, DCT + "Standard"), (std.iri, DCT + "title", Lit(std.title, "en"))]
     return with_labels(set(t))
 
 
@@ -279,36 +234,12 @@ def _source_text(source: dict, dataset: str, documents: list[str]) -> list[Tripl
             *[(node, PROV + "wasDerivedFrom", d) for d in documents]]
 
 
-def file_texts(path: str, resource: dict | None) -> tuple[dict[str, str], dict[str, str]]:
-    """Title and description ({lang: text}) of a published file: a table's from its resource,
-    another file's from FILE_TITLES (by name, else by suffix), the title doubling as description."""
-    if resource is not None:
-        return resource["title"], resource["description"]
-    name = Path(path).name
-    ja, en = FILE_TITLES[name if name in FILE_TITLES else Path(path).suffix]
-    return {"ja": ja, "en": en}, {"ja": ja, "en": en}
-
-
-def conforms_to(path: str, resource: dict | None) -> list[str]:
-    """The standards a published file conforms to (dct:conformsTo of its distribution)."""
-    name = Path(path).name
-    if resource is not None:
-        return [TABLE_SCHEMA_V2, CSV_RFC4180]
-    if name == "datapackage.json":
-        return [DATA_PACKAGE_V2]
-    if name == "shapes.ttl":
-        return [SHACL]
-    if name in ("vocab.ttl", "context.jsonld") or Path(path).suffix == ".xlsx":
-        return []  # the workbook: its format is its media type; no data standard covers it
-    return [KD.rstrip("#")]  # the data graph files: the project vocabulary
-
-
 def _distribution(f: PublishedFile, metadata: dict, iris: Iris, download_base: str,
-                  licence: str, modified: Lit, dataset: str, used_standards: set[str]) -> list[Triple]:
+                  licence: str, modified: Lit, dataset: str, used_standards: set[Standard]) -> list[Triple]:
+    """The dcat:Distribution of one published file (the registry's facts, its size and checksum)."""
     d = iris.distribution(metadata["name"], f.path)
-    suffix = Path(f.path).suffix
-    media, eu_type = FILE_FORMATS[suffix]
-    media_iri, format_iri = IANA_MEDIA_TYPE + media, EU_FILE_TYPE + eu_type
+    fmt = f.dist.format
+    media_iri, format_iri = fmt.media_type_iri, fmt.eu_file_type
     checksum = d + "/checksum"
     url = download_base + f.path
     out: list[Triple] = [
@@ -316,9 +247,9 @@ def _distribution(f: PublishedFile, metadata: dict, iris: Iris, download_base: s
         (d, RDF_TYPE, DCAT + "Distribution"),
         (d, DCAT + "downloadURL", url), (d, DCAT + "accessURL", url),
         (d, DCAT + "mediaType", media_iri), (media_iri, RDF_TYPE, DCT + "MediaType"),
-        (media_iri, RDFS + "label", Lit(media)),
+        (media_iri, RDFS + "label", Lit(fmt.media_type)),
         (d, DCT + "format", format_iri), (format_iri, RDF_TYPE, DCT + "MediaTypeOrExtent"),
-        (format_iri, RDFS + "label", Lit(eu_type)),
+        (format_iri, RDFS + "label", Lit(fmt.eu_file_type_code)),
         (d, DCAT + "byteSize", Lit(str(f.size), "", XSD + "nonNegativeInteger")),
         (d, SPDX + "checksum", checksum),
         (checksum, RDF_TYPE, SPDX + "Checksum"),
@@ -328,9 +259,9 @@ def _distribution(f: PublishedFile, metadata: dict, iris: Iris, download_base: s
         (d, DCT + "license", licence),
         (d, DCT + "modified", modified),
     ]
-    title, description = file_texts(f.path, f.resource)
+    title, description = f.dist.texts()
     out += _texts(d, DCT + "title", title) + _texts(d, DCT + "description", description)
-    for std in conforms_to(f.path, f.resource):
+    for std in f.dist.conforms_to:
         used_standards.add(std)
-        out.append((d, DCT + "conformsTo", std))
+        out.append((d, DCT + "conformsTo", std.iri))
     return out

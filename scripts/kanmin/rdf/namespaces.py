@@ -2,17 +2,21 @@
 
 Instance IRIs hang off a configurable base (default `DEFAULT_BASE`) and are built only from the
 tables' stable identifiers. The project vocabulary has a fixed namespace (`KD`) that does not move
-with `--base-iri`: it names the schema, not the data. External authority IRIs (EU file types,
-IANA media types, specifications) that the catalog needs are kept here too.
+with `--base-iri`: it names the schema, not the data; it is the vocabulary's IRI
+(`distributions.VOCABULARY`, a standard the data graph files conform to) + "#". External authority
+IRIs the catalog needs (languages, data themes, checksum algorithm) are kept here too; those of
+the published files (media types, EU file types, the standards they conform to) are facts of the
+distributions, in `kanmin.distributions`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..distributions import VOCABULARY
 from ..settings import DEFAULT_BASE, DEFAULT_DOWNLOAD_BASE  # noqa: F401  (defined once there)
 
-KD = DEFAULT_BASE + "vocab#"
+KD = VOCABULARY.iri + "#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -47,34 +51,10 @@ PREFIXES: dict[str, str] = {
 # Namespaces whose terms count as "standard" (the project's own terms live in KD).
 STANDARD_NAMESPACES = tuple(ns for prefix, ns in PREFIXES.items() if prefix != "kd")
 
-EU_FILE_TYPE = "http://publications.europa.eu/resource/authority/file-type/"
-IANA_MEDIA_TYPE = "https://www.iana.org/assignments/media-types/"
 ISO639_1 = "http://id.loc.gov/vocabulary/iso639-1/"
 EU_DATA_THEME = "http://publications.europa.eu/resource/authority/data-theme"
 SPDX_SHA256 = SPDX + "checksumAlgorithm_sha256"
 
-# Published file suffix -> (IANA media type, EU file type).
-FILE_FORMATS: dict[str, tuple[str, str]] = {
-    ".csv": ("text/csv", "CSV"),
-    ".json": ("application/json", "JSON"),
-    ".ttl": ("text/turtle", "RDF_TURTLE"),
-    ".nt": ("application/n-triples", "RDF_N_TRIPLES"),
-    ".jsonld": ("application/ld+json", "JSON_LD"),
-    ".xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "XLSX"),
-}
-
-# Specifications the distributions conform to: IRI -> English title.
-DATA_PACKAGE_V2 = "https://datapackage.org/standard/data-package/"
-TABLE_SCHEMA_V2 = "https://datapackage.org/standard/table-schema/"
-CSV_RFC4180 = "https://www.rfc-editor.org/rfc/rfc4180"
-SHACL = "https://www.w3.org/TR/shacl/"
-STANDARD_TITLES: dict[str, str] = {
-    SHACL: "Shapes Constraint Language (SHACL)",
-    DATA_PACKAGE_V2: "Data Package (v2)",
-    TABLE_SCHEMA_V2: "Table Schema (v2)",
-    CSV_RFC4180: "RFC 4180: Common Format and MIME Type for Comma-Separated Values (CSV) Files",
-    KD.rstrip("#"): "kanmin-data vocabulary",
-}
 # English labels of the EU data-theme concepts this project may use (the authority has no Japanese).
 EU_DATA_THEME_LABELS: dict[str, str] = {
     EU_DATA_THEME + "/GOVE": "Government and public sector",

@@ -1,9 +1,10 @@
 """The dataset site: the package model → a folder of static HTML pages for people (``build/site/``).
 
-Input: the ``model.Package`` (the published tables and the one metadata source), the files the
-DCAT catalog describes (``rdf.build.catalog_paths``: relative path → where the file is now), the
-corrections the build applied, and optionally a link-check report (``build/linkcheck/report.json``,
-written by ``kanmin linkcheck``; only the site reads it). Nothing is taken from the extraction.
+Input: the ``model.Package`` (the published tables and the one metadata source), the folder the
+published files are in (a build's staging folder: which files, their titles and media types are
+the registry's, ``kanmin.distributions``), the corrections the build applied, and optionally a
+link-check report (``build/linkcheck/report.json``, written by ``kanmin linkcheck``; only the site
+reads it). Nothing is taken from the extraction.
 
 Output, a self-contained folder to deploy as it is (no CDN, no external fonts or scripts):
   index.html              the policies in one table, with filters and a search (JavaScript; the
@@ -13,8 +14,9 @@ Output, a self-contained folder to deploy as it is (no CDN, no external fonts or
   ministry/<id>.html      the policies a ministry leads and those it shares; ministries.html lists them
   downloads.html          every distribution of the catalog with size and SHA-256, the licence, the
                           attribution (出典) and snippets for pandas, frictionless, SPARQL and CKAN
-  files/<path>            a copy of every distribution: the catalog's download URL is
-                          ``<base>files/<path>``, so the site deployed at the base serves them
+  files/<path>            a copy of every distribution the registry says the site copies (all of
+                          them, and the catalog): the catalog's download URL is ``<base>files/<path>``,
+                          so the site deployed at the base serves them
   static/                 the style sheet and the script
 The site's root is the dataset's home page: ``base`` without its final slash (settings.DEFAULT_BASE,
 the same base as the RDF's IRIs). Pages link to each other relatively, so the folder works
@@ -32,6 +34,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..distributions import CATALOG, distributions, measure
 from ..errors import DataError, Problem
 from ..model import Package
 from ..settings import DEFAULT_BASE, download_base
@@ -40,22 +43,20 @@ from . import render, views
 __all__ = ["read_linkcheck", "write_site"]
 
 
-def write_site(pkg: Package, out_dir: Path, files: dict[str, Path], catalog: tuple[str, Path] | None = None,
-               linkcheck: Path | None = None, corrections: Sequence[Any] = (), base: str = DEFAULT_BASE,
-               download: str | None = None) -> dict:
+def write_site(pkg: Package, out_dir: Path, package_dir: Path, linkcheck: Path | None = None,
+               corrections: Sequence[Any] = (), base: str = DEFAULT_BASE, download: str | None = None) -> dict:
     """Write the site into ``out_dir`` (which the caller stages); return the page and file counts.
 
-    ``files`` are the catalog's distributions (relative path → current file), in its order;
-    ``catalog`` the catalog file itself (relative path, current file), offered beside them;
-    ``linkcheck`` a report.json that may be absent; ``corrections`` the applied
-    ``curated.Correction`` rows; ``base`` the site's URL with a final slash and ``download`` the
-    download base when it is not ``<base>files/``."""
-    from ..rdf.catalog import describe_files
-
-    out_dir = Path(out_dir)
+    ``package_dir`` holds the published files (the package and its build/rdf/): the site lists the
+    registry's distributions that the catalog describes, in publish order, offers the catalog beside
+    them, and copies each that the registry says it copies; ``linkcheck`` a report.json that may be
+    absent; ``corrections`` the applied ``curated.Correction`` rows; ``base`` the site's URL with a
+    final slash and ``download`` the download base when it is not ``<base>files/``."""
+    out_dir, package_dir = Path(out_dir), Path(package_dir)
     links = read_linkcheck(linkcheck) if linkcheck is not None and Path(linkcheck).is_file() else None
-    described = describe_files(pkg, files)
-    catalog_file = describe_files(pkg, dict([catalog]))[0] if catalog else None
+    files = [measure(d, package_dir / d.path) for d in distributions(pkg.resources, package_dir) if d.site_copy]
+    described = [f for f in files if f.dist.described]
+    catalog_file = next((f for f in files if f.dist == CATALOG), None)
     pages = render.pages(pkg, views.policies(pkg, corrections, links), described, catalog_file, links,
                          base, download_base(base, download))
     for rel, text in pages.items():
@@ -66,11 +67,11 @@ def write_site(pkg: Package, out_dir: Path, files: dict[str, Path], catalog: tup
         target = out_dir / "static" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(render.STATIC_DIR / rel, target)
-    for rel, path in [*files.items(), *([catalog] if catalog else [])]:
-        target = out_dir / "files" / rel
+    for f in files:
+        target = out_dir / "files" / f.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
-    return {"pages": len(pages), "files": len(files) + bool(catalog), "linkcheck": links is not None}
+        shutil.copyfile(package_dir / f.path, target)
+    return {"pages": len(pages), "files": len(files), "linkcheck": links is not None}
 
 
 def read_linkcheck(path: Path) -> dict[str, dict]:

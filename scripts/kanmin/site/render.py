@@ -14,9 +14,9 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from ..distributions import PublishedFile
 from ..model import Package
 from ..package import bilingual
-from ..rdf.catalog import PublishedFile
 from ..settings import DEFAULT_BASE
 from . import views
 
@@ -25,9 +25,6 @@ STATIC_DIR = HERE / "static"
 STATIC = ("favicon.svg", "site.css", "site.js")
 #: The query shown on the downloads page, as the project keeps it (run by the SPARQL tests).
 SPARQL_EXAMPLE = HERE.parent / "rdf" / "queries" / "policies-per-pillar.rq"
-MEDIA_TYPES = {".csv": "text/csv", ".json": "application/json", ".ttl": "text/turtle",
-               ".nt": "application/n-triples", ".jsonld": "application/ld+json",
-               ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def script_json(value: object) -> Markup:
@@ -106,8 +103,7 @@ def pages(pkg: Package, policy_views: list[dict], files: list[PublishedFile], ca
     env = environment()
     env.globals["title_of"] = lambda resource, field: views.title_of(pkg, resource, field)
     md = pkg.metadata
-    downloads = [{**d, "media_type": MEDIA_TYPES.get(Path(d["path"]).suffix, "application/octet-stream")}
-                 for d in views.downloads(files, download_base)]
+    downloads = views.downloads(files, download_base)
     catalog_view = views.downloads([catalog], download_base)[0] if catalog else None
     by_path = {d["path"]: d for d in downloads + ([catalog_view] if catalog_view else [])}
     ministry_views = views.ministries(pkg, policy_views)

@@ -2,7 +2,8 @@
 
 Input: the ``model.Package`` (typed rows and the curated metadata with the bilingual field titles),
 the corrections the build applied (``curated.Correction``), the link-check results by URL (or
-none) and the published files the catalog describes (``rdf.catalog.PublishedFile``). Output: the
+none) and the published files the catalog describes (``distributions.PublishedFile``: the
+registry's entry, measured). Output: the
 view of every policy, ministry and file, in the published order. Nothing here reads a file or
 formats HTML: the templates do that, with autoescaping.
 
@@ -19,8 +20,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from ..distributions import PublishedFile
 from ..model import Package, Row
-from ..rdf.catalog import PublishedFile, file_texts
 
 #: The label of an effect flag: True, False, None (unknown: the text does not say; see README).
 EFFECT_LABELS = {True: ("○", "expected"), False: ("－", "not expected"), None: ("不明", "unknown")}
@@ -121,13 +122,14 @@ def ministries(pkg: Package, views: list[dict]) -> list[dict]:
 
 
 def downloads(files: list[PublishedFile], download_base: str) -> list[dict]:
-    """One view per distribution of the catalog, in the catalog's order: path, titles, size,
-    SHA-256 and the download URL the catalog gives it."""
+    """One view per distribution of the catalog, in the catalog's order: path, titles, media type,
+    size, SHA-256 and the download URL the catalog gives it."""
     out = []
     for f in files:
-        title, description = file_texts(f.path, f.resource)
-        out.append({"path": f.path, "title": title, "description": description, "size": f.size,
-                    "sha256": f.sha256, "url": download_base + f.path})
+        title, description = f.dist.texts()
+        out.append({"path": f.path, "title": title, "description": description,
+                    "media_type": f.dist.format.media_type, "size": f.size, "sha256": f.sha256,
+                    "url": download_base + f.path})
     return out
 
 
