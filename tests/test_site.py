@@ -124,7 +124,7 @@ def test_jsonld_is_a_schema_org_dataset(site, pkg):
     temporal = curated_md["temporal"]
     assert str(g.value(ds, SDO.temporalCoverage)) == f"{temporal['start']}/{temporal['end']}"
     place = g.value(ds, SDO.spatialCoverage)
-    assert str(g.value(place, SDO.name)) == curated_md["spatial"]["label"].partition(" / ")[0]
+    assert str(g.value(place, SDO.name)) == curated_md["spatial"]["label"]["ja"]
     assert str(g.value(place, SDO.sameAs)) == md["spatial"]["uri"]
     source = g.value(ds, SDO.isBasedOn)
     assert str(g.value(source, SDO.url)) == curated_md["sources"][0]["path"]

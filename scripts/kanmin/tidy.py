@@ -81,7 +81,6 @@ class Tables:
     pillars: list[dict] = field(default_factory=list)
     effect_categories: list[dict] = field(default_factory=list)
     applied: list[Correction] = field(default_factory=list)
-    inferred_numbers: list[int] = field(default_factory=list)
 
 
 def tidy(extraction: Extraction, curated: Curated) -> Tables:
@@ -103,8 +102,6 @@ def tidy(extraction: Extraction, curated: Curated) -> Tables:
         tables.policy_references += budget_refs
         tables.policy_references += _references(row, row.urls, "reference_url", len(budget_refs) + 1,
                                          extraction.path, problems)
-        if row.number_inferred:
-            tables.inferred_numbers.append(row.number)
     tables.applied = _apply_corrections(tables, curated.corrections, str(curated.files["corrections.csv"]),
                                         extraction.path, problems)
     problems += _shapes(extraction, tables)

@@ -242,12 +242,6 @@ DATASET = "データセット / Dataset"
 READING = "読み方 / How to read"
 
 
-def _pair(text: str) -> tuple[str, str]:
-    """'政府標準利用規約 / Standard Terms' -> (ja, en); metadata writes such pairs this way."""
-    ja, sep, en = text.partition(" / ")
-    return (ja, en) if sep else (text, "")
-
-
 def info_sheet(pkg: Package) -> Sheet:
     md = pkg.metadata
     source, licence, terms = md["sources"][0], md["licenses"][0], md["source_licence"]
@@ -271,10 +265,11 @@ def info_sheet(pkg: Package) -> Sheet:
              f"{source['description']}\n{source['path']}"),
         item("原典の作成者", "Source publisher", office["ja"], office["en"]),
         item("原典の日付", "Source date", md["source_issued"], md["source_issued"]),
-        item("原典の利用規約", "Source terms of use", *(f"{t}\n{terms['path']}" for t in _pair(terms["title"]))),
+        item("原典の利用規約", "Source terms of use", f"{terms['title']['ja']}\n{terms['path']}",
+             f"{terms['title']['en']}\n{terms['path']}"),
         item("対象期間", "Temporal coverage", f"{md['temporal']['start']}〜{md['temporal']['end']}",
              f"{md['temporal']['start']} to {md['temporal']['end']}"),
-        item("対象地域", "Spatial coverage", *_pair(md["spatial"]["label"])),
+        item("対象地域", "Spatial coverage", md["spatial"]["label"]["ja"], md["spatial"]["label"]["en"]),
     ]
     rows += [[READING, *r] for r in READING_ROWS]
     rows += [[POLICY_SHEET, c.header, c.header, c.en, *c.description] for c in printed_columns(pkg)]

@@ -19,7 +19,12 @@ USER_AGENT = f"{TOOL} (+{CONTACT_URL}; checks the reference URLs cited by an ope
 WAYBACK_BASE = "https://web.archive.org/web/"
 
 # Every status a result can have, in the order reports list them.
-STATUSES = ("ok", "redirected", "broken", "unknown", "timeout", "error", "invalid", "skipped")
+#: Each status a result can have, with its label for people (ja, en), which the dataset site shows.
+STATUS_LABELS = {"ok": ("正常", "ok"), "redirected": ("転送あり", "redirected"), "broken": ("リンク切れ", "broken"),
+                 "unknown": ("不明（アクセス制限など）", "unknown"), "timeout": ("タイムアウト", "timeout"),
+                 "error": ("エラー", "error"), "invalid": ("無効なURL", "invalid"),
+                 "skipped": ("確認対象外", "skipped")}
+STATUSES = tuple(STATUS_LABELS)
 # Kinds of `error` results.
 ERROR_KINDS = ("dns", "connect", "tls", "reset", "too_many_redirects", "redirect_loop", "protocol")
 

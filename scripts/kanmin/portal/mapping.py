@@ -34,7 +34,7 @@ from ..errors import DataError, Problem
 from ..files import sha256_file
 from ..model import Package
 from ..package import bilingual, table_schema
-from ..rdf.namespaces import ISO639_1, Iris
+from ..rdf.namespaces import DCAT, ISO639_1, RDF, Iris
 from ..settings import DEFAULT_BASE, DESCRIPTOR, build_timestamp, contact_email
 
 #: CKAN's ``name_validator``: lowercase ASCII letters, digits, "-" and "_", 2 to 100 characters.
@@ -182,7 +182,7 @@ def dataset_extras(metadata: dict, iris: Iris | None = None) -> dict[str, str]:
         "contact_uri": iris.dataset_part(name, "contact"),
         "contact_name": bilingual(publisher["name"]),
         "spatial_uri": metadata["spatial"]["uri"],
-        "spatial_text": metadata["spatial"]["label"],
+        "spatial_text": bilingual(metadata["spatial"]["label"]),
         "temporal_start": metadata["temporal"]["start"],
         "temporal_end": metadata["temporal"]["end"],
     }
@@ -282,8 +282,8 @@ def published_iris(package_dir: Path) -> Iris:
     catalog = Path(package_dir) / CATALOG.path
     if not catalog.is_file():
         raise DataError([Problem(str(catalog), None, "catalog not found", "run `kanmin build` first")])
-    kind = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    dcat_catalog = ox.NamedNode("http://www.w3.org/ns/dcat#Catalog")
+    kind = ox.NamedNode(RDF + "type")
+    dcat_catalog = ox.NamedNode(DCAT + "Catalog")
     found = {q.subject.value for q in ox.parse(path=str(catalog), format=ox.RdfFormat.TURTLE)
              if q.predicate == kind and q.object == dcat_catalog}
     if len(found) != 1 or not next(iter(found)).endswith("catalog"):

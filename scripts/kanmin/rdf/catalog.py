@@ -38,12 +38,6 @@ def _texts(s: str, p: str, texts: dict[str, str]) -> list[Triple]:
     return [(s, p, Lit(text, lang)) for lang, text in sorted(texts.items())]
 
 
-def _bilingual(text: str) -> dict[str, str]:
-    """'日本 / Japan' -> {'ja': '日本', 'en': 'Japan'}; metadata writes such pairs this way."""
-    ja, sep, en = text.partition(" / ")
-    return {"ja": ja, "en": en} if sep else {"ja": text}
-
-
 def _agent(agent: dict) -> list[Triple]:
     s = agent["uri"]
     out = [(s, RDF_TYPE, FOAF + "Agent"), *_texts(s, FOAF + "name", agent["name"])]
@@ -131,7 +125,7 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
           (rights, RDF_TYPE, DCT + "RightsStatement"),
           *_texts(rights, RDFS + "label", metadata["attribution"]),
           (spatial, RDF_TYPE, DCT + "Location"),
-          *_texts(spatial, SKOS + "prefLabel", _bilingual(metadata["spatial"]["label"])),
+          *_texts(spatial, SKOS + "prefLabel", metadata["spatial"]["label"]),
           (temporal, RDF_TYPE, DCT + "PeriodOfTime"),
           (temporal, DCAT + "startDate", _date_literal(metadata["temporal"]["start"])),
           (temporal, DCAT + "endDate", _date_literal(metadata["temporal"]["end"])),
@@ -210,7 +204,7 @@ def _source(metadata: dict, dataset: str, iris: Iris, creator: dict, spatial: st
                 (s, DCAT + "landingPage", s)]
         out += [(s, DCT + "language", lang) for lang in languages]
     out += [(source_licence["path"], RDF_TYPE, DCT + "LicenseDocument"),
-            *_texts(source_licence["path"], RDFS + "label", _bilingual(source_licence["title"]))]
+            *_texts(source_licence["path"], RDFS + "label", source_licence["title"])]
     return out
 
 

@@ -65,7 +65,7 @@ def dataset_jsonld(pkg: Package, downloads: list[dict], base: str) -> dict:
     one metadata source and the catalog's distributions."""
     md = pkg.metadata
     creator, publisher, source = md["source_publisher"], md["publisher"], md["sources"][0]
-    ja, _, en = md["spatial"]["label"].partition(" / ")
+    ja, en = md["spatial"]["label"]["ja"], md["spatial"]["label"]["en"]
     return {
         "@context": "https://schema.org",
         "@type": "Dataset",

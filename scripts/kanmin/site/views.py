@@ -21,14 +21,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..distributions import PublishedFile
+from ..links.model import STATUS_LABELS
 from ..model import Package, Row
 
 #: The label of an effect flag: True, False, None (unknown: the text does not say; see README).
 EFFECT_LABELS = {True: ("○", "expected"), False: ("－", "not expected"), None: ("不明", "unknown")}
-#: A link-check status (kanmin.links.model.STATUSES) for people, ja and en.
-LINK_STATUS = {"ok": ("正常", "ok"), "redirected": ("転送あり", "redirected"), "broken": ("リンク切れ", "broken"),
-               "unknown": ("不明（アクセス制限など）", "unknown"), "timeout": ("タイムアウト", "timeout"),
-               "error": ("エラー", "error"), "invalid": ("無効なURL", "invalid"), "skipped": ("確認対象外", "skipped")}
 NO_PILLAR = "none"
 NO_YEAR = "none"
 
@@ -83,7 +80,7 @@ def policies(pkg: Package, corrections: Sequence[Any], links: dict[str, dict] | 
         own_kpis = kpis.get(pid, [])
         kinds = {kind: _groups([k for k in own_kpis if k["kind"] == kind]) for kind in ("progress", "effect")}
         references = [{**r, "link": (link := (links or {}).get(r["url"])),
-                       "status": LINK_STATUS.get(link["status"], (link["status"], link["status"])) if link else None}
+                       "status": STATUS_LABELS.get(link["status"], (link["status"], link["status"])) if link else None}
                       for r in sorted(refs.get(pid, []), key=lambda r: r["position"])]
         budget = [{**b, "project": projects[b["budget_project_id"]]}
                   for b in sorted(listings.get(pid, []), key=lambda b: b["position"])]
