@@ -192,3 +192,21 @@ def test_unknown_ministry_is_reported_at_its_line_with_the_nearest_known_names(l
     problems: list = []
     tidy._ministries(row, curated.load().ministry_by_name(), "s.txt", problems)
     assert [str(p) for p in problems] == [expected]
+
+
+def test_a_correction_of_an_unknown_field_is_refused_at_its_line_of_the_given_file(tmp_path):
+    """The corrections file named is the one given (here a copy), at the line where the record
+    starts: the record before it spans two lines."""
+    case = SNIPPETS / "kpi_items"
+    d = tmp_path / "curated"
+    shutil.copytree(curated.CURATED_DIR, d)
+    (d / "corrections.csv").write_text(NO_CORRECTIONS + '1,timing,x,y,erratum,"two\nlines"\n'
+                                       "1,policy_id,1,2,erratum,a reason\n", encoding="utf-8")
+    cur = curated.load(d)
+    with pytest.raises(DataError) as e:
+        tidy.tidy(extract.extract(case / "source.txt", cur, 1), cur)
+    assert [str(p) for p in e.value.problems] == [  # the snippet prints its timing on line 27
+        f"{case / 'source.txt'}:27: row 1, timing: the printed value 'x' that {d / 'corrections.csv'} line 2 "
+        "corrects is not found (the source or the rules changed: fix the line, or review the correction)",
+        f"{d / 'corrections.csv'}:4: correction for row 1: unknown field 'policy_id' (use timing, policy_code, name, "
+        "pillar_as_printed, policy_references.<column>, kpis.progress, kpis.effect or budget_projects.name)"]
