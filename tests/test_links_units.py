@@ -280,3 +280,25 @@ def test_summary_says_when_links_could_not_be_checked(statuses, verdict):
     rep = _statuses(*statuses)
     assert report.verdict(rep) == verdict
     assert verdict in report.to_markdown(rep)
+
+
+def test_accept_list_problems_name_the_line_where_the_record_starts(tmp_path):
+    """A reason may span lines (a quoted cell): a record after one is reported at its own first
+    line, not at its index, and a record spanning lines at its first line, not its last."""
+    from kanmin.links import accept
+    from kanmin.links.inputs import InputError
+
+    path = tmp_path / "accept.csv"
+    path.write_text('pattern,expected_status,reason\n'
+                    'http://a.invalid/,broken,"known dead,\nstays cited"\n'
+                    '\n'
+                    'http://a.invalid/,gone,"again\nand again"\n'
+                    'http://b.invalid/,broken\n', encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        accept.load(path)
+    assert [(p.line, p.message) for p in e.value.problems] == [
+        (5, "duplicate pattern 'http://a.invalid/' (first on line 2)"),
+        (5, "expected_status 'gone' is not skip, a status other than ok (redirected, broken, unknown, timeout, "
+            "error, invalid, skipped) or error:KIND (dns, connect, tls, reset, too_many_redirects, redirect_loop, "
+            "protocol)"),
+        (7, "give a reason why 'http://b.invalid/' stays")]
