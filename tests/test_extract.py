@@ -264,13 +264,15 @@ def _case(case, lines, rows, line, message, xfail=None):
     # row 2 is missing: the number 3 (line 19) comes after row 1
     _case("row_skipped", ROW1 + [""] + _row("3", ["電子調達の推進"], ["01-02 ◎総務省"]), 3, 19,
           "row number 3 where row 2 was expected"),
-    # the effect KPI cell is missing (no "-"): two cells before the overview, from line 3
-    _case("missing_cell", ["1", "", "電子調達の推進", "", "-", ""] + ROW1[8:], 1, 3,
+    # the effect KPI cell is missing (no "-"): two cells before the overview, named where the overview
+    # begins (line 7), where the third cell was expected
+    _case("missing_cell", ["1", "", "電子調達の推進", "", "-", ""] + ROW1[8:], 1, 7,
           "row 1: expected 3 cells before the overview (施策名, KPI（進捗）, KPI（効果）), found 2: 電子調達の推進 | -"),
-    # no line starts with a bullet (and no cell is "-", which would look like one)
+    # no line starts with a bullet (and no cell is "-", which would look like one): named at the code
+    # (line 17) that ends the row's lines, most often a code line out of place
     _case("no_overview_bullet", ["1", "", "電子調達の推進", "", "利用件数", "", "電子応札率", "", "概要。", "", "その他", "",
-                                "時期調整中", "", "支援を実施する。", "", "01-01 ◎総務省"], 1, 1,
-          "row 1: no overview bullet found"),
+                                "時期調整中", "", "支援を実施する。", "", "01-01 ◎総務省"], 1, 17,
+          "row 1 (from line 1): no overview bullet before the policy code '01-01'"),
 ])
 def test_snippet_bad_input_names_the_line(tmp_path, lines, rows, line, message):
     path = _write(tmp_path, lines)

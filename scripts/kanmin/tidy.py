@@ -41,13 +41,11 @@ from dataclasses import dataclass, field
 
 from . import text as T
 from . import urls
-from .cells import BUDGET_HEADING, TIMING, Line, RawRow
+from .cells import BUDGET_HEADING, ITEM_FULL, TIMING, Line, RawRow
 from .curated import Correction, Curated
 from .errors import DataError, Problem
 from .extract import Extraction
 
-#: Width (half-width units) from which a KPI or budget line counts as filling its column.
-ITEM_FULL = 25
 #: Width from which an overview line fills its column.
 OVERVIEW_FULL = 60
 #: Width from which a support-measures line fills its column, and from which a line that ends a
