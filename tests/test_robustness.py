@@ -375,14 +375,13 @@ def test_another_source_is_named_in_the_package_and_report_without_its_path(tmp_
 
 def test_fuzz():
     """300 mutated sources (fixed seed): layout → same data or a clean error; content → a clean
-    error naming lines within ``fuzz.WINDOW`` of a mutated line, or a change confined to the cells
-    of the mutated lines. ``make fuzz`` runs more."""
+    error naming lines within ``fuzz.WINDOW`` of a mutated line (but for ``fuzz.FAR_SHARE`` of
+    them), or a change confined to the cells of the mutated lines. ``make fuzz`` runs more."""
     counts = fuzz.run(seed=10, n=300, show=3, out=print)
     print(fuzz.table(counts))
     assert not {"silent", "crash", "error-unplaced"} & set(counts["layout"]), counts
     assert not {"structural", "crash", "error-unplaced"} & set(counts["content"]), counts
-    # Known: an error a row's structure reveals only further on (a row-number line swapped far away is
-    # noticed at the next row number; a missing or extra blank line among the first three cells at the
-    # row's first line) names a line more than fuzz.WINDOW lines away: 12 of these 300 cases.
-    assert counts["content"]["error-far"] <= 12, counts
+    # make fuzz's verdict: at most fuzz.FAR_SHARE of the content errors name a line further than
+    # fuzz.WINDOW from the damage (what the text cannot place, fuzz's docstring)
+    assert fuzz.failures(counts) == [], counts
     assert counts["layout"]["same"] > 100 and counts["content"]["error"] + counts["content"]["localised"] > 100
