@@ -19,6 +19,16 @@ An exception other than ``DataError`` is a ``crash`` (a bug). Each case runs the
 process (``pipeline.prepare``: extract → tidy → checks; no package or RDF is written), a few
 milliseconds each.
 
+The verdict (``failures``; the exit code of ``main``): a run fails on any ``silent``, ``structural``,
+``crash`` or ``error-unplaced`` outcome, and when more than ``FAR_SHARE`` (1 in 100) of the content
+mutations are ``error-far``. That share is tolerated, not zero, because some damage leaves no
+trace at its own line, only further on: a blank line missing between the two KPI cells (nothing
+tells after which line of the merged cell the boundary was; the error names the overview's first
+line, a cell's length below), a second ``＜予算事業名＞`` (either may be the stray one), a missing
+budget heading before a project whose URL follows it, a deleted URL under a reviewed correction.
+Seeds 1 to 3 give 2, 2 and 7 far errors in 1,500 content mutations (README, "make fuzz");
+``tests/test_robustness.py::test_fuzz`` applies the same verdict to 300 mutations.
+
 Usage: python benchmarks/fuzz.py [--seed 1] [-n 3000] [--show 5]   (or: make fuzz SEED=1 N=3000)
 """
 
@@ -147,6 +157,9 @@ def content(rng: random.Random, lines: list[str]) -> Mutation:
 #: take one. Three lines is still the fault in view at ``sed -n`` / an editor's cursor; the row's
 #: first line (what a message named before) is tens of lines away in most rows.
 WINDOW = 3
+#: The share of content mutations that may give an ``error-far`` (module docstring: the damage the
+#: text cannot place); above it, a run fails.
+FAR_SHARE = 0.01
 
 def cell_values(tables: Tables) -> dict[tuple[int, str], object]:
     """The published data as one value per printed cell of each row (source lines left out)."""
@@ -281,6 +294,17 @@ def table(counts: dict[str, Counter]) -> str:
     return "\n".join(rows)
 
 
+def failures(counts: dict[str, Counter]) -> list[str]:
+    """Why a run fails (module docstring), as sentences; none: it passes."""
+    out = [f"{counts[kind][o]} {kind} {o}" for kind, outcomes in (
+        ("layout", ("silent", "crash", "error-unplaced")), ("content", ("structural", "crash", "error-unplaced")))
+        for o in outcomes if counts[kind][o]]
+    far, content = counts["content"]["error-far"], sum(counts["content"].values())
+    if far > FAR_SHARE * content:
+        out.append(f"{far} content error-far in {content} content mutations, more than {FAR_SHARE:.0%}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=1)
@@ -291,8 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     counts = run(args.seed, args.n, args.show)
     print(f"seed {args.seed}, {args.n} mutations, {time.perf_counter() - start:.1f} s")
     print(table(counts))
-    bad = sum(counts["layout"][o] for o in ("silent", "crash", "error-unplaced")) + \
-        sum(counts["content"][o] for o in ("structural", "error-far", "crash", "error-unplaced"))
+    far, content = counts["content"]["error-far"], sum(counts["content"].values())
+    print(f"error-far: {far} of {content} content mutations ({far / max(content, 1):.2%}; at most "
+          f"{FAR_SHARE:.0%} pass)")
+    bad = failures(counts)
+    print("FAIL: " + "; ".join(bad) if bad else "pass")
     return 1 if bad else 0
 
 

@@ -80,3 +80,60 @@ def test_stale_correction_fails_the_build(tmp_path):
     with pytest.raises(DataError, match="not found"):
         pipeline.build(source=SOURCE, out=tmp_path / "out", curated_dir=d, with_rdf=False)
     assert not (tmp_path / "out" / "datapackage.json").exists()
+
+
+def _refusal(d) -> list[tuple[str, int | None, str]]:
+    with pytest.raises(DataError) as e:
+        curated.load(d)
+    return [(p.file, p.line, p.message) for p in e.value.problems]
+
+
+def _lines(name: str) -> int:
+    """The number of lines of a curated file today (each record of these CSVs is one line)."""
+    return len((curated.CURATED_DIR / name).read_text(encoding="utf-8").splitlines())
+
+
+#: A record whose quoted reason spans three lines: the records after it start three lines later.
+MULTI_LINE = '"a reason\nprinted over\nthree lines"'
+
+
+@pytest.mark.parametrize("name, ok, bad, message", [
+    ("ministry_aliases.csv", f"経済省,meti,{MULTI_LINE}", "文科省,mext2,typo",
+     "alias '文科省' points to unknown ministry_id 'mext2'"),
+    ("pillar_aliases.csv", f"オープンデータ,open-data,{MULTI_LINE}", "データ,open_data,typo",
+     "alias 'データ' points to unknown pillar_id 'open_data'"),
+    ("blank_cells.csv", f"3,pillar,{MULTI_LINE}", "x,pillar,a reason", "policy_id 'x' is not a row number"),
+    ("blank_cells.csv", f"3,pillar,{MULTI_LINE}", "50,timing,a reason", "unknown cells 'timing'"),
+    ("blank_cells.csv", f"3,pillar,{MULTI_LINE}", "50,pillar, ", "a blank cell needs a reason"),
+    ("blank_cells.csv", f"3,pillar,{MULTI_LINE}", "50,pillar,a reason, and more",
+     "4 cells, and the header has 3 columns"),
+    ("corrections.csv", f"1,name,x,y,erratum,{MULTI_LINE}", "1,name,z,y,erratum,", "a correction needs a reason"),
+    ("corrections.csv", f"1,name,x,y,erratum,{MULTI_LINE}", "一,name,z,y,erratum,a reason",
+     "policy_id '一' is not a row number"),
+], ids=["alias-of-unknown-ministry", "alias-of-unknown-pillar", "blank-cells-no-row-number", "blank-cells-unknown",
+        "blank-cells-no-reason", "blank-cells-too-many-cells", "correction-no-reason", "correction-no-row-number"])
+def test_a_bad_record_is_refused_at_its_physical_line(tmp_path, name, ok, bad, message):
+    """A record the build cannot use is refused, naming the file and the line where the record
+    starts: after a record with a line break in a quoted cell, that is not the record's index + 2."""
+    d = _copy_with_line(tmp_path, name, f"{ok}\n{bad}\n")
+    assert _refusal(d) == [(str(d / name), _lines(name) + 4, message)]
+
+
+def test_the_refusals_name_the_line_of_a_record_not_its_index(tmp_path):
+    """Before a bad record: a blank line and a record spanning three lines; the bad record is on
+    line (today's lines) + 5."""
+    d = _copy_with_line(tmp_path, "ministry_aliases.csv", f"\n経済省,meti,{MULTI_LINE}\n文科省,mext2,typo\n")
+    assert _refusal(d) == [(str(d / "ministry_aliases.csv"), _lines("ministry_aliases.csv") + 5,
+                            "alias '文科省' points to unknown ministry_id 'mext2'")]
+
+
+@pytest.mark.parametrize("line, message", [
+    ("住民生活", "duplicate furniture line '住民生活' (first on line 17)"),
+    ("!住民生活", "duplicate furniture line '住民生活' (first on line 17)"),  # the same line as an anchor
+    ("施策番号", "duplicate furniture line '施策番号' (first on line 10)"),  # an anchor listed again
+    ("=施策番号", "duplicate leak marker '施策番号' (first on line 34)"),
+], ids=["furniture", "furniture-as-anchor", "anchor", "leak-marker"])
+def test_a_duplicate_furniture_line_is_refused(tmp_path, line, message):
+    """The first lines hand-counted in data/curated/page_furniture.txt; the duplicate is appended."""
+    d = _copy_with_line(tmp_path, "page_furniture.txt", f"{line}\n")
+    assert _refusal(d) == [(str(d / "page_furniture.txt"), _lines("page_furniture.txt") + 1, message)]

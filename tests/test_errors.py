@@ -107,5 +107,12 @@ def test_a_long_schema_pattern_is_never_printed():
     short = [{"name": "url", "constraints": {"pattern": "[0-9]{2}-[0-9]{2}"}}]
     assert describe_error(error("1-1"), short) == "'1-1' does not match the field's pattern: the pattern " \
                                                   "'[0-9]{2}-[0-9]{2}'"
-    other = SimpleNamespace(type="constraint-error", field_name="x", cell="v", note=f'constraint "enum" is "{pattern}"')
-    assert len(describe_error(other, fields)) < 120
+    # any other error: frictionless' note, whose quoted text is cut to its first 40 characters and "…"
+    # when longer than 60 (a pattern can be hundreds of characters of escapes); the 67-character list
+    # here is cut inside its third item, the 14-character one kept whole
+    enum = "['one-policy-code', 'two-policy-code', 'three-policy-code', 'four']"
+    other = SimpleNamespace(type="constraint-error", field_name="x", cell="v", note=f'constraint "enum" is "{enum}"')
+    assert describe_error(other, fields) == \
+        "constraint-error: constraint \"enum\" is \"['one-policy-code', 'two-policy-code', '…\" (value 'v')"
+    other.note = "constraint \"enum\" is \"['lead', 'co']\""
+    assert describe_error(other, fields) == "constraint-error: constraint \"enum\" is \"['lead', 'co']\" (value 'v')"

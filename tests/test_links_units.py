@@ -49,13 +49,55 @@ def test_scheduler_respects_per_host_and_global_limits():
     assert time.monotonic() - t0 < 1.2
 
 
+class FakeClock(schedule.Clock):
+    """Time that passes only while the scheduler waits, and then at once. A wait first lets the
+    workers settle (``settled``: the scheduler's condition is notified as each item finishes; at
+    most 5 real seconds), then moves the clock on by the whole timeout."""
+
+    def __init__(self, settled=lambda: True):
+        self.t = 1000.0
+        self.waits: list[float] = []
+        self.settled = settled
+
+    def now(self) -> float:
+        return self.t
+
+    def wait(self, cond, timeout: float) -> None:
+        assert len(self.waits) < 10, self.waits  # a scheduler that never stops waiting
+        assert cond.wait_for(self.settled, timeout=5)
+        self.waits.append(timeout)
+        self.t += timeout
+
+
 def test_scheduler_gives_up_at_the_deadline():
+    """Three requests that never come back: the scheduler waits once, until the deadline and its
+    grace on its clock, and returns nothing, without waiting in real time."""
     gate = threading.Event()
+    clock = FakeClock()
     t0 = time.monotonic()
-    done = schedule.run([1, 2, 3], key=str, work=lambda i: gate.wait(10), concurrency=3,
-                        per_host=1, deadline=time.monotonic() + 0.1)
+    done = schedule.run([1, 2, 3], key=str, work=lambda i: gate.wait(10), concurrency=3, per_host=1,
+                        deadline=clock.now() + 30, clock=clock)
     gate.set()
-    assert done == {} and time.monotonic() - t0 < schedule.GRACE + 1
+    assert done == {}
+    assert clock.waits == [30 + schedule.GRACE]
+    assert time.monotonic() - t0 < 1
+
+
+def test_scheduler_keeps_what_finished_before_the_deadline():
+    """Two items finish, the third never does: the two results are returned, the third is absent."""
+    gate = threading.Event()
+    finished: list[int] = []
+    clock = FakeClock(settled=lambda: len(finished) == 2)
+
+    def work(i):
+        if i == 3:
+            gate.wait(10)
+        return i * 10
+    done = schedule.run([1, 2, 3], key=str, work=work, concurrency=3, per_host=1, deadline=clock.now() + 30,
+                        on_done=lambda item, result: finished.append(item), clock=clock)
+    gate.set()
+    assert done == {0: 10, 1: 20}
+    assert sorted(finished) == [1, 2] and clock.waits == [30 + schedule.GRACE]
 
 
 def test_scheduler_reraises_bugs():
@@ -280,3 +322,25 @@ def test_summary_says_when_links_could_not_be_checked(statuses, verdict):
     rep = _statuses(*statuses)
     assert report.verdict(rep) == verdict
     assert verdict in report.to_markdown(rep)
+
+
+def test_accept_list_problems_name_the_line_where_the_record_starts(tmp_path):
+    """A reason may span lines (a quoted cell): a record after one is reported at its own first
+    line, not at its index, and a record spanning lines at its first line, not its last."""
+    from kanmin.links import accept
+    from kanmin.links.inputs import InputError
+
+    path = tmp_path / "accept.csv"
+    path.write_text('pattern,expected_status,reason\n'
+                    'http://a.invalid/,broken,"known dead,\nstays cited"\n'
+                    '\n'
+                    'http://a.invalid/,gone,"again\nand again"\n'
+                    'http://b.invalid/,broken\n', encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        accept.load(path)
+    assert [(p.line, p.message) for p in e.value.problems] == [
+        (5, "duplicate pattern 'http://a.invalid/' (first on line 2)"),
+        (5, "expected_status 'gone' is not skip, a status other than ok (redirected, broken, unknown, timeout, "
+            "error, invalid, skipped) or error:KIND (dns, connect, tls, reset, too_many_redirects, redirect_loop, "
+            "protocol)"),
+        (7, "give a reason why 'http://b.invalid/' stays")]

@@ -40,9 +40,18 @@ def test_a_crash_beside_the_block_is_not_a_pass():
             pass
 
 
-def test_a_passing_check_lets_the_block_through():
-    with processes.beside(lambda: None):
-        pass
+def _writes(path, text) -> None:
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+
+
+def test_a_passing_check_lets_the_block_through(tmp_path):
+    """The check runs (with its arguments, in another process) and the block runs; nothing is raised."""
+    ran = []
+    with processes.beside(_writes, tmp_path / "check.txt", "ran with its arguments"):
+        ran.append("block")
+    assert ran == ["block"]
+    assert (tmp_path / "check.txt").read_text(encoding="utf-8") == "ran with its arguments"
 
 
 def test_a_failing_block_stops_the_check_at_once():

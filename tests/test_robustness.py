@@ -161,6 +161,60 @@ def test_deleted_kpi_line_changes_only_its_cell(tmp_path):
     # a KPI line of policy 7 changed under a reviewed correction: named at the changed line
     ("a corrected KPI changed", lambda x: x.__setitem__(332, "あ" + x[332]), 333,
      "row 7, kpis.effect: the printed value"),
+    # issue 19 (make fuzz): errors that named a line far from the damage (a row's first line, the
+    # next row number, the budget heading) now name the damaged line. The three cells before the
+    # overview: no blank line after row 1's name (line 30 deleted): the first line wider than a name
+    ("sed 30d", lambda x: x.pop(29), 30,
+     "row 1: expected 3 cells before the overview (施策名, KPI（進捗）, KPI（効果）), found 2: "),
+    # a blank line inside row 2's progress KPI, after a line filling the column (65): the line after it
+    ("sed 65G", lambda x: x.insert(65, ""), 67,
+     "row 2: expected 3 cells before the overview (施策名, KPI（進捗）, KPI（効果）), found 4: "),
+    # a space splitting row 2's name line 61 in two cells
+    ("a space in a name", lambda x: x.__setitem__(60, "地方公共 団体の行"), 61,
+     "row 2: expected 3 cells before the overview (施策名, KPI（進捗）, KPI（効果）), found 4: "),
+    # row 3's number line damaged: the row's first line holds its number
+    ("row number 3 damaged", lambda x: x.__setitem__(98, "3あ"), 99,
+     "row 3: expected 3 cells before the overview (施策名, KPI（進捗）, KPI（効果）), found 4: 3あ | "),
+    # a bullet before row 5's effect KPI (line 203): the overview begins there, one cell too early
+    ("a bullet in a KPI", lambda x: x.__setitem__(202, "- " + x[202]), 203,
+     "row 5: expected 3 cells before the overview (施策名, KPI（進捗）, KPI（効果）), found 2: "),
+    # page furniture damaged before row 1 (line 17): it stands before the row's number
+    ("furniture damaged", lambda x: x.__setitem__(16, "- " + x[16]), 17,
+     "'- 向上' stands before row 1's number (line 25), where no row has cells"),
+    # a code line in row 18's support (line 931): row 19 seemed to begin at 932, before its number
+    ("a code line out of place", lambda x: x.__setitem__(930, "06-01 ◎総務省"), 932,
+     "'・「屋内測位環境構築ガイドライン」\\u3000等' stands before row 19's number (line 975)"),
+    # "、" before row 39's number (line 1902): row 38's ministries went on to row 40's number
+    ("、 before a row number", lambda x: x.__setitem__(1901, "、" + x[1901]), 1902,
+     "the ministries list from line 1901 goes on over more than 8 lines: '、 39' begins no ministry's name"),
+    # row 29's code line damaged: its ministries stand before row 30's number
+    ("a code damaged", lambda x: x.__setitem__(1459, "05漢-06 ◎総務省"), 1460,
+     "row 29 (from line 1421): '05漢-06 ◎総務省' holds ministries (◎) but no policy code NN-NN before them"),
+    # row 37's pillar (利用の機会等 / の格差の是正) misprinted on its second line: the line where it
+    # stops being a pillar of the code list
+    ("pillar misprinted", lambda x: x.__setitem__(1846, "の格差の是生"), 1847,
+     "row 37: expected a pillar of the code list (or '-') and a timing (掲載時期) after the overview, "
+     "found 'の格差の是生'"),
+    # row 62's pillar and timing line (3054) read as a bullet: the line after the overview's last
+    # sentence, before the ○ marks (was: the budget heading, line 3064)
+    ("pillar line read as a bullet", lambda x: x.__setitem__(3053, "- " + x[3053]), 3054,
+     "row 62: expected a pillar of the code list (or '-') and a timing (掲載時期) after the overview, "
+     "found '- その他 平成31年度以'"),
+    # row 55's timing line printed twice: the line between the timing and the marks (was: '- - -', 2782)
+    ("sed 2777p", lambda x: x.insert(2777, x[2776]), 2778,
+     "row 55: '降' stands between the timing (掲載時期) and the ○ marks (line 2780)"),
+    # row 53's support (line 2631) opened with a dash: its text read as a budget project
+    ("a dash before the support", lambda x: x.__setitem__(2630, "- " + x[2630]), 2631,
+     "row 53: '平成29年度に、クラウド技術を活用して医療機関・'… in the 予算事業名 cell is no project's name"),
+    # a URL inside row 33's support paragraph (line 1682): the URL line (was: the budget heading, 1686)
+    ("a URL in a paragraph", lambda x: x.__setitem__(1681, "http://www.soumu.go.jp/menu_seisaku"), 1682,
+     "row 33: 'http://www.soumu.go.jp/m' in the 参考URL cell stands next to a paragraph"),
+    # row 50's URL (line 2468) damaged: named at the URL, not at its caption after a blank line (2464)
+    ("a URL damaged", lambda x: x.__setitem__(2467, "ttp" + x[2467][4:]), 2468,
+     "row 50: 'ttp://www.soumu.go.jp/ma' is no URL (http:// or https://), so the caption before it reads"),
+    # row 52's code line deleted (2578): row 53's lines follow row 52's last URL (was: 2596)
+    ("sed 2578d", lambda x: x.pop(2577), 2578,
+     "row 52: '健康・医療・介護分' after the 参考URL cell's last URL is no note, and no URL follows it"),
 ])
 def test_content_damage_is_one_error_at_its_line(tmp_path, case, edit, line, message):
     problems = _error(tmp_path, _with(edit))
@@ -332,14 +386,13 @@ def test_another_source_is_named_in_the_package_and_report_without_its_path(tmp_
 
 def test_fuzz():
     """300 mutated sources (fixed seed): layout → same data or a clean error; content → a clean
-    error naming lines within ``fuzz.WINDOW`` of a mutated line, or a change confined to the cells
-    of the mutated lines. ``make fuzz`` runs more."""
+    error naming lines within ``fuzz.WINDOW`` of a mutated line (but for ``fuzz.FAR_SHARE`` of
+    them), or a change confined to the cells of the mutated lines. ``make fuzz`` runs more."""
     counts = fuzz.run(seed=10, n=300, show=3, out=print)
     print(fuzz.table(counts))
     assert not {"silent", "crash", "error-unplaced"} & set(counts["layout"]), counts
     assert not {"structural", "crash", "error-unplaced"} & set(counts["content"]), counts
-    # Known: an error a row's structure reveals only further on (a row-number line swapped far away is
-    # noticed at the next row number; a missing or extra blank line among the first three cells at the
-    # row's first line) names a line more than fuzz.WINDOW lines away: 12 of these 300 cases.
-    assert counts["content"]["error-far"] <= 12, counts
+    # make fuzz's verdict: at most fuzz.FAR_SHARE of the content errors name a line further than
+    # fuzz.WINDOW from the damage (what the text cannot place, fuzz's docstring)
+    assert fuzz.failures(counts) == [], counts
     assert counts["layout"]["same"] > 100 and counts["content"]["error"] + counts["content"]["localised"] > 100

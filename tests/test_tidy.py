@@ -7,6 +7,8 @@ policy_ministries, kpis, policy_references and budget_projects) and, optionally,
 (used instead of the curated one; every other snippet runs with no corrections, since the real
 corrections name rows of the real source and would not match). A folder with ``xfail.txt`` shows
 output the code gets wrong today: the test is an expected failure (strict) whose reason is that file.
+Each snippet must also depend on its rule: ``test_each_rule_broken_fails_its_snippet`` breaks the
+rule (``BROKEN_RULES``) and requires the snippet's comparison to fail.
 
 How the expected values were checked: each value was written by hand from the snippet and the
 rule it exercises, before running the code; line widths that decide an item or paragraph
@@ -40,12 +42,15 @@ Snippets and the rules they cover:
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from kanmin import curated, extract, tidy
+from kanmin import cells, curated, extract, tidy
+from kanmin import text as T
+from kanmin.errors import DataError
 
 SNIPPETS = Path(__file__).parent / "fixtures" / "snippets"
 CASES = sorted(p for p in SNIPPETS.iterdir() if (p / "source.txt").is_file())
@@ -70,20 +75,67 @@ def _param(case: Path):
     return pytest.param(case, id=case.name, marks=marks)
 
 
-def test_every_rule_has_a_snippet():
-    assert {c.name for c in CASES} == {"kpi_items", "kpi_groups", "budget_url", "ministries", "effect_marks",
-                                       "empty_cells", "references", "paragraphs", "corrections", "empty_pillar"}
+def _published(tmp_path: Path, case: Path) -> dict[str, list[dict]]:
+    """The snippet's published records per table (the source lines tidy keeps for the checks,
+    ``tidy.LINES``, are not published)."""
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    cur = _curated(tmp_path, case)
+    tables = tidy.tidy(extract.extract(case / "source.txt", cur, len(expected["policies"])), cur)
+    return {name: [{k: v for k, v in r.items() if k != tidy.LINES} for r in getattr(tables, name)]
+            for name in TABLES}
 
 
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_snippet(tmp_path, case):
     expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
-    cur = _curated(tmp_path, case)
-    ex = extract.extract(case / "source.txt", cur, len(expected["policies"]))
-    tables = tidy.tidy(ex, cur)
+    published = _published(tmp_path, case)
     for name in TABLES:
-        # the source lines each record keeps for the checks (tidy.LINES) are not published
-        assert [{k: v for k, v in r.items() if k != tidy.LINES} for r in getattr(tables, name)] == expected[name], name
+        assert published[name] == expected[name], name
+
+
+def _changed(module, name: str, change):
+    """``module.name`` as a function whose result ``change`` alters."""
+    real = getattr(module, name)
+    return lambda *args: change(real(*args))
+
+
+#: Each rule of the module docstring, broken on purpose: the snippet named for it must notice.
+BROKEN_RULES = {
+    "kpi_items": lambda mp: mp.setattr(tidy, "ITEM_FULL", 1000),  # no line fills the column
+    "kpi_groups": lambda mp: mp.setattr(tidy, "HEADING_LINES", 1),  # a heading wrapped over two lines refused
+    "budget_url": lambda mp: mp.setattr(tidy, "_budget", _changed(tidy, "_budget", lambda r: (r[0], []))),
+    "ministries": lambda mp: mp.setattr(curated.Curated, "ministry_by_name",  # the aliases forgotten
+                                        lambda self: {m["name_ja"]: m["ministry_id"] for m in self.ministries}),
+    "effect_marks": lambda mp: mp.setattr(T, "mark_count", _changed(T, "mark_count", lambda n: min(n, 3))),
+    "empty_cells": lambda mp: mp.setattr(cells, "DASH", re.compile(r"^-[ 　]+")),  # a lone "-" is no dash
+    "references": lambda mp: mp.setattr(T, "join_url", lambda pieces: pieces[0]),  # URLs not rejoined
+    "paragraphs": lambda mp: mp.setattr(tidy, "OVERVIEW_FULL", 0),  # every overview line fills the column
+    "corrections": lambda mp: mp.setattr(tidy, "_split_item", lambda *args: False),  # no item split
+    "empty_pillar": lambda mp: mp.setattr(cells, "_pillar_at", _changed(  # "-" is no pillar
+        cells, "_pillar_at", lambda r: ([], [], r[2] - 1) if r[0] and r[0][0][1] == "-" else r)),
+}
+
+
+def test_every_snippet_names_a_rule():
+    assert {c.name for c in CASES} == set(BROKEN_RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(BROKEN_RULES))
+def test_each_rule_broken_fails_its_snippet(tmp_path, monkeypatch, rule):
+    """Every rule of the list above has a snippet that depends on it: with the rule broken
+    (``BROKEN_RULES``), the snippet's output differs from its expected values, or the snippet is
+    refused. A snippet that stopped exercising its rule, or a rule the code no longer applies
+    where the docstring says (a constant the code ignores), fails here while every snippet passes."""
+    case = SNIPPETS / rule
+    expected = json.loads((case / "expected.json").read_text(encoding="utf-8"))
+    expected = {name: expected[name] for name in TABLES}
+    assert _published(tmp_path / "ok", case) == expected
+    BROKEN_RULES[rule](monkeypatch)
+    try:
+        broken = _published(tmp_path / "broken", case)
+    except DataError:
+        return
+    assert broken != expected
 
 
 def test_snippet_corrections_are_all_applied(tmp_path):
@@ -140,3 +192,21 @@ def test_unknown_ministry_is_reported_at_its_line_with_the_nearest_known_names(l
     problems: list = []
     tidy._ministries(row, curated.load().ministry_by_name(), "s.txt", problems)
     assert [str(p) for p in problems] == [expected]
+
+
+def test_a_correction_of_an_unknown_field_is_refused_at_its_line_of_the_given_file(tmp_path):
+    """The corrections file named is the one given (here a copy), at the line where the record
+    starts: the record before it spans two lines."""
+    case = SNIPPETS / "kpi_items"
+    d = tmp_path / "curated"
+    shutil.copytree(curated.CURATED_DIR, d)
+    (d / "corrections.csv").write_text(NO_CORRECTIONS + '1,timing,x,y,erratum,"two\nlines"\n'
+                                       "1,policy_id,1,2,erratum,a reason\n", encoding="utf-8")
+    cur = curated.load(d)
+    with pytest.raises(DataError) as e:
+        tidy.tidy(extract.extract(case / "source.txt", cur, 1), cur)
+    assert [str(p) for p in e.value.problems] == [  # the snippet prints its timing on line 27
+        f"{case / 'source.txt'}:27: row 1, timing: the printed value 'x' that {d / 'corrections.csv'} line 2 "
+        "corrects is not found (the source or the rules changed: fix the line, or review the correction)",
+        f"{d / 'corrections.csv'}:4: correction for row 1: unknown field 'policy_id' (use timing, policy_code, name, "
+        "pillar_as_printed, policy_references.<column>, kpis.progress, kpis.effect or budget_projects.name)"]

@@ -21,6 +21,11 @@ the same table with blank lines added or removed gives the same cells or an erro
   the 参考URL cell is printed empty ("-"), else the build stops (a caption that lost its blank
   line would read the same); the budget cell has no blank line inside (text after one is a
   caption that lost its URL); "-" closes a cell as empty; a ＜…＞ heading in 支援策 is an error.
+
+Where no rule can decide, the error names the line most likely at fault, which is often not the
+line where the rules stopped: ``_head_fault`` for the three cells before the overview,
+``_no_middle`` for the pillar and timing, ``_misplaced`` for 支援策 / 予算事業名 / 参考URL out of
+order (each says how it chooses; ``benchmarks/fuzz.py`` measures how often it is right).
 """
 
 from __future__ import annotations
@@ -51,6 +56,14 @@ MAX_PILLAR_LINES, MAX_TIMING_LINES = 6, 4
 URL_COLUMN = 40
 #: The 予算事業名 column's width: no budget line is wider (the widest is 33).
 BUDGET_COLUMN = 34
+#: The 施策名 column's width: no name line is wider (the widest is 22).
+NAME_COLUMN = 22
+#: No line of the three cells before the overview is wider: the KPI columns' lines are at most 32
+#: wide, and row 60 prints one KPI 41 wide (sharing its line with the other KPI).
+HEAD_WIDEST = 41
+#: Width (half-width units) from which a KPI or budget line fills its column: its item goes on on
+#: the next line (``tidy`` splits items by it; here it tells a blank line too many in a KPI cell).
+ITEM_FULL = 25
 
 
 @dataclass
@@ -97,16 +110,17 @@ def parse_body(name: str, row: RawRow, body: list[Line], pillars: set[str], blan
         if g:
             o, glued = idx, g
             break
-    if o is None:
-        raise DataError([Problem(name, row.line_start, f"row {row.number}: no overview bullet found",
-                                 "expected a line starting with '- ' (課題・取組概要)")])
+    if o is None:  # the row's lines end at its policy code: most likely a code line out of place
+        raise DataError([Problem(name, row.code[0], f"row {row.number} (from line {row.line_start}): no overview "
+                                 f"bullet before the policy code {row.code[1]!r}",
+                                 "expected a line starting with '- ' (課題・取組概要) before the code")])
     head = body[:o]
     rest = body[o:]
     if glued:
         ln = body[o][0]
         head = head + [(ln, glued.group("pre"))]
         rest = [(ln, "- " + glued.group("rest"))] + body[o + 1:]
-    _parse_head(name, row, head)
+    _parse_head(name, row, head, rest[0][0])
     flat = [(ln, t) for ln, t in rest if t]
     middle = None
     if "timing" not in blank:
@@ -155,10 +169,13 @@ def _check_overview(name: str, row: RawRow, middle: _Middle | None) -> None:
 
 def _no_middle(name: str, row: RawRow, flat: list[Line], pillars: set[str] | None) -> None:
     """Stop at the line where the pillar or timing should be: the line after a pillar that no timing
-    follows; else the first line after a sentence that is about as narrow as the pillar and timing
-    columns (overview lines are wide; ``MIDDLE_SLACK`` leaves room for a damaged pillar or timing
-    line), else the last line."""
+    follows; else, when the ○ marks line (which follows the timing) is there, the line after the
+    last sentence before it (the lines between hold the pillar and timing), or, when the lines from
+    there begin a pillar of the code list, the first line that does not go on with it; else the first line
+    after a sentence that is about as narrow as the pillar and timing columns (overview lines are
+    wide; ``MIDDLE_SLACK`` leaves room for a damaged pillar or timing line), else the last line."""
     after = [i for i in range(1, len(flat)) if flat[i - 1][1].endswith("。") and not OVERVIEW_START.match(flat[i][1])]
+    marks = next((i for i in range(1, len(flat)) if T.MARKS.match(flat[i][1])), None)
     for i in after if pillars else []:
         pillar, shared, k = _pillar_at(flat, i, pillars or set())
         if pillar and (shared or k < len(flat)):
@@ -167,8 +184,17 @@ def _no_middle(name: str, row: RawRow, flat: list[Line], pillars: set[str] | Non
                                      f"after the pillar {T.join_lines([x for _, x in pillar])!r}, found {t[:24]!r}",
                                      "check the line: a timing reads like 平成31年度から, 令和元年度以降, "
                                      "時期調整中 or その他")])
-    at = next((i for i in after if T.width(T.split_inline_cells(flat[i][1])[0]) <= MIDDLE_COLUMN + MIDDLE_SLACK),
-              len(flat) - 1)
+    sentences = [i for i in range(marks or 0) if flat[i][1].endswith("。")]
+    if sentences and sentences[-1] + 1 < (marks or 0):
+        at = sentences[-1] + 1
+        for k in range(at, marks or 0) if pillars else []:  # a pillar read so far: where it stops being one
+            start = T.join_lines([(T.split_inline_cells(t) or [""])[0] for _, t in flat[at:k + 1]])
+            if not any(p.startswith(start) for p in pillars or ()):
+                at = k
+                break
+    else:
+        at = next((i for i in after if T.width(T.split_inline_cells(flat[i][1])[0]) <= MIDDLE_COLUMN + MIDDLE_SLACK),
+                  len(flat) - 1)
     ln, t = flat[at]
     what = "a pillar of the code list (or '-') and a timing (掲載時期)" if pillars else "a timing (掲載時期)"
     raise DataError([Problem(name, ln, f"row {row.number}: expected {what} after the overview, found {t[:24]!r}",
@@ -251,16 +277,57 @@ def _blocks(lines: list[Line]) -> list[list[Line]]:
     return [b for b in blocks if b]
 
 
-def _parse_head(name: str, row: RawRow, head: list[Line]) -> None:
+def _parse_head(name: str, row: RawRow, head: list[Line], overview: int) -> None:
+    """The three cells before the overview (whose first line is ``overview``), or an error at
+    the line ``_head_fault`` names."""
     cells = _cells(head)
     if len(cells) != 3:
-        first = next((ln for ln, t in head if t), row.line_start)
-        raise DataError([Problem(name, first,
+        raise DataError([Problem(name, _head_fault(row, head, cells, overview) or row.line_start,
                                  f"row {row.number}: expected 3 cells before the overview "
                                  f"(施策名, KPI（進捗）, KPI（効果）), found {len(cells)}: "
                                  + " | ".join(T.join_lines([t for _, t in c]) for c in cells),
                                  "check the row's layout; an empty cell must be printed as '-'")])
     row.name, row.kpi_progress, row.kpi_effect = cells
+
+
+def _head_fault(row: RawRow, head: list[Line], cells: list[list[Line]], overview: int) -> int | None:
+    """The line where the lines before the overview stop being three cells, the first of:
+
+    * a line wider than any of the three columns (``HEAD_WIDEST``): a line of another cell;
+    * in a row whose number was not found, a first line whose digits are that number: the number
+      line, damaged.
+
+    With too few cells: the first line of the first cell wider than the name column
+    (``NAME_COLUMN``: no blank line after the name), else the overview's first line (a bullet line
+    out of place, or a blank line missing in the cell just before it). With too many: the first
+    line after a blank line that follows a KPI line filling its column without closing a bracket
+    (``ITEM_FULL``: the item goes on across a blank line too many); else a line holding two cells
+    (a space too many); else, in a row whose number was not found, its first line (a line out of
+    place before the row); else the line the last cell shares with the overview's first bullet.
+    None when no rule applies."""
+    filled = [(ln, t) for ln, t in head if t]
+    wide = next((ln for ln, t in filled if max(map(T.width, T.split_inline_cells(t)), default=0) > HEAD_WIDEST),
+                None)
+    if wide or not filled:
+        return wide
+    digits = "".join(ch for ch in filled[0][1] if ch.isascii() and ch.isdigit())
+    if row.number_inferred and digits == str(row.number):
+        return filled[0][0]
+    if len(cells) < 3:
+        return next((ln for ln, t in cells[0] if T.width(t) > NAME_COLUMN), overview)
+    name_lines = {ln for ln, _ in cells[0]}
+    gaps = [ln for (prev_ln, prev), (ln, t) in zip(head, head[1:], strict=False)
+            if prev and not t and prev_ln not in name_lines and T.width(prev) >= ITEM_FULL
+            and not prev.endswith(("）", ")"))]
+    after_gap = next((ln for ln, _ in filled if gaps and ln > gaps[0]), None)
+    if after_gap:
+        return after_gap
+    shared = next((ln for ln, t in filled if len(T.split_inline_cells(t)) > 1), None)
+    if shared:
+        return shared
+    if row.number_inferred:
+        return filled[0][0]
+    return overview if cells[-1][-1][0] == overview else None
 
 
 def _parse_tail(name: str, row: RawRow, lines: list[Line]) -> None:
@@ -273,13 +340,17 @@ def _parse_tail(name: str, row: RawRow, lines: list[Line]) -> None:
 
     budget_block = None
 
+    def out_of_order(problem: Problem) -> DataError:
+        """The error for a cell out of order: at the line that put it there, when one is out of place."""
+        return DataError([_misplaced(name, row, lines) or problem])
+
     def advance_empty(ln: int) -> None:
         nonlocal cell
         if cell < 3 and filled[order[cell]]:
             cell += 1
         if cell > 2:
-            raise DataError([Problem(name, ln, f"row {row.number}: '-' after the 参考URL cell",
-                                     "expected the policy code (NN-NN) next")])
+            raise out_of_order(Problem(name, ln, f"row {row.number}: '-' after the 参考URL cell",
+                                       "expected the policy code (NN-NN) next"))
         dashed.add(order[cell])
         cell += 1  # the dash closes the current (or next) cell as empty
 
@@ -305,16 +376,27 @@ def _parse_tail(name: str, row: RawRow, lines: list[Line]) -> None:
                                          "cell ends: expected a blank line before the 参考URL cell")])
             if BUDGET_HEADING.match(s):
                 if cell > 1:
-                    raise DataError([Problem(name, ln, f"row {row.number}: {s} after the 参考URL cell",
-                                             "expected 支援策, 予算事業名 and 参考URL in this order")])
+                    raise out_of_order(Problem(name, ln, f"row {row.number}: {s} after the 参考URL cell",
+                                               "expected 支援策, 予算事業名 and 参考URL in this order"))
+                if row.budget and budget_block != index and not BUDGET_HEADING.match(row.budget[0][1]):
+                    # the cell opened before its heading: at the line that opened it
+                    raise DataError([_misplaced(name, row, lines) or Problem(
+                        name, row.budget[0][0], f"row {row.number}: the 予算事業名 cell opens with "
+                        f"{row.budget[0][1][:24]!r}, before its heading {s} (line {ln})",
+                        "a budget cell opens with ＜予算事業名＞: a line out of place?")])
                 cell, in_budget_block = 1, True
             elif has_url and not in_budget_block and cell < 2:
                 cell = 2
             if cell > 2:
-                raise DataError([Problem(name, ln, f"row {row.number}: text after the 参考URL cell: {s!r}",
-                                         "expected the policy code (NN-NN) next")])
+                raise out_of_order(Problem(name, ln, f"row {row.number}: text after the 参考URL cell: {s!r}",
+                                           "expected the policy code (NN-NN) next"))
             key = order[cell]
             if key == "budget" and budget_block not in (None, index) and not T.is_url_continuation(s):
+                damaged = next(((n, t) for n, t in block if "://" in t or t.startswith(("http", "www."))), None)
+                if damaged:  # the caption's URL is there, but damaged
+                    raise DataError([Problem(name, damaged[0], f"row {row.number}: {damaged[1][:24]!r} is no URL "
+                                             "(http:// or https://), so the caption before it reads as a budget "
+                                             "project after a blank line", "fix the URL")])
                 raise DataError([Problem(name, ln, f"row {row.number}: {s[:24]!r} after a blank line in the "
                                          "予算事業名 cell", "a budget cell is printed without blank lines: "
                                          "a caption whose URL is missing, or a blank line too many?")])
@@ -350,6 +432,56 @@ def _check_tail(name: str, row: RawRow, dashed: set[str]) -> None:
     if heading:
         raise DataError([Problem(name, heading[0], f"row {row.number}: {heading[1]!r} in the 支援策 cell",
                                  "only ＜予算事業名＞ (or ＜予算事業名[…]＞) opens the budget cell: fix the line")])
+
+
+def _misplaced(name: str, row: RawRow, tail: list[Line]) -> Problem | None:
+    """When 支援策 / 予算事業名 / 参考URL come out of order, a line that stands where it cannot,
+    which is likelier the fault than the line where the order broke; the first of:
+
+    * a ○ marks line with at most ``MAX_TIMING_LINES`` lines between it and the timing: those lines
+      (named: the first) belong to no cell;
+    * a line of the 予算事業名 cell that is no project's name (wider than ``BUDGET_COLUMN``, or a
+      sentence);
+    * prose in the 参考URL cell (a line wider than ``URL_COLUMN``, or a sentence: no caption is):
+      the caption or URL line next to prose (a URL in a paragraph, or the blank line missing between
+      a paragraph and a caption), or prose that follows a "-" on its line;
+    * a line after the 参考URL cell's last URL that is neither a note ("-…") nor in one: a caption
+      whose URL is missing, or a line of the next row."""
+    filled = [(ln, t) for ln, t in tail if t]
+    marks = next((i for i, (_, t) in enumerate(filled) if T.MARKS.match(t)), None)
+    if marks is not None and 0 < marks <= MAX_TIMING_LINES:
+        return Problem(name, filled[0][0], f"row {row.number}: {filled[0][1][:24]!r} stands between the timing "
+                       f"(掲載時期) and the ○ marks (line {filled[marks][0]})", "a line out of place, or printed "
+                       "twice: fix the line")
+    budget = next(((ln, t) for ln, t in row.budget if not BUDGET_HEADING.match(t) and not T.URL_START.match(t)
+                   and not T.is_url_continuation(t) and (T.width(t) > BUDGET_COLUMN or t.endswith("。"))), None)
+    if budget:
+        return Problem(name, budget[0], f"row {row.number}: {budget[1][:24]!r}… in the 予算事業名 cell is no "
+                       "project's name (wider than the column, or a sentence)", "a line out of place: fix the line")
+    prose = [(ln, t, not T.URL_START.match(t) and not T.is_url_continuation(t)
+              and (T.width(t) > URL_COLUMN or t.endswith("。"))) for ln, t in row.urls]
+    raw = dict(tail)
+    caption = next(((a[0], a[1]) if b[2] else (b[0], b[1]) for a, b in zip(prose, prose[1:], strict=False)
+                    if a[2] != b[2]), next(((ln, t) for ln, t, p in prose[:1] if p and DASH.match(raw[ln])), None))
+    if caption:
+        return Problem(name, caption[0], f"row {row.number}: {caption[1][:24]!r} in the 参考URL cell stands next "
+                       "to a paragraph (no caption is wider than the column, or a sentence)",
+                       "a line out of place, or a blank line missing: fix the line")
+    last_url = max((i for i, (_, t) in enumerate(row.urls) if T.URL_START.match(t)), default=None)
+    depth, in_url = 0, True
+    for ln, t in row.urls[last_url + 1:] if last_url is not None else []:
+        in_url = in_url and T.is_url_continuation(t)
+        if in_url:
+            continue
+        if t.startswith("-"):
+            depth = T.bracket_depth(t)
+        elif depth > 0:
+            depth = T.bracket_depth(t, depth)
+        else:
+            return Problem(name, ln, f"row {row.number}: {t[:24]!r} after the 参考URL cell's last URL is no "
+                           "note, and no URL follows it", "a caption whose URL is missing, or a line of another "
+                           "row: fix the line")
+    return None
 
 
 def _last_block(lines: list[Line]) -> list[Line]:

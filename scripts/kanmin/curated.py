@@ -2,8 +2,12 @@
 and the dataset metadata with the Table Schema (``metadata.json``, the single place where
 titles, licence, field names and types are defined).
 
-Each file is reviewed by a person; this module only reads them and rejects duplicate keys or
-missing columns, naming the file and line. ``read_table`` is the one reader of curated CSVs.
+Each file is reviewed by a person; this module only reads them and rejects what they cannot mean
+(duplicate keys or lines, missing columns, an alias of an unknown ministry or pillar, a row of
+``blank_cells.csv`` that is no row number, no known cell list or has no reason, a correction
+without a reason), each problem naming the file and its physical line. ``read_records`` is the
+one reader of curated CSVs (``read_table`` keeps only the cells): a quoted cell may hold line
+breaks, so a record's line is where the csv reader found it, not its index.
 
 ``metadata.json`` holds the dataset metadata but its version, which is ``VERSION`` (the one
 home of the version: the Python package's too, ``pyproject.toml`` reads it); ``load`` puts it into
@@ -108,37 +112,74 @@ def _metadata(path: Path, version_file: Path) -> dict:
     return metadata
 
 
-def read_table(path: Path, keys: tuple[tuple[str, ...], ...], required: tuple[str, ...]) -> list[dict]:
-    """Rows of a curated CSV; each of ``keys`` must be unique and ``required`` columns present.
+@dataclass(frozen=True)
+class Record:
+    """One record of a curated CSV: the physical line of the file where it starts, and its cells."""
 
-    Raises DataError naming the file and line of every duplicate."""
+    line: int
+    cells: dict[str, str]
+
+    def __getitem__(self, column: str) -> str:
+        return self.cells[column]
+
+
+def read_table(path: Path, keys: tuple[tuple[str, ...], ...], required: tuple[str, ...]) -> list[dict]:
+    """The cells of each record of a curated CSV (``read_records``)."""
+    return [r.cells for r in read_records(path, keys, required)]
+
+
+def read_records(path: Path, keys: tuple[tuple[str, ...], ...], required: tuple[str, ...]) -> list[Record]:
+    """Records of a curated CSV; each of ``keys`` must be unique and ``required`` columns present.
+
+    A record's line is the physical line where it starts (a quoted cell may span lines; blank lines
+    hold no record). A record with fewer cells than the header has the missing ones empty; one with
+    more, or text the csv module cannot read, is a problem. Raises DataError naming the file and
+    line of every problem."""
     problems: list[Problem] = []
+    rows: list[Record] = []
     with path.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in required if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError([Problem(str(path), 1, f"missing column(s) {', '.join(missing)}",
-                                     f"the header must contain {', '.join(required)}")])
-        rows = []
-        seen: list[dict[tuple[str, ...], int]] = [{} for _ in keys]
-        lineno = reader.line_num + 1  # the line a record starts on (cells may hold line breaks)
-        for row in reader:
-            for key, first in zip(keys, seen, strict=True):
-                k = tuple(row[c] for c in key)
-                if k in first:
-                    problems.append(Problem(str(path), lineno,
-                                            f"duplicate key {'/'.join(k)} (first on line {first[k]})",
-                                            "each key may appear once; merge or delete one line"))
-                first.setdefault(k, lineno)
-            rows.append(row)
-            lineno = reader.line_num + 1
+        reader = csv.reader(fh)
+        try:
+            header = next(reader, [])
+            missing = [c for c in required if c not in header]
+            if missing:
+                raise DataError([Problem(str(path), 1, f"missing column(s) {', '.join(missing)}",
+                                         f"the header must contain {', '.join(required)}")])
+            seen: list[dict[tuple[str, ...], int]] = [{} for _ in keys]
+            start = reader.line_num + 1
+            for cells in reader:
+                line, start = start, reader.line_num + 1
+                if not cells:
+                    continue
+                if len(cells) > len(header):
+                    problems.append(Problem(str(path), line, f"{len(cells)} cells, and the header has "
+                                            f"{len(header)} columns", "quote a cell that holds a comma"))
+                    continue
+                row = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=True))
+                for key, first in zip(keys, seen, strict=True):
+                    k = tuple(row[c] for c in key)
+                    if k in first:
+                        problems.append(Problem(str(path), line,
+                                                f"duplicate key {'/'.join(k)} (first on line {first[k]})",
+                                                "each key may appear once; merge or delete one line"))
+                    first.setdefault(k, line)
+                rows.append(Record(line, row))
+        except csv.Error as exc:
+            raise DataError([Problem(str(path), reader.line_num, f"not readable as CSV ({exc})",
+                                     "check the quoting of that line")]) from None
     if problems:
         raise DataError(problems)
     return rows
 
 
+def _row_number(value: str) -> int | None:
+    """A policy_id cell as a row number (1, 2, …), or None when it is none."""
+    return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else None
+
+
 def load(curated_dir: Path = CURATED_DIR) -> Curated:
-    """Read every curated file; raise DataError on duplicates, missing columns or files."""
+    """Read every curated file; raise DataError listing every problem (module docstring), or for a
+    missing file."""
     d = Path(curated_dir)
     files = {name: d / name for name in FILES}
     absent = [p for p in files.values() if not p.is_file()]
@@ -148,40 +189,31 @@ def load(curated_dir: Path = CURATED_DIR) -> Curated:
     metadata = _metadata(files["metadata.json"], files["VERSION"])
     ministries = read_table(files["ministries.csv"], (("ministry_id",), ("name_ja",)),
                             ("ministry_id", "name_ja", "name_en", "kind"))
-    aliases = read_table(files["ministry_aliases.csv"], (("alias",),), ("alias", "ministry_id", "reason"))
+    aliases = read_records(files["ministry_aliases.csv"], (("alias",),), ("alias", "ministry_id", "reason"))
     pillars = read_table(files["pillars.csv"], (("pillar_id",), ("name_ja",)), ("pillar_id", "name_ja", "name_en"))
-    p_aliases = read_table(files["pillar_aliases.csv"], (("alias",),), ("alias", "pillar_id", "reason"))
+    p_aliases = read_records(files["pillar_aliases.csv"], (("alias",),), ("alias", "pillar_id", "reason"))
     effects = read_table(files["effect_categories.csv"], (("effect_category_id",),),
                          ("effect_category_id", "position", "name_ja", "name_en"))
-    corr_rows = read_table(files["corrections.csv"], (("policy_id", "field", "printed"),),
+    corr_rows = read_records(files["corrections.csv"], (("policy_id", "field", "printed"),),
                            ("policy_id", "field", "printed", "corrected", "kind", "reason"))
-    corrections = [Correction(int(r["policy_id"]), r["field"], r["printed"], r["corrected"],
-                              r["kind"], r["reason"], i + 2) for i, r in enumerate(corr_rows)]
-    blank_rows = read_table(files["blank_cells.csv"], (("policy_id",),), ("policy_id", "cells", "reason"))
-    problems_blank = [Problem(str(files["blank_cells.csv"]), i + 2, f"unknown cells {r['cells']!r}",
-                              "list 'pillar', or 'pillar timing' for a row that prints nothing right of its overview")
-                      for i, r in enumerate(blank_rows) if r["cells"] not in BLANKABLE or not r["reason"].strip()]
-    problems = problems_blank + [Problem(str(files["corrections.csv"]), i + 2, "a correction needs a reason",
-                                         "say why the printed value is wrong")
-                                 for i, c in enumerate(corrections) if not c.reason.strip()]
-    furniture, anchors, leaks = set(), set(), []
-    for raw in files["page_furniture.txt"].read_text(encoding="utf-8").splitlines():
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        if raw.startswith("="):
-            leaks.append(raw[1:])
-            continue
-        text = raw[1:] if raw.startswith("!") else raw
-        if text in furniture:
-            problems.append(Problem(str(files["page_furniture.txt"]), None,
-                                    f"duplicate furniture line {text!r}", "list each line once"))
-        furniture.add(text)
-        if raw.startswith("!"):
-            anchors.add(text)
+    problems = [Problem(str(files["corrections.csv"]), r.line, f"policy_id {r['policy_id']!r} is not a row number",
+                        "give the row's number (No) as printed, e.g. 38")
+                for r in corr_rows if _row_number(r["policy_id"]) is None]
+    corrections = [Correction(int(r["policy_id"]), r["field"], r["printed"], r["corrected"], r["kind"], r["reason"],
+                              r.line) for r in corr_rows if _row_number(r["policy_id"]) is not None]
+    problems += [Problem(str(files["corrections.csv"]), c.line, "a correction needs a reason",
+                         "say why the printed value is wrong") for c in corrections if not c.reason.strip()]
+    blank_rows = read_records(files["blank_cells.csv"], (("policy_id",),), ("policy_id", "cells", "reason"))
+    problems += _blank_cell_problems(str(files["blank_cells.csv"]), blank_rows)
+    furniture, anchors, leaks = _furniture(files["page_furniture.txt"], problems)
     known = {m["ministry_id"] for m in ministries}
-    problems += [Problem(str(files["ministry_aliases.csv"]), None,
-                         f"alias {a['alias']} points to unknown ministry_id {a['ministry_id']}",
-                         "use an id from ministries.csv") for a in aliases if a["ministry_id"] not in known]
+    problems += [Problem(str(files["ministry_aliases.csv"]), a.line,
+                         f"alias {a['alias']!r} points to unknown ministry_id {a['ministry_id']!r}",
+                         "use a ministry_id of ministries.csv") for a in aliases if a["ministry_id"] not in known]
+    known = {p["pillar_id"] for p in pillars}
+    problems += [Problem(str(files["pillar_aliases.csv"]), a.line,
+                         f"alias {a['alias']!r} points to unknown pillar_id {a['pillar_id']!r}",
+                         "use a pillar_id of pillars.csv") for a in p_aliases if a["pillar_id"] not in known]
     if problems:
         raise DataError(problems)
     return Curated(
@@ -198,3 +230,41 @@ def load(curated_dir: Path = CURATED_DIR) -> Curated:
         files=files,
         blank_cells={int(r["policy_id"]): set(r["cells"].split()) for r in blank_rows},
     )
+
+
+def _blank_cell_problems(path: str, rows: list[Record]) -> list[Problem]:
+    """A row of ``blank_cells.csv`` names a row number, one of ``BLANKABLE`` and a reason."""
+    problems = []
+    for r in rows:
+        if _row_number(r["policy_id"]) is None:
+            problems.append(Problem(path, r.line, f"policy_id {r['policy_id']!r} is not a row number",
+                                    "give the row's number (No) as printed, e.g. 44"))
+        if r["cells"] not in BLANKABLE:
+            problems.append(Problem(path, r.line, f"unknown cells {r['cells']!r}",
+                                    "list 'pillar', or 'pillar timing' for a row that prints nothing right of "
+                                    "its overview"))
+        if not r["reason"].strip():
+            problems.append(Problem(path, r.line, "a blank cell needs a reason", "say what the row prints instead"))
+    return problems
+
+
+def _furniture(path: Path, problems: list[Problem]) -> tuple[set[str], set[str], tuple[str, ...]]:
+    """(furniture lines, anchors, leak markers) of ``page_furniture.txt``; a line listed twice (as
+    furniture or anchor, or as a leak marker) is a problem at its second line."""
+    furniture: dict[str, int] = {}
+    anchors: set[str] = set()
+    leaks: dict[str, int] = {}
+    # split("\n"), not splitlines(): the line numbers are the file's, whatever other breaks a line holds
+    for n, raw in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+        if not raw.strip() or raw.startswith("#"):
+            continue
+        seen, text = (leaks, raw[1:]) if raw.startswith("=") else (furniture, raw.removeprefix("!"))
+        if text in seen:
+            what = "leak marker" if seen is leaks else "furniture line"
+            problems.append(Problem(str(path), n, f"duplicate {what} {text!r} (first on line {seen[text]})",
+                                    "list each line once"))
+            continue
+        seen[text] = n
+        if raw.startswith("!"):
+            anchors.add(text)
+    return set(furniture), anchors, tuple(leaks)

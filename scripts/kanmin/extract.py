@@ -23,7 +23,9 @@ into its cells is ``cells.parse_body``. Here: page furniture; whether the text i
 (a file with none of its page titles or column headers, no policy code line and no ministries
 line is some other text, refused as such); and where each row begins and ends
 (its number, its policy code, its ministries — a list that ends where its last name is complete,
-not at a blank line or an indent, which are layout).
+not at a blank line or an indent, which are layout, and that is printed on at most
+``MAX_MINISTRY_LINES`` lines). A row whose number was not found but that meets that number
+further on began too early: its first line is named (``_stray``).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ ROW_NUMBER = re.compile(r"^\s*([0-9]{1,5})\s*$")
 #: Tolerates printing errors (stray apostrophe, full-width digit); tidy applies the corrections.
 CODE_LINE = re.compile(
     r"^(?:(?P<pre>.*\S)\s+)?(?P<code>[0-9０-９'’]{2,3}-[0-9０-９]{2})(?:\s+(?P<rest>◎.*))?$")
+#: A ministries list is printed on at most this many lines (the longest, row 5's, on 7).
+MAX_MINISTRY_LINES = 8
 
 
 @dataclass
@@ -132,7 +136,7 @@ def _split_rows(name: str, content: list[Line], pillars: set[str], ministries: s
                                     "rows must be numbered 1, 2, 3, … without gaps or repeats; "
                                     "remove the duplicated or misplaced row"))
             raise DataError(problems)
-        j = _find_code(name, content, body_start, number, lineno)
+        j = _find_code(name, content, body_start, number, lineno, inferred)
         row = RawRow(number=number, number_inferred=inferred, line_start=lineno, line_end=lineno)
         if not inferred:
             row.used.add(lineno)
@@ -160,6 +164,10 @@ def _split_rows(name: str, content: list[Line], pillars: set[str], ministries: s
         k = _more_ministries(name, content, k, row.ministries, ministries)
         for ln, _ in row.ministries:
             row.used.add(ln)
+        after = next((t for _, t in content[k:] if t.strip()), "")
+        own = ROW_NUMBER.match(after)
+        if inferred and own and int(own.group(1)) == number:  # the row began before its own number
+            raise DataError([_stray(name, content[i], number, next(ln for ln, t in content[k:] if t.strip()))])
         row.line_end = row.ministries[-1][0]
         parse_body(name, row, body, pillars, blank.get(number, set()))
         rows.append(row)
@@ -170,6 +178,14 @@ def _split_rows(name: str, content: list[Line], pillars: set[str], ministries: s
     return rows
 
 
+def _stray(name: str, first: Line, number: int, number_line: int) -> Problem:
+    """A row taken to begin (its number not found) at ``first``, whose own number stands later on
+    ``number_line``: the first line stands between two rows, where no cell can be."""
+    return Problem(name, first[0], f"{first[1].strip()[:24]!r} stands before row {number}'s number (line "
+                   f"{number_line}), where no row has cells", "a damaged page title or column header, or a line "
+                   "out of place: fix the line")
+
+
 def _more_ministries(source: str, content: list[Line], k: int, lines: list[Line], names: set[str]) -> int:
     """Add the lines that continue the ministries list; return the index after the list.
 
@@ -177,7 +193,9 @@ def _more_ministries(source: str, content: list[Line], k: int, lines: list[Line]
     ministry: "◎内閣官房、関" / "係府省庁"), or while the next line completes a longer known name
     ("関係府省" / "庁"). Blank lines and indentation are layout and decide nothing. A line after a
     complete list that is the end of a ministry's name ("文部" / "科学省" / "科学省") is refused:
-    it would begin the next row's name."""
+    it would begin the next row's name. A list longer than ``MAX_MINISTRY_LINES`` is refused at the
+    line where its last name stopped being the start of a known one (a damaged row number or a
+    line out of place kept it going)."""
     n = len(content)
     while True:
         nxt = k
@@ -199,11 +217,33 @@ def _more_ministries(source: str, content: list[Line], k: int, lines: list[Line]
                                          f"{joined!r} is the end of a ministry's name, not a policy name",
                                          "a ministries line printed twice? remove the repeated line")])
             return k
+        if len(lines) == MAX_MINISTRY_LINES:
+            raise DataError([_long_ministries(source, lines + [content[nxt]], names)])
         lines.append(content[nxt])
         k = nxt + 1
 
 
-def _find_code(name: str, content: list[Line], start: int, number: int, row_line: int) -> int:
+def _long_ministries(source: str, lines: list[Line], names: set[str]) -> Problem:
+    """A ministries list printed on too many lines, named at the line where its last name first
+    began no known name (else at its last line)."""
+    for i in range(1, len(lines) + 1):
+        last = T.join_lines([t.strip() for _, t in lines[:i]]).rpartition("、")[2].lstrip("◎")
+        if last and not any(known.startswith(last) for known in names):
+            ln, text = lines[i - 1]
+            break
+    else:
+        ln, text = lines[-1]
+    return Problem(source, ln, f"the ministries list from line {lines[0][0]} goes on over more than "
+                   f"{MAX_MINISTRY_LINES} lines: {text.strip()[:24]!r} begins no ministry's name",
+                   "a damaged row number, or a line out of place after the ministries: fix the line")
+
+
+def _find_code(name: str, content: list[Line], start: int, number: int, row_line: int, inferred: bool) -> int:
+    """The index of the row's policy code line; raise at the line where the row cannot go on. A row
+    whose number was not found (``inferred``) and that reaches a line holding just that number
+    began too early: its first line (``row_line``) stands between two rows (a damaged page title or
+    header, or a line out of place) and is named (``_stray``). When the next row's number comes
+    first, a line holding ministries (◎) is the row's damaged code line, else that number's line."""
     for j in range(start, len(content)):
         t = content[j][1]
         if "-" in t and CODE_LINE.match(t):  # "-": a cheap test first (every code has one)
@@ -215,10 +255,17 @@ def _find_code(name: str, content: list[Line], start: int, number: int, row_line
                                      "expected a line with the code NN-NN (国の施策番号) before the ◎ line")])
         m = ROW_NUMBER.match(t) if t[-1:].isdigit() or t[-1:].isspace() else None  # only digits can match
         if m and int(m.group(1)) == number + 1:
+            marked = next(((ln, t) for ln, t in content[start:j] if "◎" in t), None)
+            if marked:  # the row's code line, damaged: its ministries stand before the next row
+                raise DataError([Problem(name, marked[0], f"row {number} (from line {row_line}): {marked[1][:24]!r} "
+                                         "holds ministries (◎) but no policy code NN-NN before them",
+                                         "fix the code (国の施策番号) on the line")])
             raise DataError([Problem(name, content[j][0],
                                      f"row {number + 1} starts before row {number} (from line {row_line}) "
                                      "has its policy code",
                                      "expected a line with the code NN-NN (国の施策番号) and the ministries")])
+        if m and inferred and int(m.group(1)) == number:
+            raise DataError([_stray(name, content[start], number, content[j][0])])
         if m:  # no cell of a row is a bare number
             raise DataError([Problem(name, content[j][0], f"a line holding only the number {m.group(1)} inside "
                                      f"row {number} (from line {row_line})",

@@ -41,13 +41,11 @@ from dataclasses import dataclass, field
 
 from . import text as T
 from . import urls
-from .cells import BUDGET_HEADING, TIMING, Line, RawRow
+from .cells import BUDGET_HEADING, ITEM_FULL, TIMING, Line, RawRow
 from .curated import Correction, Curated
 from .errors import DataError, Problem
 from .extract import Extraction
 
-#: Width (half-width units) from which a KPI or budget line counts as filling its column.
-ITEM_FULL = 25
 #: Width from which an overview line fills its column.
 OVERVIEW_FULL = 60
 #: Width from which a support-measures line fills its column, and from which a line that ends a
@@ -413,14 +411,24 @@ def _shapes(extraction: Extraction, tables: Tables) -> list[Problem]:
 
 # --- corrections -------------------------------------------------------------------------
 
+#: The tables a correction may change, and the policies' fields it may change (in the other
+#: tables: ``policy_references.<column>``, ``kpis.progress`` / ``kpis.effect``, ``budget_projects.name``).
+CORRECTED_TABLES = ("policies", "policy_references", "kpis", "budget_projects")
+CORRECTABLE = ("timing", "policy_code", "name", "pillar_as_printed")
+
+
 def _apply_corrections(tables: Tables, corrections: list[Correction], path: str, source: str,
                        problems: list[Problem]) -> list[Correction]:
     """Apply each reviewed correction to the value it names; a correction that matches nothing
     is an error (the source or the rules changed and the correction must be reviewed)."""
-    index = {name: _by_policy(getattr(tables, name))
-             for name in ("policies", "policy_references", "kpis", "budget_projects")}
+    index = {name: _by_policy(getattr(tables, name)) for name in CORRECTED_TABLES}
     applied = []
     for c in corrections:
+        if _target(c.field) is None:
+            problems.append(Problem(path, c.line, f"correction for row {c.policy_id}: unknown field {c.field!r}",
+                                    "use timing, policy_code, name, pillar_as_printed, policy_references.<column>, "
+                                    "kpis.progress, kpis.effect or budget_projects.name"))
+            continue
         if _apply_one(index, c):
             applied.append(c)
             continue
@@ -441,9 +449,10 @@ def _apply_corrections(tables: Tables, corrections: list[Correction], path: str,
 def _departure(index: dict[str, dict[int, list[dict]]], c: Correction) -> int | None:
     """The source line where the row's value most like the correction's printed one departs from it
     (the line that changed since the correction was reviewed), if the row has such a value."""
-    table, _, column = c.field.partition(".")
-    if not column:
-        table, column = "policies", c.field
+    target = _target(c.field)
+    if target is None:
+        return None
+    table, column = target
     text_field = {"kpis": "text", "budget_projects": "name"}.get(table, column)
     kind = column if table == "kpis" else None
     rows = [r for r in index.get(table, {}).get(c.policy_id, []) if r.get("kind") == kind
@@ -467,15 +476,20 @@ def _by_policy(rows: list[dict]) -> dict[int, list[dict]]:
     return out
 
 
-def _apply_one(index: dict[str, dict[int, list[dict]]], c: Correction) -> bool:
-    table, _, column = c.field.partition(".")
+def _target(field: str) -> tuple[str, str] | None:
+    """(table, column) that a correction's field names, or None when no correction may change it."""
+    table, _, column = field.partition(".")
     if not column:
-        table, column = "policies", c.field
-    correctable = ("timing", "policy_code", "name", "pillar_as_printed")
-    if table not in index or (table == "policies" and column not in correctable):
-        raise DataError([Problem("data/curated/corrections.csv", None, f"unknown field {c.field!r}",
-                                 "use timing, policy_code, name, pillar_as_printed, policy_references.<column>, "
-                                 "kpis.progress, kpis.effect or budget_projects.name")])
+        table, column = "policies", field
+    if table not in CORRECTED_TABLES or (table == "policies" and column not in CORRECTABLE):
+        return None
+    return table, column
+
+
+def _apply_one(index: dict[str, dict[int, list[dict]]], c: Correction) -> bool:
+    target = _target(c.field)
+    assert target is not None  # _apply_corrections reports a correction of an unknown field
+    table, column = target
     rows = index[table].get(c.policy_id, [])
     if table in ("kpis", "budget_projects"):
         return _split_item(rows, table, column, c)

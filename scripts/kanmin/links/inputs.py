@@ -50,11 +50,23 @@ def read_text(path: Path, hint: str) -> str:
 
 
 def read_csv(path: Path, text: str) -> tuple[list[str], list[tuple[int, dict]]]:
-    """(header, [(line number, row), ...]) of a CSV text; unreadable CSV is an InputError."""
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    """(header, [(line number, row), ...]) of a CSV text; unreadable CSV is an InputError.
+
+    A row's line number is the line where its record starts (a quoted cell may span lines; blank
+    lines hold no record). Rows are what ``csv.DictReader`` gives: a missing cell is None, cells
+    beyond the header are a list under the key None."""
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = list(reader.fieldnames or ())
-        rows = [(reader.line_num, row) for row in reader]
+        header = next(reader, [])
+        rows = []
+        start = reader.line_num + 1
+        for cells in reader:
+            line, start = start, reader.line_num + 1
+            if cells:
+                row: dict = {**dict.fromkeys(header), **dict(zip(header, cells, strict=False))}
+                if len(cells) > len(header):
+                    row[None] = cells[len(header):]
+                rows.append((line, row))
     except csv.Error as e:
         raise InputError([Problem(str(path), reader.line_num or 1, f"not readable as CSV ({e})",
                                   "check the quoting of that line")]) from None
