@@ -37,9 +37,11 @@ stage's figures as one JSON object). The runs alternate new, baseline, new, base
 stage (and so do the runs of the whole command), so that a machine that slows down or speeds up
 does it to both. Printed per scale and stage: wall seconds and peak MB of both (medians), and
 the ratio new / baseline, the median of the pairs' ratios, with the range of those ratios (how
-noisy the machine was) and whether it is within 5% (ratio ≤ 1.05). The floor is the same code in
-both, a measure of the noise (left out of the verdict: "ref"), and at 1× a stage takes a few
-hundredths of a second: judge those with more pairs.
+noisy the machine was) and whether it is within 5% (ratio ≤ 1.05). The CPU seconds of the stage's
+process and its workers (start-up included) are printed too, not counted: less moved than wall
+time by other work on a shared machine, though blind to what two cores running at once save. The
+floor is the same code in both, a measure of the noise (left out of the verdict: "ref"), and at
+1× a stage takes a few hundredths of a second: judge those with more pairs.
 
 ``--save FILE`` writes this run's figures (every run, not only medians; with ``--baseline``, the
 baseline's too) as JSON; ``--against FILE`` compares this run with such a file, saved on the same

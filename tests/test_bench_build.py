@@ -68,10 +68,15 @@ def test_within_is_at_most_five_percent_slower_or_bigger():
     assert [(r["figure"], r["within"]) for r in rows] == [("wall_s", False), ("peak_mb", True)]
 
 
-def test_verdict_leaves_out_the_floor_only(capsys):
+def test_verdict_counts_wall_and_memory_but_not_the_floor(capsys):
     floor = {"build_s": [], "stages": {"1": {"floor": [{"wall_s": 2.0, "peak_mb": 1.0}]}}}
     base = {"build_s": [], "stages": {"1": {"floor": [{"wall_s": 1.0, "peak_mb": 1.0}]}}}
     assert side_by_side.print_comparison(side_by_side.compare(floor, base, paired=True), "new", "baseline")
+    busier = {"build_s": [], "stages": {"1": {"rdf": [{"wall_s": 1.0, "cpu_s": 3.0, "peak_mb": 1.0}]}}}
+    calmer = {"build_s": [], "stages": {"1": {"rdf": [{"wall_s": 1.0, "cpu_s": 1.0, "peak_mb": 1.0}]}}}
+    rows = side_by_side.compare(busier, calmer, paired=True)
+    assert [r["figure"] for r in rows] == ["wall_s", "cpu_s", "peak_mb"]
+    assert side_by_side.print_comparison(rows, "new", "baseline")  # CPU seconds are shown, not counted
     slower = side_by_side.compare(_runs([1.2]), _runs([1.0]), paired=True)
     assert not side_by_side.print_comparison(slower, "new", "baseline")
     assert "NO" in capsys.readouterr().out
