@@ -29,7 +29,6 @@ from kanmin.rdf.serialize import (
     XSD_BOOLEAN,
     XSD_INTEGER,
     Lit,
-    _plain,
     bad_iri,
     jsonld_context,
     to_jsonld,
@@ -55,7 +54,13 @@ def committed_prefixes() -> dict[str, str]:
 
 
 def plain(graph: Graph) -> set:
-    return set(_plain(graph))
+    """The triples of an rdflib graph as plain triples (IRIs and literals only)."""
+    out = set()
+    for s, p, o in graph:
+        assert isinstance(s, URIRef) and isinstance(o, (URIRef, Literal)), (s, o)
+        obj = Lit(str(o), o.language or "", str(o.datatype or "")) if isinstance(o, Literal) else str(o)
+        out.add((str(s), str(p), obj))
+    return out
 
 
 def ox_plain(data: bytes | Path, fmt: ox.RdfFormat) -> set:

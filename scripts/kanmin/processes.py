@@ -1,5 +1,5 @@
-"""Process mechanics shared by the stages: pausing the cyclic garbage collector, and running a
-check in a forked child process beside other work.
+"""Process mechanics shared by the stages: pausing the cyclic garbage collector, running a check
+in a forked child process beside other work, and starting a Python worker process.
 """
 
 from __future__ import annotations
@@ -8,14 +8,17 @@ import gc
 import os
 import pickle
 import signal
+import subprocess
+import sys
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from .errors import DataError
 
-__all__ = ["beside", "collector_paused"]
+__all__ = ["beside", "collector_paused", "python_worker"]
 
 
 @contextmanager
@@ -85,6 +88,21 @@ def beside(check: Callable[..., None], *args: Any) -> Iterator[None]:
         raise RuntimeError(f"{check.__name__} failed in its process:\n{value}")
 
 
+_PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the folder holding the kanmin package
+
+
+def python_worker(code: str, *args: str, stdout: int | None = subprocess.DEVNULL) -> subprocess.Popen:
+    """A Python process running ``code`` (``python -c``, which reads ``args`` from sys.argv) with
+    this kanmin importable, its errors on a pipe. Not multiprocessing: a spawned multiprocessing
+    child re-runs the caller's main script, which need not be guarded by ``if __name__ ==
+    "__main__"``. Used for work that holds Python's lock and would fight this process for it in a
+    thread: the Turtle writer (``rdf.serialize``) and the data files' comparison (``rdf.validate``)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE_ROOT),
+                                                                      os.environ.get("PYTHONPATH")]))}
+    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdin=subprocess.DEVNULL,
+                            stdout=stdout, stderr=subprocess.PIPE)
+
+
 #: prctl(2) option: the signal the kernel sends this process when its parent ends (Linux).
 PR_SET_PDEATHSIG = 1
 
@@ -94,7 +112,6 @@ def _die_with(parent: int) -> None:
     included): on Linux the kernel sends it SIGKILL (``prctl(PR_SET_PDEATHSIG)``). Elsewhere
     the check simply runs to its end, and its report goes nowhere."""
     import ctypes
-    import sys
 
     if not sys.platform.startswith("linux"):
         return

@@ -33,9 +33,9 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from ..errors import Problem
+from ..processes import python_worker
 from ..settings import dcat_ap_dir as default_dcat_ap_dir
 from .build import SHAPES_SOURCE
-from .serialize import python_worker
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 DCAT_AP_SHAPES = ("shapes.ttl", "range.ttl")
