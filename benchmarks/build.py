@@ -33,11 +33,12 @@ run with ``PYTHONPATH=DIR/scripts`` (so its own data/curated and source), under 
 and its installed libraries: each checkout synthesizes its own 10× and 100× inputs with its own
 ``synthesize``, and each stage runs in a fresh process through the checkout's ``--child`` (the
 protocol every version of this script shares: ``--child stage source curated out`` prints the
-stage's figures as one JSON object). The runs alternate new, baseline, new, baseline, ... stage by
-stage (and so do the runs of the whole command), so that a machine that slows down or speeds up
-does it to both. Printed per scale and stage: wall seconds and peak MB of both (medians), and
-the ratio new / baseline, the median of the pairs' ratios, with the range of those ratios (how
-noisy the machine was) and whether it is within 5% (ratio ≤ 1.05). The CPU seconds of the stage's
+stage's figures as one JSON object). The runs alternate stage by stage (and so do the runs of the
+whole command), so that a machine that slows down or speeds up does it to both, and which of the
+two goes first alternates pair by pair (new, baseline, baseline, new, ...). Printed per scale and
+stage: wall seconds and peak MB of both (medians), and the ratio new / baseline, the median of the
+pairs' ratios, with the range of those ratios (how noisy the machine was) and whether it is
+within 5% (ratio ≤ 1.05). The CPU seconds of the stage's
 process and its workers (start-up included) are printed too, not counted: less moved than wall
 time by other work on a shared machine, though blind to what two cores running at once save. The
 floor is the same code in both, a measure of the noise (left out of the verdict: "ref"), and at

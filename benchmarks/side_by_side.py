@@ -177,14 +177,15 @@ Runs = dict[str, dict]
 def measure(checkouts: list[Checkout], scales: list[int], stages: list[str], pairs: int, repeat: int,
             work: Path, show=None) -> Runs:
     """Every stage at every scale, ``pairs`` runs for each checkout, the checkouts alternated run by
-    run (new, baseline, new, baseline, ...) so that a drift of the machine falls on both; the stages
-    a stage needs run once first. ``show(label, scale, stage, figures)`` is told of each run."""
+    run so that a drift of the machine falls on both, and which goes first alternated pair by pair
+    (new, baseline, baseline, new, ...) so that neither always runs right after the other; the
+    stages a stage needs run once first. ``show(label, scale, stage, figures)`` is told of each run."""
     runs: Runs = {c.label: {"build_s": [], "stages": {}} for c in checkouts}
     for c in checkouts:
         c.cache_bytecode(work / "pycache" / c.label)
         c.command_seconds()  # compiles and caches both checkouts' modules and the libraries'
-    for _ in range(repeat):
-        for c in checkouts:
+    for i in range(repeat):
+        for c in checkouts[::-1] if i % 2 else checkouts:
             runs[c.label]["build_s"].append(c.command_seconds())
     needed, todo = set(stages), list(stages)
     while todo:
@@ -197,8 +198,8 @@ def measure(checkouts: list[Checkout], scales: list[int], stages: list[str], pai
         inputs = {c.label: c.inputs(scale, work / c.label) for c in checkouts}
         outs = {c.label: Path(tempfile.mkdtemp(dir=work, prefix=f"{c.label}-x{scale}-")) for c in checkouts}
         for stage in order:
-            for _ in range(pairs if stage in stages else 1):
-                for c in checkouts:
+            for i in range(pairs if stage in stages else 1):
+                for c in checkouts[::-1] if i % 2 else checkouts:
                     fig = c.run(stage, *inputs[c.label], outs[c.label])
                     if stage in stages:
                         runs[c.label]["stages"].setdefault(str(scale), {}).setdefault(stage, []).append(fig)
@@ -370,7 +371,7 @@ def main(argv: list[str], doc: str | None = None) -> int:
     if not comparing:
         return 0
     if args.baseline:
-        print(f"\nside by side with the baseline: {pairs} pairs, runs alternated new/baseline; "
+        print(f"\nside by side with the baseline: {pairs} pairs, runs alternated (new first in every other pair); "
               "ratio = median of the pairs' new/baseline")
         ok = print_comparison(compare(runs["new"], runs["baseline"], paired=True), "new", "baseline")
     else:

@@ -34,14 +34,14 @@ class FakeCheckout:
         return {"wall_s": self.wall, "peak_mb": 10 * self.wall, "own_peak_mb": 1.0}
 
 
-def test_runs_alternate_and_the_stages_read_from_run_once_first(tmp_path):
+def test_runs_alternate_pair_by_pair_and_the_stages_read_from_run_once_first(tmp_path):
     log: list = []
     new, base = FakeCheckout("new", log, 1.0), FakeCheckout("baseline", log, 2.0)
     runs = side_by_side.measure([new, base], [1], ["validate"], pairs=2, repeat=1, work=tmp_path)
     # validate reads rdf's output, rdf the package's and the workbook's: each of those once, first
     assert log == [("new", "package"), ("baseline", "package"), ("new", "workbook"), ("baseline", "workbook"),
                    ("new", "rdf"), ("baseline", "rdf"),
-                   ("new", "validate"), ("baseline", "validate"), ("new", "validate"), ("baseline", "validate")]
+                   ("new", "validate"), ("baseline", "validate"), ("baseline", "validate"), ("new", "validate")]
     assert list(runs["new"]["stages"]["1"]) == ["validate"] and len(runs["baseline"]["stages"]["1"]["validate"]) == 2
     assert runs["new"]["build_s"] == [1.0] and runs["baseline"]["build_s"] == [2.0]
 
