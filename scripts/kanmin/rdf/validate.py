@@ -22,8 +22,8 @@ What is ours for speed, each with its figure (the benchmark's 100×, `kanmin rdf
 target ≤ 30 s and ≤ 1.5 GB; `make bench BASELINE=DIR` compares):
 - `hoisted` rewrites the shapes so that pySHACL validates each property shape once for all its
   focus nodes: the project's shapes took 43 s as written, 15.7 s hoisted.
-- `_shacl_reports` pauses the cyclic garbage collector (``processes.collector_paused``): 20.5-23 s
-  of CPU with it running, 15.4-16 s paused.
+- `_shacl_reports` pauses the cyclic garbage collector (``processes.collector_paused``, whose
+  docstring has the figure).
 - `compare_data_files` runs in a worker process on the second core beside pySHACL: 17-18 s in
   all, against 25-26 s one after the other.
 pyshacl-turbo (a Rust engine with pySHACL's API, 0.6.5) was tried in pySHACL's place and is not
@@ -263,8 +263,7 @@ def _shacl_reports(out_dir: Path, prefixes: dict[str, str], dcat_ap_dir: Path) -
     or None if a graph does not parse (the comparison names the file).
 
     Python's cyclic garbage collector is paused throughout (``collector_paused``): the rdflib
-    graphs are millions of objects without cycles, and each collection walked them again (the
-    figure: the module docstring; the peak memory is the same, 677 MB in this process at 100×)."""
+    graphs are millions of objects without cycles, and each collection walked them again."""
     with collector_paused():
         try:
             # The vocabulary is validated with the data: it types the concepts the data points at.
