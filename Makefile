@@ -52,8 +52,10 @@ lint: setup
 linkcheck: setup
 	$(BIN)/kanmin linkcheck
 
+# BASELINE: a checkout of another commit, benchmarked side by side (make bench BASELINE=/tmp/main)
+BASELINE ?=
 bench: setup
-	$(BIN)/python benchmarks/build.py
+	$(BIN)/python benchmarks/build.py $(if $(BASELINE),--baseline "$(BASELINE)")
 
 bench-linkcheck: setup
 	$(BIN)/python benchmarks/linkcheck/bench.py

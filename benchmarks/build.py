@@ -16,28 +16,52 @@ corrections repeated for every copy):
 Peak MB is what the stage held at once, workers included (the Turtle writer, the validation's
 file comparison, the table checks' forked child): the sum of the proportional set sizes (Pss)
 of the stage process and its descendants, sampled from outside every 50 ms (or the stage's own
-ru_maxrss, if larger); ``own_peak`` in the detail is the stage process alone. The targets of the
-issue "RDF at native speed" are printed beside the figures at 100×.
+ru_maxrss, if larger; a shared library's pages are shared with every process on the machine that
+maps them, so a busy machine moves the figure by a percent or so); ``own_peak`` in the detail is
+the stage process alone. The targets of the issue "RDF at native speed" are printed beside the
+figures at 100×.
 
 Also printed: the whole ``kanmin build`` command on the real source (wall time, median of runs),
-and the growth from the smallest to the larger scales.
+and the growth from the smallest to the larger scales. Each stage runs ``--pairs`` times (default
+1; 3 when comparing) and its median is printed. Compiled modules are cached in the run's own folder
+(``PYTHONPYCACHEPREFIX``), so that no run compiles its sources anew even where the environment says
+``PYTHONDONTWRITEBYTECODE``.
 
-Usage: python benchmarks/build.py [--scales 1 10 100] [--repeat 3] [--no-rdf]
+Side by side (``--baseline DIR``, ``make bench BASELINE=DIR``): DIR is a checkout of another
+commit (e.g. ``git worktree add /tmp/main main``). Its own benchmarks/build.py and its own code
+run with ``PYTHONPATH=DIR/scripts`` (so its own data/curated and source), under this interpreter
+and its installed libraries: each checkout synthesizes its own 10× and 100× inputs with its own
+``synthesize``, and each stage runs in a fresh process through the checkout's ``--child`` (the
+protocol every version of this script shares: ``--child stage source curated out`` prints the
+stage's figures as one JSON object). The runs alternate stage by stage (and so do the runs of the
+whole command), so that a machine that slows down or speeds up does it to both, and which of the
+two goes first alternates pair by pair (new, baseline, baseline, new, ...). Printed per scale and
+stage: wall seconds and peak MB of both (medians), and the ratio new / baseline, the median of the
+pairs' ratios, with the range of those ratios (how noisy the machine was) and whether it is
+within 5% (ratio ≤ 1.05). The CPU seconds of the stage's
+process and its workers (start-up included) are printed too, not counted: less moved than wall
+time by other work on a shared machine, though blind to what two cores running at once save. The
+floor is the same code in both, a measure of the noise (left out of the verdict: "ref"), and at
+1× a stage takes a few hundredths of a second: judge those with more pairs.
+
+``--save FILE`` writes this run's figures (every run, not only medians; with ``--baseline``, the
+baseline's too) as JSON; ``--against FILE`` compares this run with such a file, saved on the same
+machine (the ratio of the medians: the runs were not alternated).
+
+Usage: python benchmarks/build.py [--scales 1 10 100] [--stages rdf validate ...] [--repeat 3]
+       [--no-rdf] [--baseline DIR | --against FILE] [--pairs N] [--save FILE]
+The measuring side (processes, memory sampling, checkouts, comparison) is side_by_side.py.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import csv
 import io
 import json
-import os
 import re
 import resource
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -154,132 +178,14 @@ def _child(stage: str, source: str, curated_dir: str, out: str) -> None:
     print(json.dumps(figures, default=str))
 
 
-def _rss_kb(pid: int) -> int:
-    """The proportional set size of a process (Pss: its private pages plus its share of pages it
-    shares): summed over a process tree it counts a page that a forked child shares with its parent
-    once, as the machine holds it, where resident sets would count it once per process."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _descendants(root: int) -> set[int]:
-    """A process and all its descendants now (Linux /proc)."""
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
-                    parents[int(entry)] = int(fh.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-    tree, frontier = {root}, [root]
-    while frontier:
-        pid = frontier.pop()
-        children = [c for c, parent in parents.items() if parent == pid and c not in tree]
-        tree.update(children)
-        frontier += children
-    return tree
-
-
-def _run(stage: str, source: Path, cdir: Path, out: str) -> dict:
-    """Run one stage in a fresh process; its peak memory with all its workers is sampled from
-    outside every 50 ms (the sum of the process tree's proportional set sizes), its own peak is ru_maxrss."""
-    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
-        proc = subprocess.Popen([sys.executable, __file__, "--child", stage, str(source), str(cdir), out],
-                                stdout=out_file, stderr=err_file, text=True)
-        peak, tree, sample = 0.0, {proc.pid}, 0
-        while proc.poll() is None:  # cheap samples; the process tree is looked up every 0.5 s
-            if sample % 10 == 0:
-                tree = _descendants(proc.pid)
-            peak = max(peak, sum(_rss_kb(pid) for pid in tree) / 1024)
-            sample += 1
-            time.sleep(0.05)
-        out_file.seek(0)
-        err_file.seek(0)
-        if proc.returncode:
-            raise SystemExit(f"{stage} failed:\n{err_file.read()}")
-        figures = json.loads(out_file.read().strip().splitlines()[-1])
-    figures["peak_mb"] = max(peak, figures["own_peak_mb"])
-    return figures
-
-
-def _command_seconds(repeat: int) -> list[float]:
-    """Wall time of the whole `kanmin build` command on the real source, into a fresh folder."""
-    times = []
-    kanmin = Path(sys.executable).parent / "kanmin"
-    for _ in range(repeat):
-        with tempfile.TemporaryDirectory() as out:
-            t0 = time.perf_counter()
-            subprocess.run([str(kanmin), "build", "--out", out], check=True, capture_output=True)
-            times.append(time.perf_counter() - t0)
-    return times
-
-
-#: stage -> (seconds, MB) at 100×, from the issue "RDF at native speed"; `kanmin build` ≤ 0.9 s.
-TARGETS = {"package": (4, 250), "rdf": (8, 400), "validate": (30, 1500)}
-BUILD_TARGET_S = 0.9
-
-
-def _figure(key: str, value: object) -> str:
-    if isinstance(value, bool):
-        return f"{key} {value}"
-    if isinstance(value, float):
-        return f"{key[:-3]} {value:.1f} MB" if key.endswith("_mb") else f"{key} {value:.2f} s"
-    return f"{key} {value:,}"
-
-
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
-    ap.add_argument("--repeat", type=int, default=3, help="runs of the whole `kanmin build` command")
-    ap.add_argument("--no-rdf", action="store_true")
-    ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    if args.child:
-        _child(*args.child)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"] and len(argv) == 5:  # a stage's process (side_by_side.run_stage)
+        _child(*argv[1:])
         return 0
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import kanmin.pipeline, frictionless"], check=True)
-    print(f"interpreter start-up incl. imports (kanmin.pipeline, frictionless): {time.perf_counter() - t0:.2f} s")
-    times = _command_seconds(args.repeat)
-    median = statistics.median(times)
-    print(f"`kanmin build` on the real source, wall: median {median:.2f} s "
-          f"(min {min(times):.2f}, max {max(times):.2f}, {len(times)} runs); target ≤ {BUILD_TARGET_S} s: "
-          f"{'met' if median <= BUILD_TARGET_S else 'MISSED'}")
-    stages = ["package", "workbook"] + ([] if args.no_rdf else ["rdf", "validate"]) + ["floor"]
-    print(f"{'scale':>5} {'stage':>9} {'rows':>6} {'wall s':>7} {'peak MB':>8}  detail")
-    first: dict[str, float] = {}
-    with tempfile.TemporaryDirectory() as work:
-        for scale in args.scales:
-            if scale == 1:
-                source, cdir = RAW_SOURCE, CURATED_DIR
-            else:
-                source, cdir = synthesize(scale, Path(work))
-            with tempfile.TemporaryDirectory(dir=work) as out:
-                rows = 0
-                for stage in stages:
-                    fig = _run(stage, source, cdir, out)
-                    rows = fig.get("rows", rows)
-                    detail = ", ".join(_figure(k, v) for k, v in fig.items() if k not in ("wall_s", "peak_mb", "rows"))
-                    growth = ""
-                    if stage in first:
-                        growth = f"; {fig['wall_s'] / first[stage]:.1f}x the x{args.scales[0]} time"
-                    else:
-                        first[stage] = fig["wall_s"]
-                    target = TARGETS.get(stage) if scale == 100 else None
-                    verdict = ""
-                    if target:
-                        ok = fig["wall_s"] <= target[0] and fig["peak_mb"] <= target[1]
-                        verdict = f"; target ≤ {target[0]:g} s, ≤ {target[1]:g} MB: {'met' if ok else 'MISSED'}"
-                    print(f"{scale:>5} {stage:>9} {rows:>6} {fig['wall_s']:>7.2f} {fig['peak_mb']:>8.1f}  "
-                          f"{detail}{growth}{verdict}")
-    return 0
+    import side_by_side  # the measuring side, which the stage processes do not load
+
+    return side_by_side.main(argv, __doc__)
 
 
 if __name__ == "__main__":

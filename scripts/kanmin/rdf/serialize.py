@@ -1,45 +1,48 @@
-"""Write a graph of plain triples as N-Triples, Turtle and JSON-LD, fast and deterministically.
+"""Write a graph of plain triples as N-Triples, Turtle and JSON-LD, deterministically.
 
 Input: a set of plain triples (subject IRI, predicate IRI, object) whose object is an IRI (`str`)
 or a `Lit`; mapping code stays free of RDF-library objects and cheap to compare. There are no
 blank nodes, so equal graphs must give byte-identical files whatever the hash seed.
 Output: data.nt, data.ttl, data.jsonld and context.jsonld (`write_data_files`), or one text each
-(`to_ntriples`, `to_turtle`, `to_jsonld`, used for the small catalog and by tests).
+(`to_ntriples`, `to_turtle`, `to_jsonld`: the small catalog, tests).
 
-Why this way: rdflib's writers need an rdflib graph (9 s and ~1 GB to build for 500k triples) and
-then take 2-14 s per format. pyoxigraph (Oxigraph's Rust parsers and serialisers) writes the same
-triples in well under a second per format:
-- N-Triples: the triples are formatted as plain N-Triples text, which pyoxigraph reads back and
-  writes as canonical lines (`_ntriples_batches`); the lines are sorted (bytewise, which is
-  code-point order for UTF-8, i.e. the order Python's str sort gave before) and duplicates
-  dropped, the canonical order for a line-based format.
-- Turtle: pyoxigraph's Turtle writer fed with the triples of the sorted N-Triples (so subjects
-  and predicates come in that order, grouped). Its @prefix lines come out in the order of an
-  internal hash map, so they are rewritten in sorted order.
-- JSON-LD: pyoxigraph writes only expanded JSON-LD (full IRIs), not the compacted form published
-  so far. The compacted form with the prefixes as @context is produced here (`_jsonld_node_texts`) by
-  the JSON-LD compaction rules that apply to this kind of graph (IRIs and literals, no blank
-  nodes, no lists, a context of prefixes only) and laid out as json.dumps(indent=1) does: the
-  same bytes rdflib's writer gave (tests check it against rdflib and parse it back with
-  pyoxigraph's JSON-LD parser). Unlike rdflib's writer it never drops a value.
+pyoxigraph (Oxigraph's Rust parsers and serialisers) writes N-Triples and Turtle; what is ours
+is kept for the figure beside it (the benchmark's 100×, 600,831 triples; `make bench
+BASELINE=DIR` compares):
+- N-Triples: pyoxigraph writes the canonical lines, which are sorted here (bytewise, which is
+  code-point order for UTF-8) with duplicates dropped, the canonical order of a line-based
+  format. It is fed N-Triples text made by string formatting (`_ntriples_batches`), which it
+  parses back: 2.4 s, where a pyoxigraph term per triple took 3.2 s (in one batch 2.8 s and
+  70 MB more).
+- Turtle: pyoxigraph's writer, fed with data.nt (so subjects and predicates come in its order,
+  grouped); its @prefix lines come in hash-map order and are sorted here. From 50,000 triples
+  on in a worker process beside the JSON-LD writer (`write_data_files`).
+- JSON-LD: ours, because of its shape. pyoxigraph writes only expanded JSON-LD (full IRIs, every
+  value an object in a list); data.jsonld has been published compacted, with the prefixes as
+  its @context ("kd:startFiscalYear": 2019, "@type": "kd:Policy"), which its users read as plain
+  JSON. So `_jsonld_node_texts` applies the compaction rules that apply to this kind of graph
+  (IRIs and literals, no blank nodes, no lists, a context of prefixes only), and the text is laid
+  out as json.dumps(indent=1, sort_keys=True) lays it out (the bytes rdflib's writer gave): 2.4 s,
+  where the node objects through json.dumps(indent=1), whose indenting encoder is pure Python,
+  took 6.5 s and 260 MB more. Tests check the bytes against that json.dumps and against rdflib's
+  writer, and parse them back with pyoxigraph. Unlike rdflib's writer it never drops a value.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import json.encoder
-import os
 import re
 import shutil
-import subprocess
-import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 
 import pyoxigraph as ox
 
-from ..processes import collector_paused
+from ..processes import python_worker
 from .namespaces import RDF, XSD
 
 
@@ -85,16 +88,14 @@ _BATCH = 65536  # triples per N-Triples batch handed to pyoxigraph's parser
 def _ntriples_batches(triples: Iterable[Triple]) -> Iterator[bytes]:
     """The triples as N-Triples text in batches, written by plain string formatting.
 
-    Why: building a pyoxigraph term per triple took 1.7 s of the 2.5 s N-Triples write at 500k
-    triples. This text is only valid N-Triples, not the published form: pyoxigraph's parser reads
-    it back (in Rust) and its serialiser writes the canonical lines, so the bytes are exactly what
-    pyoxigraph terms gave. A literal is a JSON string (json's C encoder escapes only `"`, `\\`
+    This text is only valid N-Triples, not the published form: pyoxigraph's parser reads it back
+    (in Rust) and its serialiser writes the canonical lines, so the bytes are exactly what
+    pyoxigraph terms give. A literal is a JSON string (json's C encoder escapes only `"`, `\\`
     and control characters, with escapes N-Triples shares). An IRI is checked once for the
     characters that could change what the text means (`bad_iri`'s list: `>`, space, `\\`, ...),
     the parser checks the rest (percent escapes, ...); an odd language tag goes through
     pyoxigraph's own term (which normalises its case as the parser does)."""
     checked: dict[str, str] = {}  # IRI -> "<IRI>"
-    objects: dict[str, str] = {}  # object IRI -> its text (literals repeat less: not kept)
 
     def iri(value: str) -> str:
         text = checked.get(value)
@@ -107,7 +108,7 @@ def _ntriples_batches(triples: Iterable[Triple]) -> Iterator[bytes]:
     out: list[str] = []
     for s, p, o in triples:
         if o.__class__ is str:
-            obj = objects.get(o) or objects.setdefault(o, iri(o))
+            obj = checked.get(o) or iri(o)
         elif o.lang:
             obj = (f"{_encode_string(o.lex)}@{o.lang}" if _SIMPLE_LANG.fullmatch(o.lang)
                    else str(ox.Literal(o.lex, language=o.lang)))
@@ -140,28 +141,6 @@ def _sorted_ntriples_lines(triples: Iterable[Triple]) -> list[bytes]:
             out.append(line)
             previous = line
     return out
-
-
-def _turtle_from_ntriples(source: bytes | Path, prefixes: dict[str, str]) -> bytes:
-    """pyoxigraph's Turtle of sorted N-Triples (a path or bytes), @prefix lines sorted."""
-    quads = (ox.parse(path=str(source), format=ox.RdfFormat.N_TRIPLES) if isinstance(source, Path)
-             else ox.parse(source, format=ox.RdfFormat.N_TRIPLES))
-    text = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.TURTLE,
-                        prefixes=dict(sorted(prefixes.items())))
-    return _sort_prefix_lines(text)
-
-
-def _sort_prefix_lines(text: bytes) -> bytes:
-    """pyoxigraph writes its "@prefix" lines first, in hash-map order: sort them. (No other
-    Turtle statement starts with "@prefix": a subject is an <IRI> or a prefixed name.)"""
-    head, end = [], 0
-    while text.startswith(b"@prefix ", end):
-        stop = text.index(b"\n", end) + 1
-        head.append(text[end:stop])
-        end = stop
-    head.sort()
-    body = text[end:]
-    return b"".join(head) + (b"\n" if head and body else b"") + body
 
 
 # --- JSON-LD ---------------------------------------------------------------------------------
@@ -324,105 +303,79 @@ def _write_jsonld(triples: Iterable[Triple], prefixes: dict[str, str], write) ->
     write("".join(chunks))
 
 
-# --- rdflib graphs ---------------------------------------------------------------------------
+# --- the files -------------------------------------------------------------------------------
 
-def to_graph(triples: Iterable[Triple], prefixes: dict[str, str] | None = None):
-    """An rdflib graph of the triples with exactly the given prefixes bound (for pySHACL, tests)."""
-    from rdflib import Graph, Literal, URIRef
+def _write_turtle(ntriples: bytes | Path, out: BinaryIO, prefixes: dict[str, str]) -> None:
+    """pyoxigraph's Turtle of sorted N-Triples (bytes or a file), written into ``out`` with its
+    @prefix lines sorted: pyoxigraph writes them first, in hash-map order. Through a scratch file,
+    not the whole text in memory (which held ~100 MB at 500k triples). (No other Turtle statement
+    starts with "@prefix": a subject is an <IRI> or a prefixed name.)"""
+    quads = (ox.parse(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES) if isinstance(ntriples, Path)
+             else ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
+    with tempfile.TemporaryFile() as scratch:
+        ox.serialize((q.triple for q in quads), scratch, format=ox.RdfFormat.TURTLE,
+                     prefixes=dict(sorted(prefixes.items())))
+        scratch.seek(0)
+        head = []
+        line = scratch.readline()
+        while line.startswith(b"@prefix "):
+            head.append(line)
+            line = scratch.readline()
+        head.sort()
+        out.write(b"".join(head) + (b"\n" if head and line else b"") + line)
+        shutil.copyfileobj(scratch, out, 1 << 20)
 
-    graph = Graph(bind_namespaces="none")
-    for prefix, ns in sorted((prefixes or {}).items()):
-        graph.bind(prefix, ns, override=True, replace=True)
-    iris: dict[str, URIRef] = {}
-
-    def iri(value: str) -> URIRef:
-        ref = iris.get(value)
-        if ref is None:
-            ref = iris[value] = URIRef(value)
-        return ref
-
-    def term(o: Term):
-        if o.__class__ is str:
-            return iri(o)
-        if o.lang:
-            return Literal(o.lex, lang=o.lang)
-        if o.datatype and o.datatype != XSD_STRING:
-            return Literal(o.lex, datatype=iri(o.datatype), normalize=False)
-        return Literal(o.lex)
-
-    graph.addN((iri(s), iri(p), term(o), graph) for s, p, o in triples)
-    return graph
-
-
-def _plain(triples) -> Iterable[Triple]:
-    """Plain triples from plain triples or from an rdflib graph (IRIs and literals only)."""
-    if not hasattr(triples, "serialize"):
-        return triples
-    from rdflib import Literal, URIRef
-
-    out = set()
-    for s, p, o in triples:
-        if not (isinstance(s, URIRef) and isinstance(o, (URIRef, Literal))):
-            raise ValueError(f"only IRIs and literals can be written, not {s!r} {o!r}")
-        if isinstance(o, Literal):
-            o = Lit(str(o), o.language or "", str(o.datatype) if o.datatype else "")
-        out.add((str(s), str(p), str(o) if isinstance(o, URIRef) else o))
-    return out
-
-
-# --- public writers --------------------------------------------------------------------------
 
 def to_ntriples(triples: Iterable[Triple]) -> str:
     """N-Triples, one line per distinct triple, lines sorted."""
-    return "".join(line.decode("utf-8") + "\n" for line in _sorted_ntriples_lines(_plain(triples)))
+    return "".join(line.decode("utf-8") + "\n" for line in _sorted_ntriples_lines(triples))
 
 
 def to_turtle(triples: Iterable[Triple], prefixes: dict[str, str]) -> str:
     """Turtle: sorted @prefix lines, then the subjects in N-Triples line order."""
-    nt = b"".join(line + b"\n" for line in _sorted_ntriples_lines(_plain(triples)))
-    return _turtle_from_ntriples(nt, prefixes).decode("utf-8")
+    out = io.BytesIO()
+    _write_turtle(b"".join(line + b"\n" for line in _sorted_ntriples_lines(triples)), out, prefixes)
+    return out.getvalue().decode("utf-8")
 
 
 def to_jsonld(triples: Iterable[Triple], prefixes: dict[str, str]) -> str:
     """JSON-LD compacted with the prefixes as an embedded @context; nodes sorted by @id and
     multiple values sorted, so the text depends only on the graph."""
     chunks: list[str] = []
-    _write_jsonld(_plain(triples), prefixes, chunks.append)
+    _write_jsonld(triples, prefixes, chunks.append)
     return "".join(chunks)
+
+
+#: From this many triples on, the Turtle is written by a worker process beside the JSON-LD writer
+#: (the real data has ~6,400 triples: written in-process, where a worker costs more than it saves).
+WORKER_MIN_TRIPLES = 50_000
 
 
 def write_data_files(triples: Iterable[Triple], prefixes: dict[str, str], out_dir: Path) -> int:
     """Write data.nt, data.ttl, data.jsonld and context.jsonld into `out_dir` (which exists);
     return the number of distinct triples.
 
-    data.nt is written first; a worker process then streams it back into pyoxigraph's Turtle
-    writer while this process writes the JSON-LD, so the two run on two cores. The worker
-    holds one Turtle text (~30 MB at 500k triples) besides the interpreter and pyoxigraph."""
-    with collector_paused():
-        return _write_data_files(triples, prefixes, Path(out_dir))
-
-
-def _write_data_files(triples: Iterable[Triple], prefixes: dict[str, str], out_dir: Path) -> int:
+    data.nt is written first; from ``WORKER_MIN_TRIPLES`` on, a worker process then streams it
+    into pyoxigraph's Turtle writer while this process writes the JSON-LD, on two cores. In a
+    thread it fought the JSON-LD writer for Python's lock (pyoxigraph hands every parsed triple
+    to Python); in this process after the JSON-LD the RDF stage took 10.1 s at 100× against 8.0 s."""
+    out_dir = Path(out_dir)
     if not isinstance(triples, (set, frozenset, list, tuple)):
         triples = list(triples)  # iterated twice (N-Triples, JSON-LD)
     lines = _sorted_ntriples_lines(triples)
-    count = len(lines)
-    nt_path = out_dir / "data.nt"
+    nt_path, ttl_path = out_dir / "data.nt", out_dir / "data.ttl"
     with nt_path.open("wb") as f:
-        f.writelines(_with_newlines(lines))
+        f.writelines(line + b"\n" for line in lines)
+    count = len(lines)
     del lines
-
-    if count < WORKER_MIN_TRIPLES:  # small graphs: a worker process costs more than it saves
-        _write_turtle(nt_path, out_dir / "data.ttl", prefixes)
-        with (out_dir / "data.jsonld").open("w", encoding="utf-8", newline="\n") as f:
-            _write_jsonld(triples, prefixes, f.write)
-        (out_dir / "context.jsonld").write_text(
-            json.dumps(jsonld_context(prefixes), ensure_ascii=False, indent=1) + "\n",
-            encoding="utf-8", newline="\n")
-        return count
-    # Turtle in another process: in a thread it fought the JSON-LD writer for Python's lock
-    # (pyoxigraph hands every parsed triple to Python), so the two took longer than in a row.
-    turtle = _start_turtle_worker(nt_path, out_dir / "data.ttl", prefixes)
+    turtle = None
+    if count < WORKER_MIN_TRIPLES:
+        with ttl_path.open("wb") as f:
+            _write_turtle(nt_path, f, prefixes)
+    else:
+        turtle = python_worker("import json, sys; from pathlib import Path; from kanmin.rdf.serialize import "
+                               "_write_turtle_file; _write_turtle_file(*sys.argv[1:3], json.loads(sys.argv[3]))",
+                               str(nt_path), str(ttl_path), json.dumps(prefixes))
     try:
         with (out_dir / "data.jsonld").open("w", encoding="utf-8", newline="\n") as f:
             _write_jsonld(triples, prefixes, f.write)
@@ -430,56 +383,14 @@ def _write_data_files(triples: Iterable[Triple], prefixes: dict[str, str], out_d
             json.dumps(jsonld_context(prefixes), ensure_ascii=False, indent=1) + "\n",
             encoding="utf-8", newline="\n")
     finally:
-        _, errors = turtle.communicate()
-    if turtle.returncode:
-        raise RuntimeError(f"writing {out_dir / 'data.ttl'} failed:\n{errors.decode('utf-8', 'replace')}")
+        if turtle is not None:
+            _, errors = turtle.communicate()
+    if turtle is not None and turtle.returncode:
+        raise RuntimeError(f"writing {ttl_path} failed:\n{errors.decode('utf-8', 'replace')}")
     return count
 
 
-_PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the kanmin package
-#: From this many triples on, the Turtle is written by a worker process beside the JSON-LD writer
-#: (the real data has ~6,400 triples: written in-process; 10× and up: in a worker).
-WORKER_MIN_TRIPLES = 50_000
-
-
-def python_worker(code: str, *args: str, stdout: int | None = subprocess.DEVNULL) -> subprocess.Popen:
-    """A Python process running `code` (`python -c`, which reads `args` from sys.argv) with this
-    kanmin importable. Not multiprocessing: a spawned multiprocessing child re-runs the caller's
-    main script, which need not be guarded by `if __name__ == "__main__"`."""
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(_PACKAGE_ROOT),
-                                                                      os.environ.get("PYTHONPATH")]))}
-    return subprocess.Popen([sys.executable, "-c", code, *args], env=env, stdin=subprocess.DEVNULL,
-                            stdout=stdout, stderr=subprocess.PIPE)
-
-
-def _start_turtle_worker(nt_path: Path, ttl_path: Path, prefixes: dict[str, str]) -> subprocess.Popen:
-    code = ("import json, sys; from pathlib import Path; from kanmin.rdf.serialize import _write_turtle; "
-            "_write_turtle(Path(sys.argv[1]), Path(sys.argv[2]), json.loads(sys.argv[3]))")
-    return python_worker(code, str(nt_path), str(ttl_path), json.dumps(prefixes))
-
-
-def _write_turtle(nt_path: Path, ttl_path: Path, prefixes: dict[str, str]) -> None:
-    """`_turtle_from_ntriples` of the file, streamed: pyoxigraph writes into a scratch file,
-    which is copied behind the sorted @prefix lines (the whole text and its copies held in
-    memory took ~100 MB at 500k triples)."""
-    scratch = ttl_path.with_name(ttl_path.name + ".part")
-    try:
-        ox.serialize((q.triple for q in ox.parse(path=str(nt_path), format=ox.RdfFormat.N_TRIPLES)),
-                     str(scratch), format=ox.RdfFormat.TURTLE, prefixes=dict(sorted(prefixes.items())))
-        with scratch.open("rb") as src, ttl_path.open("wb") as dst:
-            head = []
-            line = src.readline()
-            while line.startswith(b"@prefix "):
-                head.append(line)
-                line = src.readline()
-            head.sort()
-            dst.write(b"".join(head) + (b"\n" if head and line else b"") + line)
-            shutil.copyfileobj(src, dst, 1 << 20)
-    finally:
-        scratch.unlink(missing_ok=True)
-
-
-def _with_newlines(lines: list[bytes]) -> Iterator[bytes]:
-    for line in lines:
-        yield line
-        yield b"\n"
+def _write_turtle_file(nt_path: str, ttl_path: str, prefixes: dict[str, str]) -> None:
+    """The Turtle worker's work (``write_data_files``)."""
+    with open(ttl_path, "wb") as f:
+        _write_turtle(Path(nt_path), f, prefixes)

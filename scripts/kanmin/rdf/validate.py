@@ -10,17 +10,33 @@ triples (per file), own_shapes, dcat_ap, dcat_ap_recommended (SHACL results as p
    data files must hold the same triples: each is re-serialised as canonical N-Triples lines and
    compared with data.nt's (no blank nodes, so equal line sets are isomorphic graphs).
 2. pySHACL with the project's shapes (shapes.ttl) on data graph + vocab.ttl. pySHACL needs an
-   rdflib graph; it is filled from pyoxigraph's parse of data.nt (one graph, no copies), and
-   pySHACL runs in place (no clone: no inference, no SHACL rules, so it adds nothing to it).
-3. pySHACL with the DCAT-AP shapes (shapes.ttl + range.ttl) on catalog + vocab + the part of the
-   data graph those shapes can see (`shapes_view`), zero violations required.
+   rdflib graph; it is filled from pyoxigraph's parse of data.nt (one graph, no copies).
+3. pySHACL with the DCAT-AP shapes (shapes.ttl + range.ttl) on that graph + catalog.ttl, zero
+   violations required.
 4. shapes_recommended.ttl on the same graph: warnings are reported, not failed.
+pySHACL runs in place (no clone: no inference and no SHACL rules, so it adds nothing to the graph,
+which is ours): a clone of the 100× graph took 6.3 s per DCAT-AP shapes file, in place they take
+0.04 s.
+
+What is ours for speed, each with its figure (the benchmark's 100×, `kanmin rdf --validate-only`,
+target ≤ 30 s and ≤ 1.5 GB; `make bench BASELINE=DIR` compares):
+- `hoisted` rewrites the shapes so that pySHACL validates each property shape once for all its
+  focus nodes: the project's shapes took 43 s as written, 15.7 s hoisted.
+- `_shacl_reports` pauses the cyclic garbage collector (``processes.collector_paused``, whose
+  docstring has the figure).
+- `compare_data_files` runs in a worker process on the second core beside pySHACL: 17-18 s in
+  all, against 25-26 s one after the other.
+pyshacl-turbo (a Rust engine with pySHACL's API, 0.6.5) was tried in pySHACL's place and is not
+used: it refuses the DCAT-AP shapes (NotImplementedError: sh:shape), its messages differ from
+pySHACL's on 7 of the 13 graphs of tests/test_rdf_shapes.py ("DatatypeConstraintComponent
+violated at <...>" for "Value is not Literal with datatype xsd:integer"), and on the project's
+shapes at 100× it took 14.8 s from the rdflib graph (21 s from a pyoxigraph Store) against
+pySHACL's 15.7 s hoisted.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import gc
 import json
 import subprocess
 import sys
@@ -30,14 +46,17 @@ from pathlib import Path
 import pyoxigraph as ox
 import pyshacl
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, RDFS
 
 from ..errors import Problem
+from ..processes import collector_paused, python_worker
 from ..settings import dcat_ap_dir as default_dcat_ap_dir
+from . import namespaces
 from .build import SHAPES_SOURCE
-from .serialize import python_worker
 
-SH = Namespace("http://www.w3.org/ns/shacl#")
+SH, RDF, RDFS = Namespace(namespaces.SH), Namespace(namespaces.RDF), Namespace(namespaces.RDFS)
+#: The classes whose instances are classes: a node shape typed with one targets its own instances.
+CLASSES = (RDFS.Class, URIRef(namespaces.OWL + "Class"))
+XSD_STRING = namespaces.XSD + "string"
 DCAT_AP_SHAPES = ("shapes.ttl", "range.ttl")
 DCAT_AP_RECOMMENDED = "shapes_recommended.ttl"
 FORMATS = {"data.ttl": ox.RdfFormat.TURTLE, "data.nt": ox.RdfFormat.N_TRIPLES,
@@ -45,7 +64,6 @@ FORMATS = {"data.ttl": ox.RdfFormat.TURTLE, "data.nt": ox.RdfFormat.N_TRIPLES,
 OTHER_GRAPHS = {"catalog.ttl": ox.RdfFormat.TURTLE, "vocab.ttl": ox.RdfFormat.TURTLE}
 #: The files of the output folder that validation reads.
 REQUIRED = (*FORMATS, *OTHER_GRAPHS, "context.jsonld")
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def shacl_results(data: Graph, shapes: Graph, inplace: bool = False, hoist: bool = True) -> list[dict]:
@@ -75,8 +93,8 @@ def hoisted(shapes: Graph) -> Graph:
 
     Why: pySHACL validates a property shape reached through sh:property once per focus node,
     building its constraint components anew each time (at 100x the real data, 600,000 nested
-    validations: 37 s of the validation); a property shape with targets of its own is validated
-    once for all its focus nodes (9 s). Why the results are the same: a property shape reached
+    validations); a property shape with targets of its own is validated once for all its focus
+    nodes (the figures: the module docstring). Why the results are the same: a property shape reached
     by sh:property from node shape N is validated on exactly N's focus nodes, and with N's
     targets it is validated on exactly those nodes; its results carry the same focus node, path,
     constraint, message, value and source shape either way. The rewrite is made only where that
@@ -103,7 +121,8 @@ def hoisted(shapes: Graph) -> Graph:
 
 
 def _is_class(shapes: Graph, node) -> bool:
-    return any((node, RDF.type, c) in shapes for c in (RDFS.Class, URIRef("http://www.w3.org/2002/07/owl#Class")))
+    """A shape that is also a class: SHACL's implicit class target."""
+    return any((node, RDF.type, c) in shapes for c in CLASSES)
 
 
 # --- parsing ---------------------------------------------------------------------------------
@@ -189,7 +208,7 @@ def rdflib_graph(sources: Iterable[tuple[Path, ox.RdfFormat]], prefixes: dict[st
             raise ValueError(f"blank node {term} in the published graph")
         if term.language:
             return Literal(term.value, lang=term.language)
-        if term.datatype.value == _XSD_STRING:
+        if term.datatype.value == XSD_STRING:
             return Literal(term.value)
         return Literal(term.value, datatype=iri(term.datatype), normalize=False)
 
@@ -197,74 +216,6 @@ def rdflib_graph(sources: Iterable[tuple[Path, ox.RdfFormat]], prefixes: dict[st
         graph.addN((iri(t.subject), iri(t.predicate), obj(t.object), graph)
                    for t in _triples(path, fmt))
     return graph
-
-
-# --- what a shapes graph can see -------------------------------------------------------------
-
-_UNSUPPORTED = (SH.sparql, SH.target, SH.rule, SH.zeroOrMorePath, SH.oneOrMorePath)
-
-
-def shapes_view(data: Graph, shapes: Graph) -> Graph | None:
-    """The part of `data` that decides every result of `shapes`, or None when the shapes use a
-    feature this reasoning does not cover (then validate the whole graph).
-
-    Why this is exact: a SHACL result is about a focus node, and the focus nodes come from the
-    targets: sh:targetClass C (every node typed C or a subclass of C, rdfs:subClassOf read from
-    the data graph), a shape that is itself a class (implicit class target), sh:targetNode,
-    sh:targetSubjectsOf / sh:targetObjectsOf P. A constraint then reads only the focus node's
-    value nodes, found by following its property paths; predicate and sequence/alternative paths
-    go forward (triples whose subject is already reached), sh:inversePath P backward (triples
-    x P y); sh:class and sh:node read the value nodes' own triples (rdf:type) and the
-    subclass triples. So the view holds every triple whose subject is reachable by forward edges
-    from the focus nodes and from every subject of an inversely followed predicate, plus all
-    rdfs:subClassOf triples: every triple any path of any focus node can reach is in it, every
-    node that is a focus node in the whole graph is one in the view and no other node is (a
-    node's rdf:type triples come with it). SPARQL-based constraints and targets, SHACL rules
-    and the transitive path operators could look elsewhere: with those the whole graph is used.
-
-    For the DCAT-AP shapes (targets: DCAT classes, foaf:Agent, skos:Concept, ...) this is the
-    catalog, the agents, concepts and schemes, a few hundred triples instead of the whole data
-    graph, whose policies, KPIs and references no DCAT-AP shape targets or reaches.
-    """
-    if any(True for p in _UNSUPPORTED for _ in shapes.triples((None, p, None))):
-        return None
-    inverse = set(shapes.objects(None, SH.inversePath))
-    if any(not isinstance(p, URIRef) for p in inverse):
-        return None  # an inverse of a complex path
-    classes = set(shapes.objects(None, SH.targetClass))
-    classes |= {s for s in shapes.subjects(RDF.type, SH.NodeShape)
-                if (s, RDF.type, RDFS.Class) in shapes or
-                (s, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in shapes}
-    todo = list(classes)
-    while todo:  # subclasses, as pySHACL reads them from the data graph
-        for sub in data.subjects(RDFS.subClassOf, todo.pop()):
-            if sub not in classes:
-                classes.add(sub)
-                todo.append(sub)
-    seeds = {s for c in classes for s in data.subjects(RDF.type, c)}
-    seeds |= set(shapes.objects(None, SH.targetNode))
-    for p in shapes.objects(None, SH.targetSubjectsOf):
-        seeds |= set(data.subjects(p, None))
-    for p in shapes.objects(None, SH.targetObjectsOf):
-        seeds |= set(data.objects(None, p))
-    for p in inverse:
-        seeds |= set(data.subjects(p, None))
-    reached, todo = set(), [s for s in seeds if isinstance(s, URIRef)]
-    view = Graph(bind_namespaces="none")
-    for prefix, ns in data.namespaces():  # pySHACL's messages name nodes with these
-        view.bind(prefix, ns, override=True, replace=True)
-    while todo:
-        node = todo.pop()
-        if node in reached:
-            continue
-        reached.add(node)
-        for p, o in data.predicate_objects(node):
-            view.add((node, p, o))
-            if isinstance(o, URIRef) and o not in reached:
-                todo.append(o)
-    for triple in data.triples((None, RDFS.subClassOf, None)):
-        view.add(triple)
-    return view
 
 
 # --- the report ------------------------------------------------------------------------------
@@ -311,12 +262,9 @@ def _shacl_reports(out_dir: Path, prefixes: dict[str, str], dcat_ap_dir: Path) -
     """pySHACL's results with the project's shapes, the DCAT-AP shapes and the recommended ones,
     or None if a graph does not parse (the comparison names the file).
 
-    Python's cyclic garbage collector is off while the rdflib graphs are filled (millions of
-    objects, no cycles) and those graphs are frozen (`gc.freeze`) while pySHACL runs: otherwise
-    every collection walks them again, which took a third of pySHACL's time."""
-    enabled, freeze = gc.isenabled(), gc.get_freeze_count() == 0  # not undoing a caller's freeze
-    gc.disable()
-    try:
+    Python's cyclic garbage collector is paused throughout (``collector_paused``): the rdflib
+    graphs are millions of objects without cycles, and each collection walked them again."""
+    with collector_paused():
         try:
             # The vocabulary is validated with the data: it types the concepts the data points at.
             data = rdflib_graph([(out_dir / "data.nt", FORMATS["data.nt"]),
@@ -324,10 +272,6 @@ def _shacl_reports(out_dir: Path, prefixes: dict[str, str], dcat_ap_dir: Path) -
             catalog = rdflib_graph([(out_dir / "catalog.ttl", OTHER_GRAPHS["catalog.ttl"])], prefixes)
         except SyntaxError:
             return None
-        if freeze:
-            gc.freeze()
-        if enabled:
-            gc.enable()
         own = shacl_results(data, Graph().parse(SHAPES_SOURCE, format="turtle"), inplace=True)
         combined = data
         for triple in catalog:
@@ -336,22 +280,14 @@ def _shacl_reports(out_dir: Path, prefixes: dict[str, str], dcat_ap_dir: Path) -
         for name in DCAT_AP_SHAPES:
             dcat_shapes.parse(dcat_ap_dir / name, format="turtle")
         recommended_shapes = Graph().parse(dcat_ap_dir / DCAT_AP_RECOMMENDED, format="turtle")
-        results = []
-        for shapes in (dcat_shapes, recommended_shapes):
-            view = shapes_view(combined, shapes)
-            results.append(shacl_results(view, shapes, inplace=True) if view is not None
-                           else shacl_results(combined, shapes))
-        return own, results[0], results[1]
-    finally:
-        if freeze:
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
+        return (own, shacl_results(combined, dcat_shapes, inplace=True),
+                shacl_results(combined, recommended_shapes, inplace=True))
 
 
 def _start_compare_worker(out_dir: Path) -> subprocess.Popen:
     """`compare_data_files` in a Python process of its own: parsing and comparing the three data
-    files (pyoxigraph, ~4 s at 500k triples) then runs on a second core beside pySHACL."""
+    files (pyoxigraph) then runs on a second core beside pySHACL. In a thread it would fight
+    pySHACL for Python's lock (pyoxigraph hands every parsed triple to Python)."""
     code = ("import sys; from pathlib import Path; from kanmin.rdf.validate import _compare_main; "
             "_compare_main(Path(sys.argv[1]))")
     return python_worker(code, str(out_dir), stdout=subprocess.PIPE)
