@@ -54,7 +54,7 @@ def beside(check: Callable[..., None], *args: Any) -> Iterator[None]:
     nothing from it; on a second core the two take the time of the longer. Measured side by side
     (issue 19): ``kanmin build`` on the real source took 0.75 s with the validation before the
     writers, 0.47 s beside them; the package stage at 100× 3.8 s with its tables checked in one
-    process, 3.2 s in two halves (``pipeline.validate_staged``; on a machine whose second core is
+    process, 3.2 s in two halves (``validation.staged``; on a machine whose second core is
     busy the two are equal). The child only reads
     the staged files and reports through a pipe; if the block fails, the child is killed, and if
     the parent is killed (``kill -9``), the kernel kills the child (``_die_with``). The child holds
