@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import model, settings, validation
+from .. import model, settings
 from ..distributions import CATALOG, SHAPES, VOCAB, PublishedFile, distributions, measure, written_by
 from ..errors import DataError, Problem
 from ..settings import DEFAULT_BASE, DESCRIPTOR, RDF_DIR, build_timestamp, rebase_url
@@ -53,8 +53,10 @@ def build_rdf(package_dir: Path, out_dir: Path, base_iri: str | None = None,
     --base-url``: ``settings.package_base`` reads it from the descriptor's home page and
     identifier), so that the RDF of a package equals what its build wrote. The package's metadata
     is moved back from that base to the default one first, as the build hands it to ``write_rdf``."""
+    from ..validation import load  # with the content checks: not for rdf.validate's workers, which import this
+
     package_dir, out_dir = Path(package_dir), Path(out_dir)
-    pkg = validation.load(package_dir)
+    pkg = load(package_dir)
     homepage = str(pkg.metadata.get("homepage", ""))
     built_at = settings.package_base(homepage, str(pkg.metadata.get("id", "")))
     if not built_at.startswith(("https://", "http://")):
