@@ -164,10 +164,11 @@ def _split_rows(name: str, content: list[Line], pillars: set[str], ministries: s
         k = _more_ministries(name, content, k, row.ministries, ministries)
         for ln, _ in row.ministries:
             row.used.add(ln)
-        after = next((content[a] for a in range(k, len(content)) if content[a][1].strip()), None)  # no slice:
-        own = ROW_NUMBER.match(after[1]) if inferred and after else None  # a copy per row was quadratic
-        if own and int(own.group(1)) == number:  # the row began before its own number
-            raise DataError([_stray(name, content[i], number, after[0])])
+        if inferred:  # the next line in place (a slice of the rest per row was quadratic)
+            after = next((content[a] for a in range(k, len(content)) if content[a][1].strip()), None)
+            own = ROW_NUMBER.match(after[1]) if after else None
+            if after and own and int(own.group(1)) == number:  # the row began before its own number
+                raise DataError([_stray(name, content[i], number, after[0])])
         row.line_end = row.ministries[-1][0]
         parse_body(name, row, body, pillars, blank.get(number, set()))
         rows.append(row)
