@@ -22,6 +22,9 @@ SOURCE = REPO / "data" / "raw" / "kuni-shisaku-ichiran-todofuken-2019.txt"
 #: The references whose link status the link-check report planted by ``site_build`` gives.
 LINK_OK = "https://cio.go.jp/sites/default/files/uploads/documents/tanaoroshikekka_toukei.xlsx"
 LINK_BROKEN = "https://www.kantei.go.jp/jp/singi/it2/senmon_bunka/data_ryutsuseibi/kentokai.html"
+#: ... and two that the check got no answer from (a DNS error, a timeout), as an offline run gives.
+LINK_ERROR = "https://cio.go.jp/sites/default/files/uploads/documents/tanaoroshikekka_tetsuduki.xlsx"
+LINK_TIMEOUT = "https://cio.go.jp/sites/default/files/uploads/documents/opendata_guideline.docx"
 LINK_ARCHIVE = ("https://web.archive.org/web/2019/"
                 "https://www.kantei.go.jp/jp/singi/it2/senmon_bunka/data_ryutsuseibi/kentokai.html")
 METADATA = REPO / "data" / "curated" / "metadata.json"

@@ -23,7 +23,7 @@ from kanmin import curated, model, pipeline, validation
 from kanmin.distributions import distributions
 from kanmin.settings import DEFAULT_BASE, RDF_DIR, SITE_DIR
 from kanmin.site import write_site
-from support import LINK_ARCHIVE, LINK_BROKEN, LINK_OK, REPO, SOURCE, metadata
+from support import LINK_ARCHIVE, LINK_BROKEN, LINK_ERROR, LINK_OK, LINK_TIMEOUT, REPO, SOURCE, metadata
 
 SDO = rdflib.Namespace("http://schema.org/")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
@@ -197,8 +197,38 @@ def test_link_status_from_the_report(site):
     assert ("a", "href", LINK_ARCHIVE) in broken.urls
     assert "リンク切れ" in "".join(broken.text) and "HTTP 404" in "".join(broken.text)
     # a reference the report does not have is said to be unchecked
-    other = next(r for r in refs.values() if r["url"] not in (LINK_OK, LINK_BROKEN))
+    other = next(r for r in refs.values() if r["url"] not in (LINK_OK, LINK_BROKEN, LINK_ERROR, LINK_TIMEOUT))
     assert "not in the link-check report" in (site / f"policy/{other['policy_id']}.html").read_text(encoding="utf-8")
+
+
+def link_status(site: Path, reference_id: str) -> tuple[str, str]:
+    """The class and the text of a reference's link status on its policy page."""
+    import re
+
+    policy = reference_id.split("-")[0]
+    html = (site / f"policy/{policy}.html").read_text(encoding="utf-8")
+    item = re.search(rf'<li id="ref-{reference_id}">(.*?)</li>', html, re.S)
+    assert item, reference_id
+    status = re.search(r'<p class="link-status (status-[a-z]+)">(.*?)</p>', item.group(1), re.S)
+    assert status, reference_id
+    return status.group(1), "".join(Page(status.group(2)).text)
+
+
+def test_no_answer_reads_as_not_checked_and_only_a_servers_answer_as_broken(site):
+    """An error (DNS, connection) or a timeout, which an offline check gives for every URL, is
+    labelled 未確認 (not checked), never リンク切れ / broken; a 404 is リンク切れ. The labels are
+    the link checker's (links.model.STATUS_LABELS)."""
+    refs = {r["reference_id"]: r["url"] for r in csv.DictReader((REPO / "data/policy_references.csv").open(encoding="utf-8"))}
+    assert (refs["9-2"], refs["11-1"]) == (LINK_ERROR, LINK_TIMEOUT)
+    for rid, kind, label in (("9-2", "status-error", "未確認（通信エラー）"), ("11-1", "status-timeout", "未確認（応答なし）")):
+        css, text = link_status(site, rid)
+        assert css == kind and label in text and "not checked" in text, (rid, text)
+        assert "リンク切れ" not in text and "broken" not in text and "エラー error" not in text, (rid, text)
+    css, text = link_status(site, "10-1")
+    assert css == "status-broken" and "リンク切れ" in text and "broken" in text and "未確認" not in text
+    # the pages with an unanswered link say what 未確認 means; a page with none does not
+    for policy, explained in (("9", True), ("11", True), ("10", False)):
+        assert ("リンク切れとは限りません" in (site / f"policy/{policy}.html").read_text(encoding="utf-8")) is explained
 
 
 def test_without_a_report_every_reference_is_not_checked(tmp_path, site_build, pkg):
@@ -212,7 +242,7 @@ def test_corrections_are_shown_on_their_rows(site):
     assert corrections
     for c in corrections:
         text = "".join(page(site, f"policy/{c['policy_id']}.html").text)
-        assert c["reason"] in text and c["corrected"] in text, c
+        assert c["reason"] in text and c["reason_ja"] in text and c["corrected"] in text, c
     untouched = {str(n) for n in range(1, 76)} - {c["policy_id"] for c in corrections}
     text = (site / f"policy/{min(untouched, key=int)}.html").read_text(encoding="utf-8")
     assert "Corrections applied to this row" in text and 'class="corrections"' not in text
