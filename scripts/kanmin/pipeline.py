@@ -2,8 +2,9 @@
 
 ``build`` reads like the table of contents of the project. The tidy tables become one in-memory
 ``model.Package``, which every output reads: the CSVs and ``datapackage.json``, the build report,
-the Excel workbook, the RDF/DCAT files (whose catalog describes the workbook too) and the dataset
-site (``build/site/``, which lists every file the catalog describes, so it is written last).
+the Excel workbook, the ZIP of the Data Package, the RDF/DCAT files (whose catalog describes the
+workbook and the ZIP too) and the dataset site (``build/site/``, which lists every file the catalog
+describes, so it is written last).
 Which files are published, and which stage writes each, is the registry's (``kanmin.distributions``).
 Nothing is published until every stage has succeeded and frictionless has validated the staged
 package against its own Table Schemas; then ``staging.staged`` moves the files into place. A failing
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks, extract, files, model, package, settings, tidy, validation, workbook
+from . import archive, checks, extract, files, model, package, settings, tidy, validation, workbook
 from . import curated as curated_mod
 from .errors import DataError, Problem
 from .processes import beside, collector_paused
@@ -79,6 +80,7 @@ def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url:
         # from the same model, are written here; nothing is published unless it passes.
         with beside(validation.staged, pkg, staging, str(source)):
             workbook.write_workbook(pkg, staging / WORKBOOK_PATH)
+            archive.write_archive(pkg, staging)  # the descriptor and CSVs just written, zipped
             if with_rdf:
                 from .rdf.build import write_rdf
                 from .site import write_site

@@ -31,6 +31,8 @@ CITATION = "CITATION.cff"
 RDF_DIR = "build/rdf"
 #: The Excel workbook (kanmin.workbook), named after the package (its ``name`` in metadata.json).
 WORKBOOK_PATH = "build/kuni-shisaku-ichiran-todofuken-2019.xlsx"
+#: The ZIP of the Data Package (kanmin.archive), named like the workbook.
+ARCHIVE_PATH = "build/kuni-shisaku-ichiran-todofuken-2019.zip"
 LINKCHECK_DIR = "build/linkcheck"
 #: The dataset site (``kanmin.site``): a deployable folder, not committed.
 SITE_DIR = "build/site"
