@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kanmin import pipeline
-from support import LINK_ARCHIVE, LINK_BROKEN, LINK_ERROR, LINK_OK, LINK_TIMEOUT, SOURCE
+from support import LINK_ARCHIVE, LINK_BROKEN, LINK_ERROR, LINK_OK, LINK_TIMEOUT, SOURCE, TEST_REPOSITORY
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +23,8 @@ def site_build(tmp_path_factory) -> Path:
     """The whole build (package, RDF, site) into the folder of an earlier build that holds a
     link-check report (written by the link checker's own writer) for four cited URLs (ok, broken,
     and two without an answer: a DNS error and a timeout), as `kanmin linkcheck` leaves one in
-    build/linkcheck/. The site is in ``<out>/build/site``."""
+    build/linkcheck/. The site is in ``<out>/build/site``; its "report an error" links open the
+    issue form of ``TEST_REPOSITORY`` (the setting a deployed build gets from its workflow)."""
     from kanmin.links.model import Result, RunReport, Settings
     from kanmin.links.report import to_json
     from kanmin.settings import LINKCHECK_DIR
@@ -38,5 +39,5 @@ def site_build(tmp_path_factory) -> Path:
         Result(LINK_TIMEOUT, "timeout", checked_at="2026-11-29T01:00:04Z", reference_ids=("11-1",))])
     (out / LINKCHECK_DIR).mkdir(parents=True)
     (out / LINKCHECK_DIR / "report.json").write_text(to_json(report), encoding="utf-8")
-    pipeline.build(source=SOURCE, out=out)
+    pipeline.build(source=SOURCE, out=out, repository_url=TEST_REPOSITORY)
     return out

@@ -20,6 +20,9 @@ from kanmin.workbook import write_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "data" / "raw" / "kuni-shisaku-ichiran-todofuken-2019.txt"
+#: The repository address the test builds give the site (``kanmin build --repository-url``): a
+#: placeholder on a reserved domain, not the project's (which the data does not know).
+TEST_REPOSITORY = "https://git.example.org/kanmin-test/kanmin-data"
 #: The references whose link status the link-check report planted by ``site_build`` gives.
 LINK_OK = "https://cio.go.jp/sites/default/files/uploads/documents/tanaoroshikekka_toukei.xlsx"
 LINK_BROKEN = "https://www.kantei.go.jp/jp/singi/it2/senmon_bunka/data_ryutsuseibi/kentokai.html"

@@ -317,9 +317,9 @@ def test_a_changed_csv_uploads_only_that_file_its_descriptor_and_the_zip(package
     assert fake.writes() == ["resource_patch", "resource_patch", "resource_patch"]
     assert result["counts"]["uploads"] == 3
     changed = [r for r in result["resources"] if r["action"] != "unchanged"]
-    assert [(r["path"], r["changed"]) for r in changed] == [(ARCHIVE_PATH, ["size", "hash"]),
-                                                            ("data/pillars.csv", ["hash"]),  # same length
-                                                            ("datapackage.json", ["hash"])]
+    assert [r["path"] for r in changed] == [ARCHIVE_PATH, "data/pillars.csv", "datapackage.json"]
+    assert [r["changed"] for r in changed][1:] == [["hash"], ["hash"]]  # the CSV keeps its length
+    assert "hash" in changed[0]["changed"]  # the ZIP's compressed size may change or not
 
 
 def test_a_file_gone_from_the_package_is_deleted(package_copy, monkeypatch):

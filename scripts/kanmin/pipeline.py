@@ -18,9 +18,10 @@ from pathlib import Path
 
 from . import archive, checks, extract, files, model, package, settings, tidy, validation, workbook
 from . import curated as curated_mod
-from .errors import DataError, Problem
+from .errors import DataError, Problem, UsageError
 from .processes import beside, collector_paused
 from .settings import (
+    CHANGELOG,
     CITATION,
     CURATED_DIR,
     DESCRIPTOR,
@@ -50,17 +51,24 @@ class BuildResult:
 
 
 def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURATED_DIR,
-          with_rdf: bool = True, base_url: str | None = None) -> BuildResult:
+          with_rdf: bool = True, base_url: str | None = None, repository_url: str | None = None,
+          changelog: Path | None = CHANGELOG) -> BuildResult:
     """Run every stage; publish into ``out`` only if all of them succeed.
 
     ``base_url`` is the dataset's home page for this build, with a final slash (default: the
     ``homepage`` of metadata.json): every URL of the outputs under the
-    default moves under it (``at_base``), the RDF's IRIs and download URLs too."""
+    default moves under it (``at_base``), the RDF's IRIs and download URLs too. The site's "report
+    an error" links open the issue form of ``repository_url`` (default: ``KANMIN_REPOSITORY_URL``,
+    ``settings.repository_url``); ``changelog`` (default: the checkout's CHANGELOG.md; None: none)
+    becomes its update-history page. Neither changes a published file but the site's pages."""
     with collector_paused():
-        return _build(Path(source), Path(out), Path(curated_dir), with_rdf, base_url)
+        return _build(Path(source), Path(out), Path(curated_dir), with_rdf, base_url, repository_url, changelog)
 
 
-def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url: str | None) -> BuildResult:
+def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url: str | None,
+           repository_url: str | None, changelog: Path | None) -> BuildResult:
+    repository, contact = settings.repository_url(repository_url), settings.contact_email()
+    history = _changelog(changelog) if with_rdf else None
     cur = curated_mod.load(curated_dir)
     base = settings.base_url(base_url, cur.metadata["homepage"])
     extraction, tables = prepare(source, cur)
@@ -91,10 +99,21 @@ def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url:
                 # link-check report from an earlier `kanmin linkcheck`, if any, gives the references' statuses.
                 site_figures = write_site(pkg, staging / SITE_DIR, staging,
                                           linkcheck=Path(out) / LINKCHECK_DIR / "report.json",
-                                          corrections=tables.applied, base=base)
+                                          corrections=tables.applied, base=base, repository=repository,
+                                          contact=contact, changelog=history)
         written = staged_files(staging)
     return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures,
                        site=site_figures, notices=notices)
+
+
+def _changelog(path: Path | None) -> str | None:
+    """The text of CHANGELOG.md for the site, or None; a path that names no file is a usage error."""
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        raise UsageError(f"--changelog {path}: no such file", "pass the project's CHANGELOG.md, or build without "
+                                                              "an update-history page (an installed kanmin's default)")
+    return Path(path).read_text(encoding="utf-8")
 
 
 def provenance(metadata: dict, source: Path) -> tuple[dict, list[str]]:
