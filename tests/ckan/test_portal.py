@@ -82,8 +82,8 @@ def _download(url: str, token: str) -> bytes:
 def test_fresh_publish_then_unchanged(portal_parts, empty, package_copy):
     first = _publish(portal_parts, package_copy)
     assert first["dataset_action"] == "create"
-    assert first["counts"] == {"create": 18, "update": 0, "unchanged": 0, "delete": 0, "kept": 0, "uploads": 18}
-    assert first["api_calls"] == 22
+    assert first["counts"] == {"create": 19, "update": 0, "unchanged": 0, "delete": 0, "kept": 0, "uploads": 19}
+    assert first["api_calls"] == 23
     shown = empty.action.package_show(id=NAME)
     spec = mapping.dataset_spec(validation.load(package_copy), package_copy)
     assert [r["uri"] for r in shown["resources"]] == [r.uri for r in spec.resources]
@@ -101,11 +101,11 @@ def test_fresh_publish_then_unchanged(portal_parts, empty, package_copy):
 
     second = _publish(portal_parts, package_copy)
     assert second["dataset_action"] == "unchanged"
-    assert second["counts"] == {"create": 0, "update": 0, "unchanged": 18, "delete": 0, "kept": 0, "uploads": 0}
+    assert second["counts"] == {"create": 0, "update": 0, "unchanged": 19, "delete": 0, "kept": 0, "uploads": 0}
     assert second["api_calls"] == 3
     again = empty.action.package_show(id=NAME)
     assert again["metadata_modified"] == modified
-    assert len(again["resources"]) == 18
+    assert len(again["resources"]) == 19
 
 
 def test_downloads_are_byte_identical(portal_parts, empty, package_copy):
@@ -116,14 +116,14 @@ def test_downloads_are_byte_identical(portal_parts, empty, package_copy):
         assert hashlib.sha256(data).hexdigest() == res["hash"], res["url"]
 
 
-def test_a_changed_csv_and_its_descriptor_are_the_only_uploads(portal_parts, empty, package_copy):
+def test_a_changed_csv_its_descriptor_and_the_zip_are_the_only_uploads(portal_parts, empty, package_copy):
     _publish(portal_parts, package_copy)
     path = package_copy / "data" / "pillars.csv"
     path.write_bytes(path.read_bytes().replace("格差の是正".encode(), "格差の解消".encode(), 1))
     describe_files_again(package_copy)  # as the build that changed it would
     result = _publish(portal_parts, package_copy)
-    assert result["counts"]["uploads"] == 2 and result["counts"]["create"] == 0
-    assert result["calls"].get("resource_patch") == 2 and result["api_calls"] == 5
+    assert result["counts"]["uploads"] == 3 and result["counts"]["create"] == 0  # the CSV, the descriptor, the ZIP
+    assert result["calls"].get("resource_patch") == 3 and result["api_calls"] == 6
     res = next(r for r in empty.action.package_show(id=NAME)["resources"] if r["uri"].endswith("data-pillars.csv"))
     assert _download(res["url"], portal_parts[1]) == path.read_bytes()
 
@@ -140,13 +140,13 @@ def test_a_removed_file_and_a_duplicate_are_deleted_and_resources_not_ours_kept(
     empty.action.package_resource_reorder(id=package_id, order=[foreign["id"], stray["id"]])  # theirs first
     monkeypatch.setattr(distributions, "FILES", tuple(d for d in distributions.FILES if d.name != "data.nt"))
     result = _publish(portal_parts, package_copy)
-    assert result["counts"] == {"create": 0, "update": 0, "unchanged": 17, "delete": 2, "kept": 2,
+    assert result["counts"] == {"create": 0, "update": 0, "unchanged": 18, "delete": 2, "kept": 2,
                                 "uploads": 0}
     assert result["calls"]["package_resource_reorder"] == 1
     resources = empty.action.package_show(id=NAME)["resources"]
     assert [r["id"] for r in resources[-2:]] == [foreign["id"], stray["id"]]  # kept, after ours, in their order
     uris = [r["uri"] for r in resources[:-2]]
-    assert len(uris) == 17 == len(set(uris)) and not any(u.endswith("data.nt") for u in uris)
+    assert len(uris) == 18 == len(set(uris)) and not any(u.endswith("data.nt") for u in uris)
     assert resources[0]["id"] == first["id"]
     assert _publish(portal_parts, package_copy)["api_calls"] == 3
 
@@ -168,7 +168,7 @@ def test_a_publish_killed_midway_is_completed_by_the_next_run(portal_parts, empt
     result = _publish(portal_parts, package_copy)
     assert result["counts"]["delete"] == 0
     resources = empty.action.package_show(id=NAME)["resources"]
-    assert len(resources) == 18 == len({r["uri"] for r in resources})
+    assert len(resources) == 19 == len({r["uri"] for r in resources})
     assert _publish(portal_parts, package_copy)["api_calls"] == 3
 
 
@@ -176,7 +176,7 @@ def test_dry_run_writes_nothing(portal_parts, empty, package_copy):
     from ckanapi import NotFound
 
     result = _publish(portal_parts, package_copy, dry_run=True)
-    assert result["counts"]["create"] == 18
+    assert result["counts"]["create"] == 19
     with pytest.raises(NotFound):
         empty.action.package_show(id=NAME)
 
@@ -225,7 +225,7 @@ def test_json_output_and_token_nowhere(portal_parts, empty, package_copy, monkey
                            "--json"], monkeypatch, capsys, token)
     assert code == 0
     result = json.loads(out)
-    assert result["url"] == f"{url.rstrip('/')}/dataset/{NAME}" and result["api_calls"] == 22
+    assert result["url"] == f"{url.rstrip('/')}/dataset/{NAME}" and result["api_calls"] == 23
     assert token not in out + err
     # no file the command could have written holds it: the package it read, the repository's
     # outputs, the test's own folder
@@ -297,7 +297,7 @@ def test_a_dataset_of_another_organisation(portal_parts, empty, other_org, packa
     assert result["owner_org_change"] == {"from": other_org, "to": org} and result["counts"]["kept"] == 1
     after = empty.action.package_show(id=NAME)
     assert after["organization"]["name"] == org and after["title"] != "Their dataset"
-    assert len(after["resources"]) == 19 and after["resources"][-1]["name"] == "their file"
+    assert len(after["resources"]) == 20 and after["resources"][-1]["name"] == "their file"
 
 
 def test_an_editor_is_told_whose_dataset_it_is(portal_parts, empty, other_org, editor_token, package_copy,
@@ -379,7 +379,7 @@ def test_datastore_upsert_after_a_change(portal_parts, empty, package_copy):
     describe_files_again(package_copy)
     result = _publish(portal_parts, package_copy, datastore=True)
     assert result["datastore"]["effect_categories"]["action"] == "upsert"
-    assert result["counts"]["uploads"] == 2  # the table and datapackage.json
+    assert result["counts"]["uploads"] == 3  # the table, datapackage.json and the ZIP
     rid = next(r["id"] for r in result["resources"] if r["table"] == "effect_categories")
     assert _all_records(empty, rid) == validation.load(package_copy).tables["effect_categories"]
 

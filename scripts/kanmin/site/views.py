@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..distributions import PublishedFile
-from ..links.model import STATUS_LABELS
+from ..links.model import NOT_CHECKED, STATUS_LABELS
 from ..model import Package, Row
 
 #: The label of an effect flag: True, False, None (unknown: the text does not say; see README).
@@ -71,7 +71,7 @@ def policies(pkg: Package, corrections: Sequence[Any], links: dict[str, dict] | 
     listings = _by(t["policy_budget_projects"], "policy_id")
     categories = sorted(t["effect_categories"], key=lambda c: c["position"])
     fixes = _by(({"policy_id": c.policy_id, "field": c.field, "printed": c.printed, "corrected": c.corrected,
-                  "kind": c.kind, "reason": c.reason} for c in corrections), "policy_id")
+                  "kind": c.kind, "reason": {"ja": c.reason_ja, "en": c.reason}} for c in corrections), "policy_id")
     out = []
     for p in t["policies"]:
         pid = p["policy_id"]
@@ -80,7 +80,8 @@ def policies(pkg: Package, corrections: Sequence[Any], links: dict[str, dict] | 
         own_kpis = kpis.get(pid, [])
         kinds = {kind: _groups([k for k in own_kpis if k["kind"] == kind]) for kind in ("progress", "effect")}
         references = [{**r, "link": (link := (links or {}).get(r["url"])),
-                       "status": STATUS_LABELS.get(link["status"], (link["status"], link["status"])) if link else None}
+                       "status": STATUS_LABELS.get(link["status"], (link["status"], link["status"])) if link else None,
+                       "not_checked": (link or {}).get("status") in NOT_CHECKED}
                       for r in sorted(refs.get(pid, []), key=lambda r: r["position"])]
         budget = [{**b, "project": projects[b["budget_project_id"]]}
                   for b in sorted(listings.get(pid, []), key=lambda b: b["position"])]
