@@ -28,7 +28,10 @@ def test_index_without_filters_shows_every_policy(browser_page, site_url, data, 
     browser_page.goto(site_url + "index.html")
     n = len(data["policies"])
     assert visible(browser_page) == all_ids(data) and len(all_ids(data)) == n
-    assert browser_page.locator("#count").inner_text().startswith(f"{n}件中 {n}件")
+    # unfiltered, the count and the table's heading say that all are shown, not "n of n"
+    assert browser_page.locator("#count").inner_text() == f"全{n}件を表示 (all {n} policies shown)"
+    assert browser_page.locator("caption").inner_text().startswith(f"国の施策：全{n}件を表示")
+    assert browser_page.locator("#count").get_attribute("aria-live") == "polite"
     assert browser_page.locator("#filters").is_visible()
     assert problems == []
 
@@ -40,6 +43,8 @@ def test_without_javascript_the_table_and_pages_still_read(browser, site_url, da
         page.goto(site_url + "index.html?lead=mic")  # a shared link, opened without JavaScript
         assert page.locator(ROWS).count() == len(data["policies"]) and visible(page) == all_ids(data)
         assert not page.locator("#filters").is_visible()  # no controls that cannot work
+        assert page.locator("#policies thead button").count() == 0  # nor sort buttons
+        assert page.locator("caption").inner_text().startswith(f"国の施策（全{len(data['policies'])}件")
         page.goto(site_url + "policy/7.html")
         assert page.locator("h1").inner_text() == data["policies"][6]["name"]
     finally:
@@ -54,7 +59,8 @@ def test_filter_by_lead_ministry(browser_page, site_url, data, problems):
     assert 0 < len(expected) < n
     assert visible(browser_page) == expected
     assert urlsplit(browser_page.url).query == "lead=mic"
-    assert browser_page.locator("#count").inner_text().startswith(f"{n}件中 {len(expected)}件")
+    assert browser_page.locator("#count").inner_text() == f"{n}件中 {len(expected)}件を表示 ({len(expected)} of {n} policies shown)"
+    assert browser_page.locator("caption").inner_text().startswith(f"国の施策：{n}件中 {len(expected)}件を表示")
     assert problems == []
 
 
@@ -198,8 +204,8 @@ def test_every_internal_link_resolves_and_no_page_has_a_console_error(browser_pa
     assert problems == []
 
 
-@pytest.mark.parametrize("path", ["index.html", "policy/7.html", "policy/10.html", "downloads.html",
-                                  "ministry/mic.html"])
+@pytest.mark.parametrize("path", ["index.html", "index.html?q=ｵｰﾌﾟﾝﾃﾞｰﾀ+2020&sort=-fy", "policy/7.html",
+                                  "policy/10.html", "downloads.html", "ministry/mic.html"])
 def test_axe_finds_no_serious_or_critical_violation(browser_page, site_url, path):
     from axe_playwright_python.sync_playwright import Axe
 
@@ -217,11 +223,12 @@ def test_screenshots_and_no_sideways_scrolling_on_a_phone(browser, site_url, nam
                                   device_scale_factor=1)
     try:
         page = context.new_page()
-        for path, shot in (("index.html", "index"), ("policy/7.html", "policy-7"), ("downloads.html", "downloads"),
+        for path, shot in (("index.html", "index"), ("index.html?q=オープンデータ+推進&sort=-fy", "index-search"),
+                           ("policy/7.html", "policy-7"), ("downloads.html", "downloads"),
                            ("ministry/mic.html", "ministry-mic")):
             page.goto(site_url + path)
             # the whole page; the index only down to its first policies (all the rows are long on a phone)
-            clip = {"x": 0, "y": 0, "width": viewport["width"], "height": 2400} if shot == "index" else None
+            clip = {"x": 0, "y": 0, "width": viewport["width"], "height": 2400} if shot.startswith("index") else None
             page.screenshot(path=str(SCREENSHOTS / f"{shot}-{name}.png"), full_page=True, clip=clip)
             width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
             assert width[0] <= width[1], (path, name, width)

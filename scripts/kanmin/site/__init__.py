@@ -7,9 +7,9 @@ link-check report (``build/linkcheck/report.json``, written by ``kanmin linkchec
 reads it). Nothing is taken from the extraction.
 
 Output, a self-contained folder to deploy as it is (no CDN, no external fonts or scripts):
-  index.html              the policies in one table, with filters and a search (JavaScript; the
-                          filters and the search are kept in the URL's query string), and the
-                          schema.org ``Dataset`` as JSON-LD
+  index.html              the policies in one table, with filters, a search that marks what it
+                          found and sorting (JavaScript, static/site.js; all kept in the URL's
+                          query string), and the schema.org ``Dataset`` as JSON-LD
   policy/<No>.html        every field of a policy
   ministry/<id>.html      the policies a ministry leads and those it shares; ministries.html lists them
   downloads.html          every distribution of the catalog with size and SHA-256, the licence, the
