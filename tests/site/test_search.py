@@ -1,7 +1,9 @@
-"""The index's search, marks, snippets, sorting, count and layout in a real browser.
+"""The index's search, marks, snippets, sorting, count and layout in a real browser, and every
+example URL of the README's site section.
 
 Every expectation is computed from the CSVs of the same build (``data``): the policy a code or a
-No names, the policies whose texts hold every word, the order of a column's values.
+No names, the policies whose texts hold every word, the order of a column's values. The README's
+examples are checked against what the README itself states (count and rows, in order).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from support import REPO
 
 #: Characters either side of a match that a snippet shows at most (site.js CONTEXT).
 CONTEXT = 20
+README = REPO / "README.md"
 
 
 def in_order(page) -> list[int]:
@@ -234,3 +237,31 @@ def test_marks_and_snippets_are_text_never_html(tmp_path, site_build, browser_pa
         assert texts(browser_page, f"{cell} .snippet mark") == ["後書き"]
         assert browser_page.locator("#policies img, #policies svg").count() == 0
         assert browser_page.evaluate("window.planted") is None
+
+
+def readme_examples() -> tuple[list[tuple[str, int, list[int]]], set[str]]:
+    """The README's site section: its table of example URLs (URL, count, Nos in the order shown)
+    and every index URL it mentions anywhere."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## The dataset site")
+    section = text[start:text.index("\n## ", start + 1)]
+    rows = re.findall(r"^\| `(index\.html\?[^`]+)` \| (\d+)件: No ((?:\d+, )*\d+)", section, re.M)
+    examples = [(url, int(count), [int(n) for n in nos.split(", ")]) for url, count, nos in rows]
+    return examples, set(re.findall(r"index\.html\?[^`\s)|]+", section))
+
+
+def test_every_index_url_of_the_readme_is_an_example_with_its_result():
+    examples, mentioned = readme_examples()
+    assert len(examples) >= 4 and {url for url, _, _ in examples} == mentioned
+    for url, count, nos in examples:
+        assert count == len(nos), url
+
+
+@pytest.mark.parametrize("url,count,nos", readme_examples()[0], ids=[u for u, _, _ in readme_examples()[0]])
+def test_each_readme_example_url_shows_what_the_readme_says(browser_page, site_url, data, problems, url, count, nos):
+    browser_page.goto(site_url + url)
+    assert in_order(browser_page) == nos
+    n = len(data["policies"])
+    shown = f"全{n}件を表示" if count == n else f"{n}件中 {count}件を表示"
+    assert browser_page.locator("#count").inner_text().startswith(shown)
+    assert problems == []
