@@ -180,6 +180,26 @@ def test_downloads_page_lists_every_distribution_of_the_catalog(site):
         assert snippet in text
 
 
+def test_the_search_data_holds_each_policys_searched_texts_as_printed(site, pkg):
+    """The index's search data: the Japanese titles of overview, KPI text and support measures
+    (the snippets' labels), and per policy those texts as printed, the KPIs one a line in the
+    order the policy page shows them (progress, then effect, each by position)."""
+    data = json.loads(page(site, "index.html").script("application/json"))
+    descriptor = json.loads((site.parent.parent / "datapackage.json").read_text(encoding="utf-8"))
+    titles = {(r["name"], f["name"]): f["kanmin"]["title"]["ja"]
+              for r in descriptor["resources"] for f in r["schema"]["fields"]}
+    assert data["fields"] == [titles["policies", "overview"], titles["kpis", "text"],
+                              titles["policies", "support_measures"]]
+    kpis = list(csv.DictReader((REPO / "data/kpis.csv").open(encoding="utf-8")))
+    policies = list(csv.DictReader((REPO / "data/policies.csv").open(encoding="utf-8")))
+    assert set(data["policies"]) == {p["policy_id"] for p in policies}
+    for p in policies:
+        own = sorted((k for k in kpis if k["policy_id"] == p["policy_id"]),
+                     key=lambda k: (k["kind"] != "progress", int(k["position"])))
+        expected = [p["overview"], "\n".join(k["text"] for k in own), p["support_measures"]]
+        assert data["policies"][p["policy_id"]] == expected, p["policy_id"]
+
+
 def test_no_page_loads_anything_from_elsewhere(site):
     for path in pages(site):
         p = Page(path.read_text(encoding="utf-8"))
@@ -286,7 +306,8 @@ def test_every_page_escapes_the_data(tmp_path, site_build, pkg):
     index = page(tmp_path, "index.html")
     assert json.loads(index.script("application/ld+json"))["name"] == EVIL  # the same text, safely embedded
     search = json.loads(index.script("application/json"))
-    assert EVIL.lower() in search[str(row["policy_id"])]
+    overview, _, support = search["policies"][str(row["policy_id"])]
+    assert overview == support == EVIL  # as printed, for the script to show through text nodes
     first = page(tmp_path, f"policy/{row['policy_id']}.html")
     assert EVIL in "".join(first.text) and first.scripts == [("text/javascript", "")]  # static/cite.js only
     assert [v for t, a, v in first.urls if t == "script"] == ["../static/cite.js"]

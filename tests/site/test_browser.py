@@ -17,85 +17,29 @@ import json
 import unicodedata
 import zipfile
 from collections import deque
-from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 import rdflib
 from browser_setup import DESKTOP, PHONE
 from rdflib.namespace import RDF
+from site_data import ROWS, all_ids, containing, led_by, only_in, searched_parts, visible
 
 from kanmin.settings import RDF_DIR
 from support import LINK_BROKEN, LINK_ERROR, LINK_TIMEOUT, REPO, TEST_REPOSITORY
 
 SCREENSHOTS = REPO / "build" / "screenshots"
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
-ROWS = "#policies tbody tr"
-
-
-def table(build: Path, name: str) -> list[dict]:
-    with (build / "data" / f"{name}.csv").open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
-
-
-@pytest.fixture(scope="module")
-def data(site_build) -> dict[str, list[dict]]:
-    return {n: table(site_build, n)
-            for n in ("policies", "policy_ministries", "kpis", "policy_budget_projects", "ministries")}
-
-
-def visible(page) -> set[int]:
-    return {int(i) for i in page.eval_on_selector_all(ROWS, "rows => rows.filter(r => !r.hidden).map(r => r.dataset.id)")}
-
-
-def all_ids(data) -> set[int]:
-    return {int(p["policy_id"]) for p in data["policies"]}
-
-
-def led_by(data, ministry: str) -> set[int]:
-    return {int(a["policy_id"]) for a in data["policy_ministries"] if a["ministry_id"] == ministry and a["role"] == "lead"}
-
-
-def norm(text: str) -> str:
-    """The site's normalisation of searched text and of the query (views.search_text, site.js)."""
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def searched_parts(data) -> dict[str, dict[int, str]]:
-    """Per part of a policy the site searches (name and overview, KPIs, support measures): the
-    normalised text of each policy, from the CSVs."""
-    kpis: dict[str, list[str]] = {}
-    for k in data["kpis"]:
-        kpis.setdefault(k["policy_id"], []).append(k["text"])
-    return {"name+overview": {int(p["policy_id"]): norm(p["name"] + "\n" + p["overview"]) for p in data["policies"]},
-            "kpis": {int(p["policy_id"]): norm("\n".join(kpis.get(p["policy_id"], []))) for p in data["policies"]},
-            "support": {int(p["policy_id"]): norm(p["support_measures"]) for p in data["policies"]}}
-
-
-def containing(data, text: str) -> set[int]:
-    """Policies whose name, overview, KPIs or support measures contain ``text`` (NFKC, as the site)."""
-    return {pid for texts in searched_parts(data).values() for pid, t in texts.items() if norm(text) in t}
-
-
-def only_in(data, part: str, length: int = 6) -> str:
-    """The first string of ``length`` characters (no spaces) of some policy's ``part`` that occurs in
-    no other searched part of any policy: a search for it finds policies through ``part`` alone."""
-    parts = searched_parts(data)
-    elsewhere = "\n".join(t for name, texts in parts.items() if name != part for t in texts.values())
-    for pid in sorted(parts[part]):
-        text = parts[part][pid]
-        for i in range(len(text) - length + 1):
-            candidate = text[i:i + length]
-            if not any(c.isspace() for c in candidate) and candidate not in elsewhere:
-                return candidate
-    raise AssertionError(f"no string of {length} characters occurs only in {part}")
 
 
 def test_index_without_filters_shows_every_policy(browser_page, site_url, data, problems):
     browser_page.goto(site_url + "index.html")
     n = len(data["policies"])
     assert visible(browser_page) == all_ids(data) and len(all_ids(data)) == n
-    assert browser_page.locator("#count").inner_text().startswith(f"{n}件中 {n}件")
+    # unfiltered, the count and the table's heading say that all are shown, not "n of n"
+    assert browser_page.locator("#count").inner_text() == f"全{n}件を表示 (all {n} policies shown)"
+    assert browser_page.locator("caption").inner_text().startswith(f"国の施策：全{n}件を表示")
+    assert browser_page.locator("#count").get_attribute("aria-live") == "polite"
     assert browser_page.locator("#filters").is_visible()
     assert problems == []
 
@@ -107,6 +51,8 @@ def test_without_javascript_the_table_and_pages_still_read(browser, site_url, da
         page.goto(site_url + "index.html?lead=mic")  # a shared link, opened without JavaScript
         assert page.locator(ROWS).count() == len(data["policies"]) and visible(page) == all_ids(data)
         assert not page.locator("#filters").is_visible()  # no controls that cannot work
+        assert page.locator("#policies thead button").count() == 0  # nor sort buttons
+        assert page.locator("caption").inner_text().startswith(f"国の施策（全{len(data['policies'])}件")
         page.goto(site_url + "policy/7.html")
         assert page.locator("h1").inner_text() == data["policies"][6]["name"]
         # the citation is text to select; a copy button that cannot work is not shown
@@ -124,7 +70,8 @@ def test_filter_by_lead_ministry(browser_page, site_url, data, problems):
     assert 0 < len(expected) < n
     assert visible(browser_page) == expected
     assert urlsplit(browser_page.url).query == "lead=mic"
-    assert browser_page.locator("#count").inner_text().startswith(f"{n}件中 {len(expected)}件")
+    assert browser_page.locator("#count").inner_text() == f"{n}件中 {len(expected)}件を表示 ({len(expected)} of {n} policies shown)"
+    assert browser_page.locator("caption").inner_text().startswith(f"国の施策：{n}件中 {len(expected)}件を表示")
     assert problems == []
 
 
@@ -273,8 +220,9 @@ def test_every_internal_link_resolves_and_no_page_has_a_console_error(browser_pa
     assert problems == []
 
 
-@pytest.mark.parametrize("path", ["index.html", "policy/7.html", "policy/9.html", "policy/10.html", "downloads.html",
-                                  "ministry/mic.html", "changes.html"])
+@pytest.mark.parametrize("path", ["index.html", "index.html?q=ｵｰﾌﾟﾝﾃﾞｰﾀ+2020&sort=-fy", "policy/7.html",
+                                  "policy/9.html", "policy/10.html", "downloads.html", "ministry/mic.html",
+                                  "changes.html"])
 def test_axe_finds_no_serious_or_critical_violation(browser_page, site_url, path):
     from axe_playwright_python.sync_playwright import Axe
 
@@ -292,12 +240,13 @@ def test_screenshots_and_no_sideways_scrolling_on_a_phone(browser, site_url, nam
                                   device_scale_factor=1)
     try:
         page = context.new_page()
-        for path, shot in (("index.html", "index"), ("policy/7.html", "policy-7"), ("policy/9.html", "policy-9"),
+        for path, shot in (("index.html", "index"), ("index.html?q=オープンデータ+推進&sort=-fy", "index-search"),
+                           ("policy/7.html", "policy-7"), ("policy/9.html", "policy-9"),
                            ("downloads.html", "downloads"), ("ministry/mic.html", "ministry-mic"),
                            ("changes.html", "changes")):
             page.goto(site_url + path)
             # the whole page; the index only down to its first policies (all the rows are long on a phone)
-            clip = {"x": 0, "y": 0, "width": viewport["width"], "height": 2400} if shot in ("index", "changes") else None
+            clip = {"x": 0, "y": 0, "width": viewport["width"], "height": 2400} if shot.startswith("index") or shot == "changes" else None
             page.screenshot(path=str(SCREENSHOTS / f"{shot}-{name}.png"), full_page=True, clip=clip)
             width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
             assert width[0] <= width[1], (path, name, width)

@@ -9,9 +9,9 @@ the contact address: the build's settings, ``settings.repository_url`` and ``con
 Nothing is taken from the extraction.
 
 Output, a self-contained folder to deploy as it is (no CDN, no external fonts or scripts):
-  index.html              the policies in one table, with filters and a search (JavaScript; the
-                          filters and the search are kept in the URL's query string), and the
-                          schema.org ``Dataset`` as JSON-LD
+  index.html              the policies in one table, with filters, a search that marks what it
+                          found and sorting (JavaScript, static/site.js; all kept in the URL's
+                          query string), and the schema.org ``Dataset`` as JSON-LD
   policy/<No>.html        every field of a policy, the corrections applied to it (reasons in
                           Japanese and English), its permanent address (IRI) and citation texts
                           with copy buttons (static/cite.js), and how to report an error in it

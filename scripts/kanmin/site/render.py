@@ -135,7 +135,7 @@ def pages(pkg: Package, policy_views: list[dict], files: list[PublishedFile], ca
     out: dict[str, str] = {}
     out["index.html"] = env.get_template("index.html").render(
         **common, root="", page="index", policies=policy_views, options=views.filter_options(pkg, policy_views),
-        search={str(v["row"]["policy_id"]): v["search"] for v in policy_views},
+        search=views.search_data(pkg, policy_views),
         jsonld=dataset_jsonld(pkg, downloads, base), NO_PILLAR=views.NO_PILLAR, NO_YEAR=views.NO_YEAR)
     policy_template = env.get_template("policy.html")
     w3id = base.startswith("https://w3id.org/")  # the IRI resolves once the w3id redirect is registered
