@@ -20,6 +20,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from kanmin import model, validation
+from kanmin import workbook_layout as layout
 from kanmin.errors import DataError
 from kanmin.rdf import build_rdf
 from kanmin.settings import RDF_DIR, WORKBOOK_PATH
@@ -72,6 +73,16 @@ def book(xlsx):
 
 def _rows(ws) -> list[list]:
     return [list(r) for r in ws.iter_rows(values_only=True)]
+
+
+def _widths(ws) -> list[float]:
+    """Each column's width as XlsxWriter was given it (openpyxl groups columns of one width, and
+    the file stores a width plus 5 px of padding, to 1/256 of a unit)."""
+    widths = {}
+    for dim in ws.column_dimensions.values():
+        for column in range(dim.min, dim.max + 1):
+            widths[column] = round(dim.width - 5 / 7, 2)
+    return [widths[c] for c in range(1, ws.max_column + 1)]
 
 
 def _csv(name: str) -> list[list[str]]:
@@ -130,13 +141,56 @@ def test_every_sheet_has_a_frozen_header_and_an_autofilter(book):
         assert all(c.font.b for c in ws[1]), ws.title
 
 
-def test_widths_are_readable_and_long_text_wraps(book):
-    ws = book["施策一覧"]
-    widths = {k: v.width for k, v in ws.column_dimensions.items()}
-    assert widths and all(6 <= w <= 51 for w in widths.values())
-    kpi = ws.cell(row=8, column=3)  # policy 7's progress KPIs: several lines
+def test_widths_are_readable_and_text_wraps(book):
+    for ws in book.worksheets:
+        assert all(layout.MIN_WIDTH <= w <= layout.MAX_WIDTH for w in _widths(ws)), ws.title
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str):
+                    assert cell.alignment.wrap_text and cell.alignment.vertical == "top", (ws.title, cell.coordinate)
+                elif cell.value is not None:  # a number does not wrap
+                    assert cell.alignment.wrap_text is not True, (ws.title, cell.coordinate)
+    kpi = book["施策一覧"].cell(row=8, column=3)  # policy 7's progress KPIs: several lines
     assert "\n" in kpi.value and kpi.alignment.wrap_text
-    assert ws.cell(row=8, column=1).alignment.wrap_text is not True  # a number does not wrap
+
+
+def test_every_cell_is_in_a_japanese_font(book):
+    fonts = {(c.font.name, c.font.sz) for ws in book.worksheets for row in ws.iter_rows() for c in row
+             if c.value is not None}
+    assert fonts == {("Meiryo", 10)}
+
+
+def test_every_row_is_as_tall_as_its_cells_lines(book, pkg):
+    """Every row's stored height (custom, so that no reader shrinks it) holds the lines of its
+    tallest cell at its column's width, as workbook_layout counts them; policy 7's row is many
+    lines tall and every one-line row one line tall."""
+    for ws in book.worksheets:
+        areas = [layout.text_area_pt(w) for w in _widths(ws)]
+        for number, row in enumerate(ws.iter_rows(min_row=2), start=2):
+            dim = ws.row_dimensions[number]
+            lines = max(layout.line_count(c.value, a) if isinstance(c.value, str) else 1
+                        for c, a in zip(row, areas, strict=True))
+            assert dim.customHeight and dim.height == layout.row_height(lines), (ws.title, number)
+    policy_7 = book["施策一覧"].row_dimensions[8].height
+    assert policy_7 >= layout.row_height(9)  # nine lines of progress KPIs
+    assert book["ministries"].row_dimensions[2].height == layout.row_height(1)
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_row_on_every_page(book, metadata):
+    a3 = {"施策一覧", "policies"}  # the printed table and its table: too many columns for A4
+    for ws in book.worksheets:
+        setup = ws.page_setup
+        assert setup.orientation == "landscape", ws.title
+        assert setup.paperSize == (8 if ws.title in a3 else 9), ws.title  # Excel's A3, A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert (setup.fitToWidth or 1, setup.fitToHeight) == (1, 0), ws.title  # 1 is the default, not written
+        assert ws.print_title_rows == "$1:$1", ws.title
+        assert ws.print_options.gridLines and ws.print_options.horizontalCentered
+        assert (ws.page_margins.left, ws.page_margins.top) == (0.4, 0.7)
+        header, footer = ws.oddHeader, ws.oddFooter
+        assert header.left.text == metadata["title"]["ja"] and header.right.text == "&A", ws.title
+        assert footer.left.text == f"{metadata['homepage']}　版 {metadata['version']}" and footer.right.text == "&P / &N"
+        assert header.left.font == "Meiryo,Regular" and header.left.size == 9
 
 
 # --- 施策一覧 ---------------------------------------------------------------------------------------
@@ -371,11 +425,20 @@ def test_committed_workbook_is_the_one_the_model_gives(xlsx):
 def test_a_value_too_long_for_excel_is_a_problem_naming_the_cell(pkg, tmp_path):
     tables = copy.deepcopy(pkg.tables)
     tables["policies"][2]["overview"] = "あ" * 40000
+    tables["policies"][4]["support_measures"] = "い" * 5000  # fits a cell, not the tallest row
     with pytest.raises(DataError) as err:
         write_workbook(model.Package(pkg.metadata, tables), tmp_path / "x.xlsx")
-    messages = [str(p) for p in err.value.problems]
-    assert any("sheet policies, row 4, column overview: 40000 characters" in m for m in messages)
-    assert any("sheet 施策一覧, row 4, column 課題・取組概要（スケジュール・効果）" in m for m in messages)
+    hint = " (shorten the value or split the field)"
+    # 5000 em in lines of 44 em (a column of 90 units: (90 * 5.25 - 3) * 0.95 = 446 pt): 114 lines
+    assert [str(p) for p in err.value.problems] == [
+        f"{WORKBOOK_PATH}: sheet 施策一覧, row 6, column 都道府県等への支援策: 114 lines even in a column 90 wide, more than "
+        "the tallest row shows (26)" + hint,
+        f"{WORKBOOK_PATH}: sheet 施策一覧, row 4, column 課題・取組概要（スケジュール・効果）: 40000 characters, more than an "
+        "Excel cell holds (32767)" + hint,
+        f"{WORKBOOK_PATH}: sheet policies, row 6, column support_measures: 114 lines even in a column 90 wide, more "
+        "than the tallest row shows (26)" + hint,
+        f"{WORKBOOK_PATH}: sheet policies, row 4, column overview: 40000 characters, more than an Excel cell holds "
+        "(32767)" + hint]
     assert not (tmp_path / "x.xlsx").exists()
 
 
