@@ -92,8 +92,16 @@ def _csv(name: str) -> list[list[str]]:
 
 # --- the sheets ------------------------------------------------------------------------------------
 
+#: The table sheets, named by their tables' Japanese titles, in published order.
+TABLE_SHEETS = {"policies": "施策", "ministries": "府省庁", "policy_ministries": "施策と府省庁", "kpis": "KPI",
+                "policy_references": "参考URL", "budget_projects": "予算事業", "policy_budget_projects": "施策の予算事業",
+                "pillars": "対応する柱", "effect_categories": "期待される効果"}
+
+
 def test_sheets_in_order(book, metadata):
-    assert book.sheetnames == ["説明", "施策一覧", *(r["name"] for r in metadata["resources"])]
+    assert [r["name"] for r in metadata["resources"]] == list(TABLE_SHEETS)
+    assert [r["title"]["ja"] for r in metadata["resources"]] == list(TABLE_SHEETS.values())
+    assert book.sheetnames == ["説明", "施策一覧", *TABLE_SHEETS.values()]
 
 
 @pytest.mark.parametrize("name", [r["name"] for r in json.loads(METADATA.read_text(encoding="utf-8"))["resources"]])
@@ -103,7 +111,7 @@ def test_every_cell_of_a_table_sheet_is_its_csv_value_typed(book, metadata, name
     fields = next(r for r in metadata["resources"] if r["name"] == name)["fields"]
     types = [f["type"] for f in fields]
     expected = _csv(name)
-    got = _rows(book[name])
+    got = _rows(book[TABLE_SHEETS[name]])
     assert got[0] == expected[0]  # the header is the field names
     assert len(got) == len(expected)
     checked = 0
@@ -124,7 +132,7 @@ def test_every_cell_of_a_table_sheet_is_its_csv_value_typed(book, metadata, name
 
 
 def test_reference_urls_are_links_to_themselves(book):
-    ws = book["policy_references"]
+    ws = book["参考URL"]
     column = [c.value for c in ws[1]].index("url") + 1
     cells = [ws.cell(row=r, column=column) for r in range(2, ws.max_row + 1)]
     assert len(cells) == len(_csv("policy_references")) - 1
@@ -173,11 +181,11 @@ def test_every_row_is_as_tall_as_its_cells_lines(book, pkg):
             assert dim.customHeight and dim.height == layout.row_height(lines), (ws.title, number)
     policy_7 = book["施策一覧"].row_dimensions[8].height
     assert policy_7 >= layout.row_height(9)  # nine lines of progress KPIs
-    assert book["ministries"].row_dimensions[2].height == layout.row_height(1)
+    assert book["府省庁"].row_dimensions[2].height == layout.row_height(1)
 
 
 def test_every_sheet_prints_landscape_one_page_wide_with_its_header_row_on_every_page(book, metadata):
-    a3 = {"施策一覧", "policies"}  # the printed table and its table: too many columns for A4
+    a3 = {"施策一覧", "施策"}  # the printed table and its table: too many columns for A4
     for ws in book.worksheets:
         setup = ws.page_setup
         assert setup.orientation == "landscape", ws.title
@@ -191,6 +199,24 @@ def test_every_sheet_prints_landscape_one_page_wide_with_its_header_row_on_every
         assert header.left.text == metadata["title"]["ja"] and header.right.text == "&A", ws.title
         assert footer.left.text == f"{metadata['homepage']}　版 {metadata['version']}" and footer.right.text == "&P / &N"
         assert header.left.font == "Meiryo,Regular" and header.left.size == 9
+
+
+def test_a_title_that_cannot_name_a_sheet_is_a_problem_naming_it(pkg, tmp_path):
+    metadata = copy.deepcopy(pkg.metadata)
+    titles = {r["name"]: r["title"] for r in metadata["resources"]}
+    titles["kpis"]["ja"] = "KPI（進捗・効果）/ 指標"
+    titles["pillars"]["ja"] = "官民データ活用推進基本法の第八条から第十九条までに対応する柱の一覧"
+    titles["budget_projects"]["ja"] = "府省庁"  # the sheet of ministries has it
+    with pytest.raises(DataError) as err:
+        write_workbook(model.Package(metadata, pkg.tables), tmp_path / "x.xlsx")
+    assert [str(p) for p in err.value.problems] == [
+        f"{WORKBOOK_PATH}: sheet name 'KPI（進捗・効果）/ 指標': it has / (Excel allows none of []:*?/\\) (change the "
+        "table's Japanese title (resources[].title.ja in data/curated/metadata.json))",
+        f"{WORKBOOK_PATH}: sheet name '府省庁': another sheet has it (change the table's Japanese title "
+        "(resources[].title.ja in data/curated/metadata.json))",
+        f"{WORKBOOK_PATH}: sheet name '官民データ活用推進基本法の第八条から第十九条までに対応する柱の一覧': 33 characters "
+        "(Excel allows 1 to 31) (change the table's Japanese title (resources[].title.ja in data/curated/metadata.json))"]
+    assert not (tmp_path / "x.xlsx").exists()
 
 
 # --- 施策一覧 ---------------------------------------------------------------------------------------
@@ -366,7 +392,8 @@ def test_data_dictionary_lists_every_table_and_field(book, metadata):
                            "名称・内容（日本語） / Title or value (Japanese)", "名称・内容（英語） / Title or value (English)"]
     entries = {(r[0], r[1]): r[2:] for r in rows[1:]}
     for res in metadata["resources"]:
-        table = entries[(res["name"], None)]
+        sheet = TABLE_SHEETS[res["name"]]
+        table = entries[(res["name"], f"シート「{sheet}」 / sheet {sheet}")]
         assert table[:4] == [res["title"]["ja"], res["title"]["en"], res["description"]["ja"], res["description"]["en"]]
         assert table[4].startswith(f"data/{res['name']}.csv")
         for f in res["fields"]:
@@ -435,10 +462,9 @@ def test_a_value_too_long_for_excel_is_a_problem_naming_the_cell(pkg, tmp_path):
         "the tallest row shows (26)" + hint,
         f"{WORKBOOK_PATH}: sheet 施策一覧, row 4, column 課題・取組概要（スケジュール・効果）: 40000 characters, more than an "
         "Excel cell holds (32767)" + hint,
-        f"{WORKBOOK_PATH}: sheet policies, row 6, column support_measures: 114 lines even in a column 90 wide, more "
-        "than the tallest row shows (26)" + hint,
-        f"{WORKBOOK_PATH}: sheet policies, row 4, column overview: 40000 characters, more than an Excel cell holds "
-        "(32767)" + hint]
+        f"{WORKBOOK_PATH}: sheet 施策, row 6, column support_measures: 114 lines even in a column 90 wide, more than the "
+        "tallest row shows (26)" + hint,
+        f"{WORKBOOK_PATH}: sheet 施策, row 4, column overview: 40000 characters, more than an Excel cell holds (32767)" + hint]
     assert not (tmp_path / "x.xlsx").exists()
 
 

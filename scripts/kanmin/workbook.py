@@ -10,8 +10,10 @@ rows of every table); nothing is re-read from the CSVs. Output: ``settings.WORKB
               a lead, KPIs under their ＜…＞ headings, budget projects and references one per
               line, as a person reads the PDF; then the one column the PDF does not print (the
               number of effect marks), last so that the printed columns keep their order;
-  <table>     one sheet per published table, named like its CSV, with the same rows, columns
-              and values (header row = the field names).
+  <table>     one sheet per published table, named by the table's Japanese title (施策, 府省庁,
+              …; ``table_sheet_name``: Excel's rules for a name are checked, ``sheet_name_problems``),
+              with the same rows, columns and values as its CSV (header row = the field names);
+              the table's English name, that of its CSV, is in 説明's data dictionary.
 Every sheet has its header row frozen and an auto-filter over its rows.
 
 Every sheet prints (``_page_setup``): landscape on A4, or on A3 when its columns need it
@@ -59,6 +61,10 @@ MINISTRY_SEPARATOR = "、"  # as printed: 「◎総務省、経済産業省」
 TYPE_NAMES = {"integer": "整数 / integer", "string": "文字列 / string",
               "boolean": "真偽値（はい・いいえ） / boolean (はい, いいえ)"}
 EXCEL_CELL_LIMIT = 32767
+#: Excel's rules for a sheet's name: at most 31 characters, none of these, no apostrophe first or
+#: last, not "History" (reserved), and no two alike but for case.
+SHEET_NAME_LIMIT = 31
+SHEET_NAME_FORBIDDEN = "[]:*?/\\"
 
 
 @dataclass
@@ -236,11 +242,17 @@ def _typed(value: Any, ftype: str) -> Any:
     return value
 
 
+def table_sheet_name(res: dict) -> str:
+    """A table's sheet is named by the table's Japanese title (its English name, that of its CSV,
+    is in 説明's data dictionary)."""
+    return str(res["title"]["ja"])
+
+
 def table_sheet(pkg: Package, res: dict) -> Sheet:
     fields = res["fields"]
     rows = [[_typed(row[f["name"]], f["type"]) for f in fields] for row in pkg.tables[res["name"]]]
     urls = {i for i, f in enumerate(fields) if f.get("format") == "uri"}
-    return Sheet(res["name"], [f["name"] for f in fields], rows, url_columns=urls)
+    return Sheet(table_sheet_name(res), [f["name"] for f in fields], rows, url_columns=urls)
 
 
 # --- 説明: what the workbook is and the data dictionary ----------------------------------------
@@ -285,8 +297,9 @@ def info_sheet(pkg: Package) -> Sheet:
     rows += [[POLICY_SHEET, c.header, c.header, c.en, *c.description] for c in printed_columns(pkg)]
     for res in pkg.resources:
         file = f"{table_path(res['name'])}（{len(pkg.tables[res['name']])} 行 / rows）"
-        rows.append([res["name"], None, res["title"]["ja"], res["title"]["en"], res["description"]["ja"],
-                     res["description"]["en"], file])
+        sheet = table_sheet_name(res)
+        rows.append([res["name"], f"シート「{sheet}」 / sheet {sheet}", res["title"]["ja"], res["title"]["en"],
+                     res["description"]["ja"], res["description"]["en"], file])
         rows += [[res["name"], f["name"], f["title"]["ja"], f["title"]["en"], f["description"]["ja"],
                   f["description"]["en"], TYPE_NAMES.get(f["type"], f["type"])] for f in res["fields"]]
     # 区分, 項目・列 and 型 hold short labels (a longer one wraps): the four texts share the rest
@@ -297,10 +310,12 @@ def info_sheet(pkg: Package) -> Sheet:
 #: How to read the workbook: (item, ja, en).
 READING_ROWS = [
     ("シート / Sheets", f"「{INFO_SHEET}」このシート。「{POLICY_SHEET}」原典の表と同じ列順・表記で1施策1行。"
-     "そのほかのシートは公開しているCSV（data/<シート名>.csv）と同じ行・列・値。",
+     "そのほかのシートは公開している表で、シート名は表の日本語名、行・列・値はCSV（data/<表名>.csv）と同じ。"
+     "表名（英語、CSVのファイル名）はこのシートの「区分」の列にあります。",
      f"'{INFO_SHEET}' this sheet. '{POLICY_SHEET}' one row per policy in the printed table's column order and "
-     "wording. The other sheets hold the same rows, columns and values as the published CSVs "
-     "(data/<sheet name>.csv)."),
+     "wording. The other sheets are the published tables, each named by its Japanese title, with the same rows, "
+     "columns and values as its CSV (data/<table>.csv); the table names (those of the CSVs) are in the column "
+     "Section of this sheet."),
     ("数値 / Numbers", "整数の列は数値として入っています。", "Integer fields are numbers."),
     ("真偽値 / Booleans", "「はい」（true）か「いいえ」（false）。空欄は値なし。効果の4列（effect_…）の空欄は「不明」"
      "（原典のテキストからは○の列が判別できない）で、「いいえ」ではありません。",
@@ -335,6 +350,27 @@ PAPER_CODES = {"A4": 9, "A3": 8}  # Excel's paper sizes
 def sheets(pkg: Package) -> list[Sheet]:
     """Every sheet of the workbook, in order: 説明, 施策一覧, then the tables in published order."""
     return [info_sheet(pkg), policy_sheet(pkg), *(table_sheet(pkg, res) for res in pkg.resources)]
+
+
+def sheet_name_problems(names: list[str]) -> list[Problem]:
+    """What keeps each name from naming an Excel sheet (a table's sheet is named by its Japanese
+    title in metadata.json)."""
+    problems, seen = [], set()
+    for name in names:
+        reasons = []
+        if not name or len(name) > SHEET_NAME_LIMIT:
+            reasons.append(f"{len(name)} characters (Excel allows 1 to {SHEET_NAME_LIMIT})")
+        if bad := sorted({c for c in name if c in SHEET_NAME_FORBIDDEN}):
+            reasons.append(f"it has {' '.join(bad)} (Excel allows none of {SHEET_NAME_FORBIDDEN})")
+        if name.startswith("'") or name.endswith("'"):
+            reasons.append("it begins or ends with an apostrophe")
+        if name.casefold() == "history" or name.casefold() in seen:
+            reasons.append("Excel reserves it" if name.casefold() == "history" else "another sheet has it")
+        seen.add(name.casefold())
+        problems += [Problem(WORKBOOK_PATH, None, f"sheet name {name!r}: {reason}",
+                             "change the table's Japanese title (resources[].title.ja in data/curated/metadata.json)")
+                     for reason in reasons]
+    return problems
 
 
 def _header_footer_text(text: str) -> str:
@@ -377,9 +413,12 @@ def workbook_bytes(pkg: Package) -> bytes:
     number = book.add_format(font)
     text = book.add_format({**font, "text_wrap": True})
     link = book.add_format({**font, "text_wrap": True, "font_color": "blue", "underline": 1})
-    problems: list[Problem] = []
+    every = sheets(pkg)
+    problems = sheet_name_problems([sheet.name for sheet in every])
+    if problems:
+        raise DataError(problems)
     margins = (MARGINS[0] + MARGINS[1]) * 72
-    for sheet in sheets(pkg):
+    for sheet in every:
         ws = book.add_worksheet(sheet.name)
         shape = layout.layout(sheet.header, sheet.rows, sheet.papers, sheet.min_scale, margins, sheet.max_widths)
         problems += [Problem(WORKBOOK_PATH, None, f"sheet {sheet.name}, row {r + 1}, column {sheet.header[c]}: "
