@@ -115,3 +115,17 @@ def test_pages_workflow_shape():
     assert runs.index("make build") < test < build["steps"].index(upload)
     assert build["steps"][test]["env"]["KANMIN_BROWSER_REQUIRED"] == "1"
     assert any("chromium" in r and "fonts-noto-cjk" in r for r in runs[:test])
+    # the workbook's print tests need LibreOffice, which this job does not install: CI runs them
+    assert "test_workbook_print" not in runs[test] and "libreoffice" not in " ".join(runs)
+
+
+def test_ci_installs_what_the_print_tests_need_and_requires_them():
+    """.ci/run (which ci.yml runs) installs LibreOffice Calc, poppler and Carlito when missing, and
+    sets KANMIN_OFFICE_REQUIRED before the tests, so that the print tests fail there, not skip."""
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for package in ("libreoffice-calc", "poppler-utils", "fonts-crosextra-carlito"):
+        assert f"missing+=({package})" in script, package
+    assert script.index("export KANMIN_OFFICE_REQUIRED=1") < script.index("make test")
+    assert script.index('apt-get install -y -q --no-install-recommends "${missing[@]}"') < script.index("make test")
+    ci = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
+    assert any(s.get("run") == "bash .ci/run" for s in ci["jobs"]["build-and-test"]["steps"])
