@@ -121,6 +121,20 @@ def test_pages_workflow_shape():
     # the site's "report an error" links open this repository's issue form: the build is told where it is
     make_build = build["steps"][runs.index("make build")]
     assert make_build["env"]["KANMIN_REPOSITORY_URL"] == "${{ github.server_url }}/${{ github.repository }}"
+    # the workbook's print tests need LibreOffice, which this job does not install: CI runs them
+    assert "test_workbook_print" not in runs[test] and "libreoffice" not in " ".join(runs)
+
+
+def test_ci_installs_what_the_print_tests_need_and_requires_them():
+    """.ci/run (which ci.yml runs) installs LibreOffice Calc, poppler and Carlito when missing, and
+    sets KANMIN_OFFICE_REQUIRED before the tests, so that the print tests fail there, not skip."""
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for package in ("libreoffice-calc", "poppler-utils", "fonts-crosextra-carlito"):
+        assert f"missing+=({package})" in script, package
+    assert script.index("export KANMIN_OFFICE_REQUIRED=1") < script.index("make test")
+    assert script.index('apt-get install -y -q --no-install-recommends "${missing[@]}"') < script.index("make test")
+    ci = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
+    assert any(s.get("run") == "bash .ci/run" for s in ci["jobs"]["build-and-test"]["steps"])
 
 
 # --- issue forms -----------------------------------------------------------------------------------
