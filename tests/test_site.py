@@ -462,13 +462,13 @@ CITATION_7_JA = (
     "内閣官房 情報通信技術（IT）総合戦略室「都道府県官民データ活用推進計画策定の手引（令和元年10月11日改訂） Ⅲ "
     "都道府県の施策に関する国の施策一覧」No 7（国の施策番号 01-18）「企業が行う従業員の社会保険・税手続のワンストップ化・"
     "ワンスオンリー化の推進」。kanmin-data プロジェクト『都道府県の施策に関する国の施策一覧（都道府県官民データ活用推進計画"
-    "策定の手引 Ⅲ、令和元年10月11日改訂）』版 2.2.0（2026-12-07）、https://w3id.org/kanmin-data/policy/7（参照 YYYY-MM-DD）")
+    "策定の手引 Ⅲ、令和元年10月11日改訂）』版 3.0.0（2026-12-07）、https://w3id.org/kanmin-data/policy/7（参照 YYYY-MM-DD）")
 CITATION_7_EN = (
     "National strategy office of Information and Communications Technology, Cabinet Secretariat (2019-10-11). "
     "“都道府県官民データ活用推進計画策定の手引（令和元年10月11日改訂） Ⅲ 都道府県の施策に関する国の施策一覧”, row number 7 "
     "(national policy code 01-18): “企業が行う従業員の社会保険・税手続のワンストップ化・ワンスオンリー化の推進”. In: "
     "kanmin-data project, National policies for prefectural public-private data utilisation plans (Guide for "
-    "prefectural plans, Part III, revised 2019-10-11), version 2.2.0 (2026-12-07). "
+    "prefectural plans, Part III, revised 2019-10-11), version 3.0.0 (2026-12-07). "
     "https://w3id.org/kanmin-data/policy/7 (accessed YYYY-MM-DD)")
 
 
@@ -553,7 +553,7 @@ def test_without_the_setting_the_page_says_how_to_report(tmp_path, site_build, p
     html = (tmp_path / "none" / "policy/7.html").read_text(encoding="utf-8")
     assert report_links(html) == [] and "issues/new" not in html
     text = "".join(Page(html).text)
-    assert "誤りを見つけたら、No 7（国の施策番号 01-18）と版 2.2.0 を添えて、公開者（kanmin-data プロジェクト）にお知らせください" in text
+    assert "誤りを見つけたら、No 7（国の施策番号 01-18）と版 3.0.0 を添えて、公開者（kanmin-data プロジェクト）にお知らせください" in text
     assert "報告用のリンクはありません" in text
 
     write_site(pkg, tmp_path / "mail", site_build, contact="opendata@kanmin-data.jp")

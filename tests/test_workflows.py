@@ -118,6 +118,8 @@ def test_pages_workflow_shape():
     assert runs.index("make build") < test < build["steps"].index(upload)
     assert build["steps"][test]["env"]["KANMIN_BROWSER_REQUIRED"] == "1"
     assert any("chromium" in r and "fonts-noto-cjk" in r for r in runs[:test])
+    # the Lighthouse audits among the site's tests need their pinned npm install first
+    assert any(r.startswith("npm ci --prefix tests/site/lighthouse") for r in runs[:test])
     # the site's "report an error" links open this repository's issue form: the build is told where it is
     make_build = build["steps"][runs.index("make build")]
     assert make_build["env"]["KANMIN_REPOSITORY_URL"] == "${{ github.server_url }}/${{ github.repository }}"
@@ -165,7 +167,7 @@ def test_the_fields_the_site_fills_are_the_forms():
 
     from kanmin.site import cite
 
-    url = cite.report_url("https://github.com/o/r", {"policy_id": 7, "policy_code": "01-18"}, "2.2.0")
+    url = cite.report_url("https://github.com/o/r", {"policy_id": 7, "policy_code": "01-18"}, "3.0.0")
     query = parse_qs(urlsplit(url).query)
     form = yaml.safe_load((ROOT / ".github" / "ISSUE_TEMPLATE" / query["template"][0]).read_text(encoding="utf-8"))
     fields = {f["id"]: f for f in form["body"] if "id" in f}
