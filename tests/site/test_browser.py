@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 import zipfile
 from collections import deque
 from urllib.parse import urldefrag, urljoin, urlsplit
