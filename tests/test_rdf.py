@@ -310,7 +310,9 @@ def test_validate_rdf_passes_own_and_dcat_ap_shapes(built):
     report = validate_rdf(built[0], DCAT_AP_DIR)
     assert report["problems"] == []
     assert [r for r in report["own_shapes"] if r["severity"] == "Violation"] == []
+    assert report["catalog_shapes"] == []
     assert [r for r in report["dcat_ap"] if r["severity"] == "Violation"] == []
+    assert [(m["score"], m["offline_maximum"]) for m in report["mqa"]] == [(325, 325)]
     assert report["ok"] is True
     # Recommendations left open are the ones the README explains (see EXPLAINED_WARNINGS).
     paths = {r["path"].rsplit("/", 1)[-1].rsplit("#", 1)[-1] for r in report["dcat_ap_recommended"]}
@@ -466,6 +468,10 @@ def test_committed_rdf_validates_with_the_cli(capsys):
                         "--dcat-ap-dir", str(DCAT_AP_DIR)]) == 0
     out = capsys.readouterr().out
     assert "project shapes: 0 violations" in out and "DCAT-AP 3.0.1 shapes: 0 violations" in out
+    assert "project catalog shapes: 0 violations" in out
+    assert ("EU metadata quality (MQA) of https://w3id.org/kanmin-data/dataset/kuni-shisaku-ichiran-todofuken-2019: "
+            "325 of the 325 points computable offline (80 more when the access and download URLs answer, not "
+            "checked)\n") in out
     assert out.rstrip().endswith("valid")
 
 
