@@ -354,3 +354,23 @@ def test_copy_is_not_the_repository(tmp_path):
     change_cell(pkg)
     assert (REPO / "data" / "ministries.csv").read_bytes() != (pkg / "data" / "ministries.csv").read_bytes()
     shutil.rmtree(pkg)
+
+
+def test_update_history_page_shows_each_release_diff():
+    """changes.html (built by make build from the committed releases/diffs/) shows each release's
+    diff, newest first, in Japanese with English labels, before the CHANGELOG."""
+    from kanmin.site import views
+
+    d = json.loads((RELEASE_DIFFS / "1.0.0..2.0.0.json").read_text(encoding="utf-8"))
+    view = views.release_changes(d)
+    assert view["level"] == {"ja": "互換性のない変更（メジャー）", "en": "breaking (major)"}
+    assert view["tables"] == [{"name": "ministries", "added": 0, "removed": 0, "changed": 3},
+                              {"name": "policies", "added": 0, "removed": 0, "changed": 19},
+                              {"name": "policy_references", "added": 0, "removed": 0, "changed": 1}]
+    assert view["levels"][0]["lines"][:2] == [
+        "table references renamed to policy_references (file data/references.csv → data/policy_references.csv)",
+        "table kpis: field group renamed to kpi_group"]
+    page = (REPO / "build" / "site" / "changes.html").read_text(encoding="utf-8")
+    assert page.index("版 2.1.0（2026-11-30）") < page.index("版 2.0.0（2026-11-30）") < page.index("Changelog</h2>")
+    assert '必要な版の上げ方：追加（マイナー） <span class="en" lang="en">needs: addition (minor)</span>' in page
+    assert "<li>table kpis: field group renamed to kpi_group</li>" in page
