@@ -374,3 +374,10 @@ def test_update_history_page_shows_each_release_diff():
     assert page.index("版 2.1.0（2026-11-30）") < page.index("版 2.0.0（2026-11-30）") < page.index("Changelog</h2>")
     assert '必要な版の上げ方：追加（マイナー） <span class="en" lang="en">needs: addition (minor)</span>' in page
     assert "<li>table kpis: field group renamed to kpi_group</li>" in page
+
+
+@pytest.mark.parametrize("args", [["2.0.0", "2.1.0"], ["1.0.0", "2.0.0", "--max-rows", "3"]], ids=" ".join)
+def test_readme_shows_what_kanmin_diff_prints(args, capsys):
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert main(["diff", *args]) == 0
+    assert f"$ kanmin diff {' '.join(args)}\n{capsys.readouterr().out}```" in readme
