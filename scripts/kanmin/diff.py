@@ -24,7 +24,7 @@ What is compared, and how:
 
 Levels (``LEVELS``, the CHANGELOG's rules at its top): renaming or removing a table, field or
 distribution, changing a field's type or a key is **major**; adding a table, field, distribution
-or a constraint is **minor** (the project's own 2.1.0 and 3.0.0 added patterns as minor); a
+or a constraint is **minor** (the project's own 2.1.0 added patterns as a minor version); a
 changed row or cell (a correction) and a metadata text are **patch**.
 """
 

@@ -9,7 +9,7 @@ The rules are the CHANGELOG's (its top paragraph): a breaking change (``major`` 
 ``diff.LEVELS``) needs a major bump, an addition at least a minor one, a corrected value at least a
 patch; an unchanged package keeps its version (a bump without a change fails, as does a version
 older than the release); a new version needs its CHANGELOG entry (``## X.Y.Z — YYYY-MM-DD``). A
-bump larger than the changes need passes: a reason the diff cannot see (3.0.0 renames the
+bump larger than the changes need passes: a reason the diff cannot see (a major version that renames the
 workbook's sheets, inside a file the diff does not open) is the CHANGELOG's to give.
 """
 

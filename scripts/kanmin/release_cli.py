@@ -17,7 +17,7 @@ exit codes: 0 (whatever changed), 1 bad input, 2 an unknown version, commit or f
 
 RELEASE_EXAMPLE = """examples:
   kanmin release check              the semver gate (.ci/run): the version covers the changes since the last release
-  kanmin release notes 3.0.0        release notes: the CHANGELOG entry and the diff from the previous release
+  kanmin release notes 2.1.0        release notes: the CHANGELOG entry and the diff from the previous release
   kanmin release artefacts --out dist   the release ZIP, the workbook, the package ZIP and SHA256SUMS
   kanmin release diffs              write releases/diffs/<old>..<new>.json (the site's update history)
   kanmin release zenodo             write .zenodo.json from data/curated/metadata.json"""
@@ -44,7 +44,7 @@ def register(subparsers) -> None:
     p.add_argument("--changelog", type=Path, help="CHANGELOG.md (default: the checkout's)")
     p.set_defaults(func=_check)
     p = sub.add_parser("notes", help="print the release notes of a version",
-                       epilog="example: kanmin release notes 3.0.0 > notes.md")
+                       epilog="example: kanmin release notes 2.1.0 > notes.md")
     p.add_argument("version")
     p.add_argument("--package", default=".", help="the package of that version (default: this folder)")
     p.set_defaults(func=_notes)
