@@ -125,9 +125,12 @@ def test_diff_2_1_0_to_the_checkout():
     assert kinds(d) == [("distribution-added", None, None, None, None), ("distribution-changed", None, None, None, None)]
     assert [c["distribution"] for c in d["changes"] if c["kind"].startswith("distribution")] == [
         "build-kuni-shisaku-ichiran-todofuken-2019.zip", "build-kuni-shisaku-ichiran-todofuken-2019.xlsx"]
+    # issue 19: two texts take the {ja, en} form; issue 18: the licence, access rights and the source's
+    # licence in the EU's vocabularies
     assert {c["property"] for c in d["changes"] if c["kind"] == "metadata-changed"} == {
         "kanmin.spatial.label", "kanmin.spatial.label.en", "kanmin.spatial.label.ja", "kanmin.source_licence.title",
-        "kanmin.source_licence.title.en", "kanmin.source_licence.title.ja"}
+        "kanmin.source_licence.title.en", "kanmin.source_licence.title.ja", "kanmin.licence_uri",
+        "kanmin.access_rights", "kanmin.source_licence.uri"}
 
 
 def test_kanmin_diff_prints_markdown_and_json(capsys):
