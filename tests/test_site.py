@@ -669,7 +669,50 @@ def test_only_the_query_page_loads_the_engine(site):
         assert uses == (path.name == "sparql.html"), (path, assets)
 
 
+@pytest.fixture(scope="module")
+def published_store(site):
+    import pyoxigraph
+
+    from kanmin.rdf.examples import QUERY_GRAPH
+
+    store = pyoxigraph.Store()
+    for path in QUERY_GRAPH:
+        store.bulk_load(path=str(site.parent.parent / path), format=pyoxigraph.RdfFormat.TURTLE)
+    return store
+
+
+def sparql_link(html: str) -> str:
+    """The query of a page's "SPARQLで調べる" link."""
+    from urllib.parse import parse_qs, urlsplit
+
+    (href,) = [a for t, attr, a in Page(html).urls if t == "a" and "sparql.html?" in a]
+    assert urlsplit(href).path.endswith("sparql.html")
+    return parse_qs(urlsplit(href).query)["query"][0]
+
+
+def test_every_policy_page_links_to_a_query_whose_results_name_the_policy(site, published_store):
+    dct = "http://purl.org/dc/terms/"
+    for p in csv.DictReader((REPO / "data/policies.csv").open(encoding="utf-8")):
+        query = sparql_link((site / f"policy/{p['policy_id']}.html").read_text(encoding="utf-8"))
+        assert f"<{DEFAULT_BASE}policy/{p['policy_id']}>" in query
+        rows = {(r["property"].value, r["value"].value) for r in published_store.query(query)}
+        assert (dct + "title", p["name"]) in rows and (dct + "identifier", p["policy_id"]) in rows, p["policy_id"]
+
+
+def test_every_ministry_page_links_to_a_query_listing_its_policies(site, published_store):
+    named: dict[str, set[tuple[str, str]]] = {}
+    for a in csv.DictReader((REPO / "data/policy_ministries.csv").open(encoding="utf-8")):
+        named.setdefault(a["ministry_id"], set()).add((a["policy_id"], a["role"]))
+    roles = {"主担当（◎）": "lead", "共管": "co"}
+    for m in csv.DictReader((REPO / "data/ministries.csv").open(encoding="utf-8")):
+        query = sparql_link((site / f"ministry/{m['ministry_id']}.html").read_text(encoding="utf-8"))
+        rows = [(r["no"].value, roles[r["role"].value]) for r in published_store.query(query)]
+        assert set(rows) == named.get(m["ministry_id"], set()) and len(rows) == len(set(rows)), m["ministry_id"]
+
+
 def test_the_query_page_moves_with_the_base(tmp_path, site_build, pkg):
+    from kanmin.site import sparql
+
     base = "https://example.org/k/"
     write_site(pkg, tmp_path, site_build, base=base)
     html = (tmp_path / "sparql.html").read_text(encoding="utf-8")
@@ -677,3 +720,6 @@ def test_the_query_page_moves_with_the_base(tmp_path, site_build, pkg):
     assert config["base"] == base and DEFAULT_BASE not in json.dumps(config)
     assert {"prefix": base + "policy/", "page": "policy/{id}.html"} in config["links"]
     assert "PREFIX kd: &lt;https://example.org/k/vocab#&gt;" in html  # the examples' vocabulary moved too
+    assert f"<{base}policy/7>" in sparql_link((tmp_path / "policy/7.html").read_text(encoding="utf-8"))
+    with pytest.raises(ValueError):  # a link's query must name what it is about in one VALUES clause
+        sparql.about("SELECT * WHERE { ?s ?p ?o }", base + "policy/7")

@@ -5,7 +5,7 @@ page, gives exactly the rows of tests/expected/sparql/published/ (what the serve
 and its CSV download is byte for byte what pyoxigraph writes for the same query on the same
 files. Then: a query in the URL, a syntax error, Stop on an endless query, the time limit on a
 cross product, ASK and CONSTRUCT, the links of the results table (every IRI of ours with a page
-links to a page that exists), and axe.
+links to a page that exists), the policy and ministry pages' links, and axe.
 """
 
 from __future__ import annotations
@@ -273,6 +273,44 @@ def test_every_iri_of_ours_with_a_page_links_to_a_page_that_exists(browser_page,
     run(page, "SELECT ?source WHERE { <https://w3id.org/kanmin-data/policy/7> <http://www.w3.org/ns/prov#wasDerivedFrom> ?source }")
     source = page.eval_on_selector("#result-table tbody a", "a => [a.textContent, a.getAttribute('href')]")
     assert source[0] == source[1] and source[0].startswith("https://") and DEFAULT_BASE not in source[0]
+    assert problems == []
+
+
+def test_the_policy_pages_link_opens_a_query_whose_results_name_the_policy(browser_page, site_url, data, problems):
+    page = browser_page
+    policy = data["policies"][6]
+    page.goto(site_url + f"policy/{policy['policy_id']}.html")
+    page.click("a.sparql-link")
+    wait(page)
+    assert urlsplit(page.url).path.endswith("/sparql.html")
+    table = shown(page)
+    assert table[0] == ["property", "value", "label"]
+    values = {row[0]: row[1] for row in table[1:]}
+    assert values["http://purl.org/dc/terms/title"] == policy["name"]
+    assert values["http://www.w3.org/2004/02/skos/core#notation"] == policy["policy_code"]
+    assert values["http://purl.org/dc/terms/identifier"] == policy["policy_id"]
+    # the values that are our resources link to their pages: the policy's KPIs, ministries, …
+    hrefs = set(page.eval_on_selector_all("#result-table a.own", "as => as.map(a => a.getAttribute('href'))"))
+    assert f"policy/{policy['policy_id']}.html#kpi-{policy['policy_id']}-progress-1" in hrefs
+    assert problems == []
+
+
+def test_the_ministry_pages_link_lists_the_policies_it_is_named_for(browser_page, site_url, data, problems):
+    page = browser_page
+    page.goto(site_url + "ministry/mic.html")
+    page.click("a.sparql-link")
+    wait(page)
+    table = shown(page)
+    assert table[0] == ["policy", "no", "name", "role"]
+    named = [a for a in data["policy_ministries"] if a["ministry_id"] == "mic"]
+    lead = sorted(int(a["policy_id"]) for a in named if a["role"] == "lead")
+    co = sorted(int(a["policy_id"]) for a in named if a["role"] == "co")
+    assert [int(row[1]) for row in table[1:]] == lead + co  # lead first, then by No
+    assert {row[3] for row in table[1:len(lead) + 1]} == {"主担当（◎）"}
+    names = {p["policy_id"]: p["name"] for p in data["policies"]}
+    assert all(row[2] == names[row[1]] for row in table[1:])
+    hrefs = page.eval_on_selector_all("#result-table tbody td:first-child a", "as => as.map(a => a.getAttribute('href'))")
+    assert hrefs == [f"policy/{n}.html" for n in lead + co]
     assert problems == []
 
 

@@ -24,7 +24,8 @@ Output, a self-contained folder to deploy as it is (no CDN, no external fonts or
   sparql.html             a SPARQL query page: the published graph (data, vocabulary, catalog)
                           queried in the browser by Oxigraph's WebAssembly build in a Web Worker
                           (static/sparql.js, static/sparql-worker.js), with the example queries of
-                          rdf/queries/ (``sparql``)
+                          rdf/queries/; each policy and ministry page links to it with a query
+                          about that policy or ministry (``sparql``)
   files/<path>            a copy of every distribution the registry says the site copies (all of
                           them, and the catalog): the catalog's download URL is ``<base>files/<path>``,
                           so the site deployed at the base serves them

@@ -147,11 +147,12 @@ def pages(pkg: Package, policy_views: list[dict], files: list[PublishedFile], ca
                   "mail": cite.report_mail(contact, row, md["version"]) if contact else None, "email": contact}
         out[f"policy/{row['policy_id']}.html"] = policy_template.render(
             **common, root="../", page="policy", p=v, iri=cite.iri(row, base), cite=cite.citation(pkg, row, base),
-            w3id=w3id, report=report)
+            w3id=w3id, report=report, query=sparql.link(sparql.policy_query(row["policy_id"], base)))
     ministry_template = env.get_template("ministry.html")
     for m in ministry_views:
-        out[f"ministry/{m['row']['ministry_id']}.html"] = ministry_template.render(
-            **common, root="../", page="ministry", m=m)
+        mid = m["row"]["ministry_id"]
+        out[f"ministry/{mid}.html"] = ministry_template.render(
+            **common, root="../", page="ministry", m=m, query=sparql.link(sparql.ministry_query(mid, base)))
     out["ministries.html"] = env.get_template("ministries.html").render(
         **common, root="", page="ministries", ministries=ministry_views)
     out["downloads.html"] = env.get_template("downloads.html").render(

@@ -1,12 +1,14 @@
 """The query page (``sparql.html``): SPARQL on the published graph in the visitor's browser, with
-nothing to install.
+nothing to install, and the "SPARQLで調べる" links of the policy and ministry pages.
 
 Input: the example queries with their titles and descriptions (``rdf.examples``, from the headers
 of ``rdf/queries/*.rq``), the published files a triple store loads (``rdf.examples.QUERY_GRAPH``:
 the data graph, the vocabulary and the catalog, as the site copies them to ``files/``), the
-engine vendored from the npm registry (``vendor/oxigraph/``, below) and the site's base (IRIs under
-it link to the site's pages). Output: what the page's template and script need (``page``) and the
-engine's files in the site (``copy_engine``).
+engine vendored from the npm registry (``vendor/oxigraph/``, below), the site's base (IRIs under it
+link to the site's pages) and the queries about one policy or ministry (``queries/*.rq`` here).
+Output: what the page's template and script need (``page``), the query of a policy's or a
+ministry's link (``policy_query``, ``ministry_query``), and the engine's files in the site
+(``copy_engine``).
 
 The engine is Oxigraph's JavaScript/WebAssembly build, npm ``oxigraph`` — the same Rust engine as
 pyoxigraph and the Oxigraph server of the tests, released from the same repository with the same
@@ -30,9 +32,11 @@ until the files are the lock's, and test_sparql_page.py checks the engine's arit
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote_plus, urlencode
 
 from ..distributions import PublishedFile
 from ..rdf.examples import QUERY_GRAPH, Example, examples
@@ -49,6 +53,10 @@ ENGINE_FILES = ("web.js", "web_bg.wasm")
 LICENCE_FILES = ("LICENSE-MIT", "LICENSE-APACHE")
 #: Where the site keeps them (sparql-worker.js imports ``./vendor/oxigraph/web.js``).
 ENGINE_PATH = "static/vendor/oxigraph"
+#: The queries of the policy and ministry pages' links: about policy 7 and 総務省 on the default
+#: base, run as they are by the tests; the build puts another policy's or ministry's IRI in their
+#: ``VALUES`` clause.
+QUERY_DIR = HERE / "queries"
 #: The time limit of a query (seconds; the page lets the visitor change it) and the rows the
 #: results table shows at most (the downloads hold every row).
 TIME_LIMIT_S = 10
@@ -151,3 +159,34 @@ def graph_files(files: list[PublishedFile]) -> list[PublishedFile]:
     by_path = {f.dist.path: f for f in files}
     return [by_path[path] for path in QUERY_GRAPH if path in by_path]
 
+
+_VALUES = re.compile(r"(VALUES \?(\w+) \{ )<[^>]*>( \})")
+
+
+def about(template: str, iri: str) -> str:
+    """``template`` with ``iri`` in its one ``VALUES ?x { <…> }`` clause (the template names the
+    policy or ministry it is about there, so that it runs as it stands)."""
+    found = _VALUES.findall(template)
+    if len(found) != 1:
+        raise ValueError(f"a link's query needs exactly one VALUES clause with one IRI, found {len(found)}")
+    return _VALUES.sub(lambda m: f"{m.group(1)}<{iri}>{m.group(3)}", template)
+
+
+#: Characters a query string may hold as they are (RFC 3986), kept so that a page's link stays
+#: short and readable: ``?policy``, ``<https://…>``'s ``:`` and ``/``; a space is ``+``.
+QUERY_SAFE = "/:?@!$()*,;="
+
+
+def link(query: str) -> str:
+    """The query page's URL (relative to the site's root) that opens and runs ``query``."""
+    return "sparql.html?" + urlencode({"query": query}, quote_via=quote_plus, safe=QUERY_SAFE)
+
+
+def policy_query(policy_id: int | str, base: str) -> str:
+    """Every property and value of a policy, with the values' Japanese labels."""
+    return about((QUERY_DIR / "policy.rq").read_text(encoding="utf-8"), Iris(base).policy(policy_id))
+
+
+def ministry_query(ministry_id: str, base: str) -> str:
+    """The policies a ministry is named for, with its role (lead first) and their names."""
+    return about((QUERY_DIR / "ministry.rq").read_text(encoding="utf-8"), Iris(base).ministry(ministry_id))
