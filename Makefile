@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup build test lint validate linkcheck bench bench-linkcheck fuzz clean ckan-setup \
+.PHONY: setup build test lint validate linkcheck bench bench-linkcheck bench-sparql fuzz clean ckan-setup \
         release-check release-artefacts release-diffs check-releases zenodo
 
 setup: $(STAMP)
@@ -60,6 +60,10 @@ bench: setup
 
 bench-linkcheck: setup
 	$(BIN)/python benchmarks/linkcheck/bench.py
+
+# The site's query page in chromium (after make build): sizes, time to first result, run times
+bench-sparql: setup
+	$(BIN)/python benchmarks/sparql_page.py
 
 # Mutated copies of the source through the extraction: make fuzz SEED=1 N=3000
 SEED ?= 1

@@ -19,17 +19,21 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import urllib3
+
+from kanmin.rdf.examples import QUERY_GRAPH
 
 # The version the README installs (pip install oxigraph==...); the dev extra pins the same.
 OXIGRAPH_VERSION = "0.5.13"
 INSTALL_HINT = f"pip install oxigraph=={OXIGRAPH_VERSION} (or pip install -e '.[dev]')"
-# The published files the README loads, in this order, and its two commands (a test compares them
-# with the README; the README's store is store/ and its port 7878).
-PUBLISHED = ("data.ttl", "vocab.ttl", "catalog.ttl")
+# The published files the README loads, in this order (kanmin.rdf.examples.QUERY_GRAPH, which the
+# site's query page loads too), and its two commands (a test compares them with the README; the
+# README's store is store/ and its port 7878).
+PUBLISHED = tuple(PurePosixPath(path).name for path in QUERY_GRAPH)
 RDF_DIR = "build/rdf"
+assert all(path == f"{RDF_DIR}/{name}" for path, name in zip(QUERY_GRAPH, PUBLISHED, strict=True))
 
 
 def load_args(store: str, rdf_dir: str = RDF_DIR) -> list[str]:

@@ -114,10 +114,13 @@ def test_pages_and_files(site):
     rels = {p.relative_to(site).as_posix() for p in pages(site)}
     policies = list(csv.DictReader((REPO / "data/policies.csv").open(encoding="utf-8")))
     ministries = list(csv.DictReader((REPO / "data/ministries.csv").open(encoding="utf-8")))
-    assert rels == ({"index.html", "downloads.html", "ministries.html", "changes.html"}
+    assert rels == ({"index.html", "downloads.html", "ministries.html", "changes.html", "sparql.html"}
                     | {f"policy/{p['policy_id']}.html" for p in policies}
                     | {f"ministry/{m['ministry_id']}.html" for m in ministries})
-    assert {p.name for p in (site / "static").iterdir()} == {"cite.js", "favicon.svg", "site.css", "site.js"}
+    assert {p.relative_to(site / "static").as_posix() for p in (site / "static").rglob("*") if p.is_file()} == {
+        "cite.js", "favicon.svg", "site.css", "site.js", "sparql.js", "sparql-worker.js",
+        "vendor/oxigraph/web.js", "vendor/oxigraph/web_bg.wasm", "vendor/oxigraph/LICENSE-MIT",
+        "vendor/oxigraph/LICENSE-APACHE"}
 
 
 def test_jsonld_is_a_schema_org_dataset(site, pkg):
@@ -205,12 +208,19 @@ def test_no_page_loads_anything_from_elsewhere(site):
         p = Page(path.read_text(encoding="utf-8"))
         assert p.assets, path
         assert all(not v.startswith(("http:", "https:", "//", "data:")) for v in p.assets), (path, p.assets)
-    for asset in (site / "static").iterdir():
+    for asset in (site / "static").rglob("*"):
+        if asset.suffix not in (".js", ".css", ".svg"):  # the licence texts, the WebAssembly
+            continue
         text = asset.read_text(encoding="utf-8")
         if asset.suffix == ".svg":  # its namespace is a name, not a request; it must load nothing
             text = text.replace('xmlns="http://www.w3.org/2000/svg"', "")
             assert "href" not in text, asset
-        assert "http" not in text and "@import" not in text and "url(" not in text, asset
+        # no URL literal (the query page's script tells http(s) IRIs by a pattern, without one)
+        assert "://" not in text and "@import" not in text and "url(" not in text, asset
+    # the query page's script and worker fetch only what the page's settings name, all on the site
+    config = json.loads(page(site, "sparql.html").script("application/json"))
+    fetched = [config["worker"], config["wasm"], *(g["url"] for g in config["graph"])]
+    assert all((site / url).is_file() for url in fetched), fetched
 
 
 def test_rebuild_is_byte_identical(site_build):
@@ -341,12 +351,13 @@ def test_a_malformed_link_check_report_is_a_clear_error(tmp_path, pkg):
 #: would read with Japanese pronunciation.
 INLINE_IN_JAPANESE = {"CSV", "JSON", "RDF", "KPI", "SPARQL", "pandas", "DCAT", "SHA", "Turtle", "CKAN", "ckanapi",
                       "frictionless", "Excel", "Oxigraph", "XLSX", "SHACL", "NFKC", "JavaScript", "SKOS", "HTTP",
-                      "GitHub"}
+                      "GitHub", "WebAssembly"}
 #: Names of several words that stand in Japanese text as they are (a file's title: 「データパッケージ
 #: 記述子（Frictionless Data Package v2）」).
-INLINE_NAMES = ("Frictionless Data Package",)
-#: Elements whose text is code or a machine value, not prose; and elements that are not read.
-CODE_ELEMENTS = {"pre", "code", "script", "style", "kbd", "samp"}
+INLINE_NAMES = ("Frictionless Data Package", "Web Worker")
+#: Elements whose text is code or a machine value, not prose (the query page's editor holds a
+#: query); and elements that are not read.
+CODE_ELEMENTS = {"pre", "code", "script", "style", "kbd", "samp", "textarea"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 #: Attributes read out as text (they cannot hold a lang="en" part, so they must be Japanese only).
 TEXT_ATTRIBUTES = ("aria-label", "title", "data-label", "alt", "placeholder")
@@ -611,3 +622,104 @@ def test_downloads_list_the_workbook_first_then_the_zip_and_say_how_to_open_a_cs
     text = "".join(downloads.text)
     for words in ("BOMなし", "「データ」→「テキストまたはCSVから」", "65001: Unicode (UTF-8)", "Excelブック"):
         assert words in text, words
+
+
+# --- the query page (issue 22) ---------------------------------------------------------------------
+
+def test_the_query_page_lists_every_example_with_its_titles_descriptions_and_text(site):
+    """Every example of rdf/queries/ with the titles and descriptions of its header (the one
+    place they live), code between backticks as code, and its text as the file holds it."""
+    import re
+
+    from kanmin.rdf.examples import examples
+
+    html = (site / "sparql.html").read_text(encoding="utf-8")
+    found = examples()
+    assert len(found) == len(list((REPO / "scripts/kanmin/rdf/queries").glob("*.rq")))
+    for e in found:
+        item = re.search(rf'<li id="example-{e.name}">(.*?)</li>', html, re.S)
+        assert item, e.name
+        text = "".join(Page(item.group(1)).text)
+        assert e.title["ja"] in text and e.title["en"] in text
+        for description in (e.description["ja"], e.description["en"]):
+            assert description.replace("`", "") in text, (e.name, description)
+        assert element_text(item.group(1), f"query-{e.name}") == e.text
+    assert "<code>VALUES</code>" in html  # a description's code, shown as code
+    # the editor starts with the example the downloads page shows
+    starter = re.search(r'<textarea id="query"[^>]*>(.*?)</textarea>', html, re.S).group(1)
+    assert "policies-per-pillar" not in starter and "SELECT ?pillar ?pillar_ja" in starter
+
+
+def test_the_query_page_loads_the_files_a_triple_store_loads(site):
+    from kanmin.rdf.examples import QUERY_GRAPH
+
+    config = json.loads(page(site, "sparql.html").script("application/json"))
+    assert [g["url"] for g in config["graph"]] == [f"files/{path}" for path in QUERY_GRAPH]
+    assert {g["format"] for g in config["graph"]} == {"text/turtle"}
+    for path in QUERY_GRAPH:  # the site's copies are the published files
+        assert (site / "files" / path).read_bytes() == (site.parent.parent / path).read_bytes()
+    assert config["base"] == DEFAULT_BASE and config["limit"] == 10 and config["rows"] == 1000
+
+
+def test_only_the_query_page_loads_the_engine(site):
+    """No other page gets heavier than a link: none loads the query page's script or the engine."""
+    for path in pages(site):
+        assets = Page(path.read_text(encoding="utf-8")).assets
+        uses = any("sparql" in a or "vendor" in a or a.endswith(".wasm") for a in assets)
+        assert uses == (path.name == "sparql.html"), (path, assets)
+
+
+@pytest.fixture(scope="module")
+def published_store(site):
+    import pyoxigraph
+
+    from kanmin.rdf.examples import QUERY_GRAPH
+
+    store = pyoxigraph.Store()
+    for path in QUERY_GRAPH:
+        store.bulk_load(path=str(site.parent.parent / path), format=pyoxigraph.RdfFormat.TURTLE)
+    return store
+
+
+def sparql_link(html: str) -> str:
+    """The query of a page's "SPARQLで調べる" link."""
+    from urllib.parse import parse_qs, urlsplit
+
+    (href,) = [a for t, attr, a in Page(html).urls if t == "a" and "sparql.html?" in a]
+    assert urlsplit(href).path.endswith("sparql.html")
+    return parse_qs(urlsplit(href).query)["query"][0]
+
+
+def test_every_policy_page_links_to_a_query_whose_results_name_the_policy(site, published_store):
+    dct = "http://purl.org/dc/terms/"
+    for p in csv.DictReader((REPO / "data/policies.csv").open(encoding="utf-8")):
+        query = sparql_link((site / f"policy/{p['policy_id']}.html").read_text(encoding="utf-8"))
+        assert f"<{DEFAULT_BASE}policy/{p['policy_id']}>" in query
+        rows = {(r["property"].value, r["value"].value) for r in published_store.query(query)}
+        assert (dct + "title", p["name"]) in rows and (dct + "identifier", p["policy_id"]) in rows, p["policy_id"]
+
+
+def test_every_ministry_page_links_to_a_query_listing_its_policies(site, published_store):
+    named: dict[str, set[tuple[str, str]]] = {}
+    for a in csv.DictReader((REPO / "data/policy_ministries.csv").open(encoding="utf-8")):
+        named.setdefault(a["ministry_id"], set()).add((a["policy_id"], a["role"]))
+    roles = {"主担当（◎）": "lead", "共管": "co"}
+    for m in csv.DictReader((REPO / "data/ministries.csv").open(encoding="utf-8")):
+        query = sparql_link((site / f"ministry/{m['ministry_id']}.html").read_text(encoding="utf-8"))
+        rows = [(r["no"].value, roles[r["role"].value]) for r in published_store.query(query)]
+        assert set(rows) == named.get(m["ministry_id"], set()) and len(rows) == len(set(rows)), m["ministry_id"]
+
+
+def test_the_query_page_moves_with_the_base(tmp_path, site_build, pkg):
+    from kanmin.site import sparql
+
+    base = "https://example.org/k/"
+    write_site(pkg, tmp_path, site_build, base=base)
+    html = (tmp_path / "sparql.html").read_text(encoding="utf-8")
+    config = json.loads(page(tmp_path, "sparql.html").script("application/json"))
+    assert config["base"] == base and DEFAULT_BASE not in json.dumps(config)
+    assert {"prefix": base + "policy/", "page": "policy/{id}.html"} in config["links"]
+    assert "PREFIX kd: &lt;https://example.org/k/vocab#&gt;" in html  # the examples' vocabulary moved too
+    assert f"<{base}policy/7>" in sparql_link((tmp_path / "policy/7.html").read_text(encoding="utf-8"))
+    with pytest.raises(ValueError):  # a link's query must name what it is about in one VALUES clause
+        sparql.about("SELECT * WHERE { ?s ?p ?o }", base + "policy/7")

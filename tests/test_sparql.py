@@ -276,3 +276,50 @@ def test_analyst_questions_published_figures(published_server):
     """The figures the issue and the README quote: 4 budget projects shared by 8 policies."""
     rows = published_server.select_csv((QUERY_DIR / "shared-budget-projects.rq").read_text(encoding="utf-8"))[1:]
     assert (len({r[0] for r in rows}), len({r[2] for r in rows})) == (4, 8)
+
+
+# --- The examples' titles and descriptions (the .rq headers, kanmin.rdf.examples) ---------------
+
+
+def test_every_example_has_a_japanese_and_an_english_title_and_description():
+    """Each query file says what it is for in both languages (the site's query page lists them);
+    a Japanese field is Japanese, an English one ASCII but for the source's own words (◎, 全府省庁,
+    令和元年度), and a continued line is joined into one text."""
+    from kanmin.rdf.examples import examples
+
+    found = examples()
+    assert [e.name for e in found] == [q.stem for q in QUERIES]
+    for e in found:
+        assert e.text == (QUERY_DIR / e.file).read_text(encoding="utf-8")
+        for field in (e.title, e.description):
+            assert any("\u3040" <= c <= "\u9fff" for c in field["ja"]), (e.name, field)
+            assert field["en"][:1].isascii() and field["en"][:1].isupper(), (e.name, field)
+            assert "#" not in field["ja"] + field["en"] and "  " not in field["en"], (e.name, field)
+    kpis = next(e for e in found if e.name == "kpis-of-policy")
+    assert kpis.title == {"ja": "ある施策のKPI", "en": "The KPIs of a policy"}
+    assert kpis.description["ja"] == ("1つの施策（ここでは No 2）のKPI：種類（進捗・効果）、順番、＜見出し＞、本文、未設定かどうか。"
+                                      "別の施策を見るときは `VALUES` の `\"2\"` をその施策の No に替える。")
+    assert kpis.description["en"].endswith("the not-set flag. For another policy, replace `\"2\"` in `VALUES` with its No.")
+
+
+@pytest.mark.parametrize("header,line,words", [
+    ("# Title: x\n# 説明: y\n# Description: z\n", 1, "has no 題"),
+    ("# 題: x\n# Title: x\n# 説明: y\n# 説明: y\n# Description: z\n", 4, "説明 given twice"),
+    ("# 題: x\n# Title: x\n# 説明: y\n# a note\n# Description: z\n", 4, "not a field"),
+    ("# 題: \n# Title: x\n# 説明: y\n# Description: z\n", 1, "has no 題"),
+])
+def test_a_header_without_its_fields_is_refused_at_its_line(header, line, words):
+    from kanmin.errors import DataError
+    from kanmin.rdf.examples import parse
+
+    with pytest.raises(DataError) as err:
+        parse("planted", header + "SELECT * WHERE { ?s ?p ?o }\n")
+    (problem,) = err.value.problems
+    assert (problem.file, problem.line) == ("planted.rq", line) and words in problem.message, problem
+
+
+def test_code_between_backticks_is_told_apart():
+    from kanmin.rdf.examples import code_spans
+
+    assert code_spans("`VALUES` の `\"mic\"` を替える") == [("VALUES", True), (" の ", False), ('"mic"', True),
+                                                           (" を替える", False)]

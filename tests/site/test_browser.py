@@ -16,7 +16,7 @@ import io
 import json
 import zipfile
 from collections import deque
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urldefrag, urlencode, urljoin, urlsplit
 
 import pytest
 import rdflib
@@ -28,6 +28,8 @@ from kanmin.settings import RDF_DIR
 from support import LINK_BROKEN, LINK_ERROR, LINK_TIMEOUT, REPO, TEST_REPOSITORY
 
 SCREENSHOTS = REPO / "build" / "screenshots"
+#: The query page with a query whose wide results a phone must scroll inside their box, not the page.
+SPARQL_URL = urlencode({"query": (REPO / "scripts/kanmin/rdf/queries/urls-per-ministry.rq").read_text(encoding="utf-8")})
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 
 
@@ -208,12 +210,14 @@ def test_every_internal_link_resolves_and_no_page_has_a_console_error(browser_pa
             response = browser_page.request.get(url)
             assert response.status == 200, url
             files += 1
-    # a page per policy and per ministry, the index, the downloads, the ministries and the update history
-    assert pages == len(data["policies"]) + len(data["ministries"]) + 4
+    # a page per policy and per ministry, the index, the downloads, the ministries, the update
+    # history and the query page
+    assert pages == len(data["policies"]) + len(data["ministries"]) + 5
     catalog = rdflib.Graph().parse(site_build / RDF_DIR / "catalog.ttl")
     distributions = len(set(catalog.subjects(RDF.type, DCAT.Distribution)))
-    # the distributions, the catalog, the icon, the style sheet and the two scripts
-    assert files == distributions + 1 + 4
+    # the distributions, the catalog, the icon, the style sheet, the three scripts and the query
+    # engine's two licence texts (the page's script fetches the engine and the graph itself)
+    assert files == distributions + 1 + 7
     assert fragments  # the pages do link to places within pages
     assert [f for f in sorted(fragments) if f[1] not in anchors.get(f[0], set())] == []
     assert problems == []
@@ -242,10 +246,13 @@ def test_screenshots_and_no_sideways_scrolling_on_a_phone(browser, site_url, nam
         for path, shot in (("index.html", "index"), ("index.html?q=オープンデータ+推進&sort=-fy", "index-search"),
                            ("policy/7.html", "policy-7"), ("policy/9.html", "policy-9"),
                            ("downloads.html", "downloads"), ("ministry/mic.html", "ministry-mic"),
-                           ("changes.html", "changes")):
+                           ("changes.html", "changes"), ("sparql.html?" + SPARQL_URL, "sparql")):
             page.goto(site_url + path)
+            if shot == "sparql":  # the query in the URL runs: its results show
+                page.wait_for_selector("#results[data-state=done]")
             # the whole page; the index only down to its first policies (all the rows are long on a phone)
-            clip = {"x": 0, "y": 0, "width": viewport["width"], "height": 2400} if shot.startswith("index") or shot == "changes" else None
+            clip = ({"x": 0, "y": 0, "width": viewport["width"], "height": 2400}
+                    if shot.startswith("index") or shot in ("changes", "sparql") else None)
             page.screenshot(path=str(SCREENSHOTS / f"{shot}-{name}.png"), full_page=True, clip=clip)
             width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
             assert width[0] <= width[1], (path, name, width)

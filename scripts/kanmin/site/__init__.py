@@ -21,10 +21,17 @@ Output, a self-contained folder to deploy as it is (no CDN, no external fonts or
                           attribution (出典) and snippets for pandas, frictionless, SPARQL and CKAN
   changes.html            the update history: CHANGELOG.md rendered (when the build has it),
                           linked from every page's footer
+  sparql.html             a SPARQL query page: the published graph (data, vocabulary, catalog)
+                          queried in the browser by Oxigraph's WebAssembly build in a Web Worker
+                          (static/sparql.js, static/sparql-worker.js), with the example queries of
+                          rdf/queries/; each policy and ministry page links to it with a query
+                          about that policy or ministry (``sparql``)
   files/<path>            a copy of every distribution the registry says the site copies (all of
                           them, and the catalog): the catalog's download URL is ``<base>files/<path>``,
                           so the site deployed at the base serves them
-  static/                 the style sheet and the scripts (the index's filters, the copy buttons)
+  static/                 the style sheet and the scripts (the index's filters, the copy buttons,
+                          the query page); static/vendor/oxigraph/ the SPARQL engine (vendored
+                          from npm, byte for byte) and its licence texts
 The site's root is the dataset's home page: ``base`` without its final slash (settings.DEFAULT_BASE,
 the same base as the RDF's IRIs). Pages link to each other relatively, so the folder works
 anywhere, also opened from disk; absolute URLs (JSON-LD, download URLs) hang off ``base``.
@@ -45,7 +52,7 @@ from ..distributions import CATALOG, distributions, measure
 from ..errors import DataError, Problem
 from ..model import Package
 from ..settings import DEFAULT_BASE, download_base
-from . import render, views
+from . import render, sparql, views
 
 __all__ = ["read_linkcheck", "write_site"]
 
@@ -81,6 +88,7 @@ def write_site(pkg: Package, out_dir: Path, package_dir: Path, linkcheck: Path |
         target = out_dir / "static" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(render.STATIC_DIR / rel, target)
+    sparql.copy_engine(out_dir)
     for f in files:
         target = out_dir / "files" / f.path
         target.parent.mkdir(parents=True, exist_ok=True)

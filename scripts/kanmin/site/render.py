@@ -25,12 +25,13 @@ from markupsafe import Markup
 from ..distributions import PublishedFile
 from ..model import Package
 from ..package import bilingual
+from ..rdf.examples import QUERY_GRAPH, code_spans
 from ..settings import DEFAULT_BASE
-from . import cite, views
+from . import cite, sparql, views
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
-STATIC = ("cite.js", "favicon.svg", "site.css", "site.js")
+STATIC = ("cite.js", "favicon.svg", "site.css", "site.js", "sparql.js", "sparql-worker.js")
 #: The query shown on the downloads page, as the project keeps it (run by the SPARQL tests).
 SPARQL_EXAMPLE = HERE.parent / "rdf" / "queries" / "policies-per-pillar.rq"
 
@@ -78,6 +79,7 @@ def environment() -> jinja2.Environment:
     env.filters["size"] = size
     env.filters["bilingual"] = bilingual
     env.tests["web_url"] = is_web_url
+    env.globals["code_spans"] = code_spans
     return env
 
 
@@ -147,17 +149,23 @@ def pages(pkg: Package, policy_views: list[dict], files: list[PublishedFile], ca
                   "mail": cite.report_mail(contact, row, md["version"]) if contact else None, "email": contact}
         out[f"policy/{row['policy_id']}.html"] = policy_template.render(
             **common, root="../", page="policy", p=v, iri=cite.iri(row, base), cite=cite.citation(pkg, row, base),
-            w3id=w3id, report=report)
+            w3id=w3id, report=report, query=sparql.link(sparql.policy_query(row["policy_id"], base)))
     ministry_template = env.get_template("ministry.html")
     for m in ministry_views:
-        out[f"ministry/{m['row']['ministry_id']}.html"] = ministry_template.render(
-            **common, root="../", page="ministry", m=m)
+        mid = m["row"]["ministry_id"]
+        out[f"ministry/{mid}.html"] = ministry_template.render(
+            **common, root="../", page="ministry", m=m, query=sparql.link(sparql.ministry_query(mid, base)))
     out["ministries.html"] = env.get_template("ministries.html").render(
         **common, root="", page="ministries", ministries=ministry_views)
     out["downloads.html"] = env.get_template("downloads.html").render(
         **common, root="", page="downloads", downloads=downloads, by_path=by_path, catalog=catalog_view,
         # the example's vocabulary prefix moves with the base, as vocab.ttl does (rdf.build)
-        sparql=SPARQL_EXAMPLE.read_text(encoding="utf-8").replace(DEFAULT_BASE, base), download_base=download_base)
+        sparql=SPARQL_EXAMPLE.read_text(encoding="utf-8").replace(DEFAULT_BASE, base), download_base=download_base,
+        graph_paths=QUERY_GRAPH)
+    graph = sparql.graph_files(files + ([catalog] if catalog else []))
+    out["sparql.html"] = env.get_template("sparql.html").render(
+        **common, root="", page="sparql", starter=sparql.rebased(sparql.example(SPARQL_EXAMPLE.stem), base),
+        sparql=sparql.page(graph, base, md["name"], download_base))
     if changelog is not None:
         out["changes.html"] = env.get_template("changes.html").render(
             **common, root="", page="changes", history=changelog_html(changelog),
