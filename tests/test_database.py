@@ -138,3 +138,32 @@ def test_two_builds_write_the_same_bytes_as_the_published_file(tmp_path):
     first, second = write_database(pkg, tmp_path / "a.sqlite"), write_database(pkg, tmp_path / "b.sqlite")
     assert first.read_bytes() == second.read_bytes() == PUBLISHED.read_bytes()
     assert first.read_bytes()[16:18] == b"\x10\x00"  # page size 4096
+
+
+ON_A_FULL_DISK = """
+import errno, json, subprocess, sys
+from pathlib import Path
+from kanmin import validation
+from kanmin.database import write_database
+mount = Path(sys.argv[1])
+subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], check=True)
+pkg = validation.load(sys.argv[2])
+try:
+    write_database(pkg, mount / "db.sqlite")
+    print(json.dumps({"raised": None}))
+except OSError as exc:
+    print(json.dumps({"raised": "OSError", "errno": exc.errno, "filename": exc.filename}))
+"""
+
+
+def test_a_full_disk_is_the_oserror_every_command_reports(tmp_path):
+    """SQLite's SQLITE_FULL from VACUUM INTO becomes OSError(ENOSPC) naming the file, which the CLI
+    prints as one error line (errors.os_error), not an apsw.FullError traceback."""
+    import errno
+
+    from support import in_a_mount_namespace
+
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    got = in_a_mount_namespace(ON_A_FULL_DISK, [str(mount), str(REPO)])
+    assert got == {"raised": "OSError", "errno": errno.ENOSPC, "filename": str(mount / "db.sqlite")}

@@ -20,27 +20,35 @@ What it holds, all derived from the Table Schema (its one home):
     or more. A shorter query (マイナ is fine, ＩＴ is not) matches nothing: use ``LIKE '%ＩＴ%'``.
   - the views of ``VIEWS``, which answer the common questions without a join.
 
-Why the standard ``sqlite3`` module rather than sqlite-utils: the DDL comes from the Table Schema
-(CHECKs from constraints, composite keys, FTS5 options, views), which sqlite-utils' ``create``
-does not take (it has no CHECK constraints), and the standard module needs no dependency.
+Why APSW rather than sqlite-utils or the standard ``sqlite3`` module: the DDL comes from the
+Table Schema (CHECKs from constraints, composite keys, FTS5 options, views), which sqlite-utils'
+``create`` does not take (it has no CHECK constraints); and the file's bytes depend on the SQLite
+library that writes it (its version is in the header, offset 96, and FTS5's internal records
+follow the library), while the standard module uses whatever SQLite the system or the Python
+build links (Debian 12: 3.40.1, Ubuntu 24.04's setup-python: 3.45). APSW's wheels carry their own
+SQLite, so the version pinned in requirements.lock (apsw 3.54.1.0 = SQLite 3.54.1) decides the
+bytes everywhere, and the committed file and the catalog's checksum of it hold on any machine.
+Readers (Datasette, ``sqlite3``, DuckDB, R) open it with any SQLite 3.34 or newer.
 
 Deterministic bytes: the database is made in memory with a fixed page size, then written by
 ``VACUUM INTO`` (a fresh, compact file: no free pages, no journal, no timestamp anywhere in
-SQLite's format). The bytes depend on the SQLite library (its version is in the file's header,
-offset 96): the same library gives the same file (tested by building twice).
+SQLite's format); the same APSW gives the same file (tested by building twice).
 """
 
 from __future__ import annotations
 
 import errno
 import os
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import DataError, Problem
 from .model import Package
 from .settings import DATABASE_PATH
+
+if TYPE_CHECKING:
+    import apsw
 
 #: SQLite's page size for the file (its default; a fixed value, because another gives other bytes).
 PAGE_SIZE = 4096
@@ -111,14 +119,17 @@ def write_database(pkg: Package, target: Path) -> Path:
 
     A row that breaks a constraint or a foreign key is a DataError naming the table and row (the
     build checks the same rules earlier, so this is a last line of defence)."""
-    if sqlite3.sqlite_version_info < TRIGRAM_SINCE:
-        raise RuntimeError(f"SQLite {sqlite3.sqlite_version} has no FTS5 trigram tokenizer: the database needs "
-                           f"SQLite {'.'.join(map(str, TRIGRAM_SINCE))} or newer under Python's sqlite3 module")
+    import apsw  # its own SQLite (see the module docstring); loaded only when the database is written
+
+    version = tuple(int(part) for part in apsw.sqlite_lib_version().split("."))
+    if version < TRIGRAM_SINCE:
+        raise RuntimeError(f"SQLite {apsw.sqlite_lib_version()} has no FTS5 trigram tokenizer: the database needs "
+                           f"SQLite {'.'.join(map(str, TRIGRAM_SINCE))} or newer (apsw as in requirements.lock)")
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         target.unlink()  # VACUUM INTO needs a new file
-    con = sqlite3.connect(":memory:", isolation_level=None)
+    con = apsw.Connection(":memory:")
     try:
         con.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         con.execute("BEGIN")
@@ -134,26 +145,23 @@ def write_database(pkg: Package, target: Path) -> Path:
                                      "foreign key", "fix the table; the CSVs' foreign keys are checked the same way")
                              for table, rowid, parent, _fk in orphans])
         con.execute("VACUUM INTO ?", (str(target),))
-    except sqlite3.OperationalError as exc:
+    except (apsw.FullError, apsw.ReadOnlyError, apsw.CantOpenError, apsw.PermissionsError) as exc:
         raise _os_error(exc, target) from exc
     finally:
         con.close()
     return target
 
 
-#: SQLite's primary result codes that are the file system saying no, as the OSError they stand for.
-_FS_CODES = {sqlite3.SQLITE_FULL: errno.ENOSPC, sqlite3.SQLITE_READONLY: errno.EROFS,
-             sqlite3.SQLITE_CANTOPEN: errno.EACCES, sqlite3.SQLITE_PERM: errno.EACCES}
+#: SQLite's primary result codes that are the file system saying no, as the OSError they stand for
+#: (SQLITE_FULL, SQLITE_READONLY, SQLITE_CANTOPEN, SQLITE_PERM).
+_FS_CODES = {13: errno.ENOSPC, 8: errno.EROFS, 14: errno.EACCES, 3: errno.EACCES}
 
 
-def _os_error(exc: sqlite3.OperationalError, target: Path) -> Exception:
+def _os_error(exc: Exception, target: Path) -> OSError:
     """A full disk or a forbidden folder as the OSError every command reports in one line
-    (``errors.os_error``); any other SQLite error as it is (a bug)."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    if code is not None and code & 0xFF in _FS_CODES:
-        number = _FS_CODES[code & 0xFF]
-        return OSError(number, os.strerror(number), str(target))
-    return exc
+    (``errors.os_error``)."""
+    number = _FS_CODES[getattr(exc, "result", 14) & 0xFF]
+    return OSError(number, os.strerror(number), str(target))
 
 
 def schema_sql(pkg: Package) -> list[str]:
@@ -208,12 +216,14 @@ def _literal(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _insert(con: sqlite3.Connection, res: dict, rows: list[dict]) -> None:
+def _insert(con: apsw.Connection, res: dict, rows: list[dict]) -> None:
+    import apsw
+
     names = [f["name"] for f in res["fields"]]
     sql = f"INSERT INTO {_q(res['name'])} VALUES ({', '.join('?' * len(names))})"
     try:
         con.executemany(sql, ([row[n] for n in names] for row in rows))
-    except sqlite3.IntegrityError as exc:
+    except apsw.ConstraintError as exc:
         raise DataError([Problem(str(DATABASE_PATH), None, f"table {res['name']}: {exc}",
                                  "the Table Schema and the rows disagree: fix the rows")]) from exc
 
@@ -236,6 +246,6 @@ def search_rows(pkg: Package) -> list[tuple]:
             for p in pkg.tables["policies"]]
 
 
-def _index_search(con: sqlite3.Connection, pkg: Package) -> None:
+def _index_search(con: apsw.Connection, pkg: Package) -> None:
     con.executemany(f"INSERT INTO {SEARCH_TABLE} (rowid, {', '.join(SEARCH_COLUMNS)}) "
                     f"VALUES (?{', ?' * len(SEARCH_COLUMNS)})", search_rows(pkg))
