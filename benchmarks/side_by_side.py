@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 #: The stages in the order they run, each with the stages whose output it reads (rdf: the catalog
 #: describes the package's files by size and checksum; floor: copies every file the others wrote).
-NEEDS = {"package": (), "workbook": (), "rdf": ("package", "workbook"), "validate": ("rdf",),
+NEEDS = {"package": (), "workbook": (), "analysts": (), "rdf": ("package", "workbook"), "validate": ("rdf",),
          "floor": ("package", "workbook", "rdf")}
 STAGES = tuple(NEEDS)
 #: Side by side, a figure is "within" when new / baseline ≤ this (5% slower or bigger at most).

@@ -15,7 +15,7 @@ import pytest
 from kanmin.archive import write_archive
 from kanmin.model import from_records
 from kanmin.package import write_package
-from kanmin.settings import ARCHIVE_PATH, WORKBOOK_PATH
+from kanmin.settings import ARCHIVE_PATH, DATABASE_PATH, PARQUET_DIR, WORKBOOK_PATH
 from kanmin.workbook import write_workbook
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,12 +74,15 @@ def read_table(root: Path, name: str) -> list[dict]:
 
 
 def copy_published_package(dest: Path) -> Path:
-    """The repository's published package (CSVs, descriptor, workbook, ZIP, build/rdf/) copied into ``dest``."""
+    """The repository's published package (CSVs, descriptor, workbook, ZIP, SQLite, Parquet, build/rdf/)
+    copied into ``dest``."""
     shutil.copytree(REPO / "data", dest / "data", ignore=shutil.ignore_patterns("raw", "curated"))
     shutil.copy2(REPO / "datapackage.json", dest / "datapackage.json")
     shutil.copytree(REPO / "build" / "rdf", dest / "build" / "rdf")
     shutil.copy2(REPO / WORKBOOK_PATH, dest / WORKBOOK_PATH)
     shutil.copy2(REPO / ARCHIVE_PATH, dest / ARCHIVE_PATH)
+    shutil.copy2(REPO / DATABASE_PATH, dest / DATABASE_PATH)
+    shutil.copytree(REPO / PARQUET_DIR, dest / PARQUET_DIR)
     return dest
 
 

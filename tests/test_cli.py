@@ -229,6 +229,8 @@ def test_build_with_base_url_moves_every_home_page_landing_page_and_download_url
                                        if n.endswith((".xml", ".json", ".csv")))
         elif path.suffix == ".wasm":  # the query page's engine: binary, searched byte for byte
             texts[rel] = path.read_bytes().decode("latin-1")
+        elif path.suffix in (".sqlite", ".parquet"):  # binary, with the tables' and metadata's texts in UTF-8
+            texts[rel] = path.read_bytes().decode("utf-8", "replace")
         else:
             texts[rel] = path.read_text(encoding="utf-8")
     # but in the update history, CHANGELOG.md as people wrote it, which speaks of the project's home page

@@ -21,6 +21,7 @@ from rdflib.namespace import DCTERMS, RDF
 from kanmin import distributions as registry
 from kanmin import model, validation
 from kanmin.archive import write_archive
+from kanmin.database import write_database
 from kanmin.distributions import (
     CATALOG,
     EU_FILE_TYPES,
@@ -32,8 +33,17 @@ from kanmin.distributions import (
     written_by,
 )
 from kanmin.package import write_package
+from kanmin.parquet import write_parquet
 from kanmin.rdf import build_rdf
-from kanmin.settings import ARCHIVE_PATH, DEFAULT_DOWNLOAD_BASE, RDF_DIR, SITE_DIR, WORKBOOK_PATH
+from kanmin.settings import (
+    ARCHIVE_PATH,
+    DATABASE_PATH,
+    DEFAULT_DOWNLOAD_BASE,
+    RDF_DIR,
+    SITE_DIR,
+    WORKBOOK_PATH,
+    parquet_path,
+)
 from support import REPO, copy_published_package, make_package, metadata
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -52,6 +62,13 @@ EXPECTED = {
                     "policy_budget_projects", "pillars", "effect_categories")},
     "datapackage.json": ("application/json", "JSON", "JSON", {"https://datapackage.org/standard/data-package/"},
                          "package"),
+    # no SQLite code in the EU file-type table: its generic binary one (distributions.SQLITE says why)
+    "build/kuni-shisaku-ichiran-todofuken-2019.sqlite": ("application/vnd.sqlite3", "OCTET", "SQLite",
+                                                         {"https://www.sqlite.org/fileformat.html"}, "database"),
+    **{f"build/parquet/{name}.parquet": ("application/vnd.apache.parquet", "PARQUET", "Parquet",
+                                         {"https://parquet.apache.org/docs/file-format/"}, "parquet")
+       for name in ("policies", "ministries", "policy_ministries", "kpis", "policy_references", "budget_projects",
+                    "policy_budget_projects", "pillars", "effect_categories")},
     "build/rdf/data.ttl": ("text/turtle", "RDF_TURTLE", "Turtle", {VOCAB_IRI}, "rdf"),
     "build/rdf/data.nt": ("application/n-triples", "RDF_N_TRIPLES", "N-Triples", {VOCAB_IRI}, "rdf"),
     "build/rdf/data.jsonld": ("application/ld+json", "JSON_LD", "JSON-LD", {VOCAB_IRI}, "rdf"),
@@ -70,12 +87,16 @@ def _facts(d: Distribution) -> tuple:
 
 def test_the_registry_checked_by_hand():
     dists = distributions(RESOURCES)
-    # publish order: the files for people (workbook, ZIP), tables, descriptor, build/rdf/
+    # publish order: the files for people (workbook, ZIP), tables, descriptor, SQLite, Parquet, build/rdf/
     assert [d.path for d in dists] == list(EXPECTED)
     assert {d.path: _facts(d) for d in dists} == EXPECTED
     assert [d.path for d in dists if not d.described] == ["build/rdf/catalog.ttl"]
     assert all(d.site_copy for d in dists)
-    assert [d.path for d in dists if d.optional] == [WORKBOOK_PATH, ARCHIVE_PATH]
+    assert [d.path for d in dists if d.optional] == [WORKBOOK_PATH, ARCHIVE_PATH, DATABASE_PATH,
+                                                     *(parquet_path(r["name"]) for r in RESOURCES)]
+    parquet = next(d for d in dists if d.stage == "parquet")  # a table's resource titles it, as its CSV
+    assert parquet.title == {"ja": "施策（Parquet）", "en": "Policies (Parquet)"}
+    assert parquet.description == RESOURCES[0]["description"] and parquet.table is None  # DataStore: the CSV
     assert all(d.format.eu_file_type.startswith(EU_FILE_TYPES) for d in dists)
     for d in dists:
         title, description = d.texts()
@@ -89,7 +110,7 @@ def test_a_table_is_titled_and_described_by_its_table_schema_resource():
     assert distributions([]) == list(FILES)  # no resources, no tables
 
 
-@pytest.mark.parametrize("path", [WORKBOOK_PATH, ARCHIVE_PATH])
+@pytest.mark.parametrize("path", [WORKBOOK_PATH, ARCHIVE_PATH, DATABASE_PATH, "build/parquet/kpis.parquet"])
 def test_the_workbook_and_the_zip_are_listed_only_where_they_are(tmp_path, path):
     assert path in [d.path for d in distributions(RESOURCES)]
     assert path not in [d.path for d in distributions(RESOURCES, tmp_path)]
@@ -128,7 +149,8 @@ def test_every_distribution_of_the_catalog_has_exactly_one_entry_and_says_what_i
 def test_a_build_publishes_and_the_site_copies_exactly_the_registry(site_build):
     published = {p.relative_to(site_build).as_posix() for p in [
         *(site_build / "data").glob("*.csv"), site_build / "datapackage.json", *(site_build / "build").glob("*.xlsx"),
-        *(site_build / "build").glob("*.zip"),
+        *(site_build / "build").glob("*.zip"), *(site_build / "build").glob("*.sqlite"),
+        *(site_build / "build" / "parquet").iterdir(),
         *(site_build / RDF_DIR).iterdir()] if not p.name.startswith(".")}
     dists = distributions(RESOURCES, site_build)
     assert published == {d.path for d in dists} and len(published) == len(dists)
@@ -151,6 +173,13 @@ def test_each_stage_writes_the_files_the_registry_gives_it(tmp_path):
     rdf = sorted(f"{RDF_DIR}/{p.name}" for p in (package / RDF_DIR).iterdir() if not p.name.startswith("."))
     assert rdf == sorted(d.path for d in written_by("rdf"))
     assert [d.path for d in written_by("workbook")] == [WORKBOOK_PATH]  # the path the build writes it to
+    pkg = validation.load(package)
+    write_database(pkg, package / DATABASE_PATH)
+    assert [d.path for d in written_by("database")] == [DATABASE_PATH]
+    before = {p for p in package.rglob("*") if p.is_file()}
+    write_parquet(pkg, package)
+    parquets = sorted(p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file() and p not in before)
+    assert parquets == sorted(d.path for d in written_by("parquet", RESOURCES)) and len(parquets) == 9
 
 
 # --- no other home --------------------------------------------------------------------------------

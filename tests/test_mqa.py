@@ -23,6 +23,10 @@ EU = "http://publications.europa.eu/resource/authority/"
 DATASET = URIRef("https://w3id.org/kanmin-data/dataset/kuni-shisaku-ichiran-todofuken-2019")
 XLSX = f"{DATASET}/distribution/build-kuni-shisaku-ichiran-todofuken-2019.xlsx"
 ZIP = f"{DATASET}/distribution/build-kuni-shisaku-ichiran-todofuken-2019.zip"
+SQLITE = f"{DATASET}/distribution/build-kuni-shisaku-ichiran-todofuken-2019.sqlite"
+PARQUETS = tuple(sorted(f"{DATASET}/distribution/build-parquet-{name}.parquet" for name in (
+    "policies", "ministries", "policy_ministries", "kpis", "policy_references", "budget_projects",
+    "policy_budget_projects", "pillars", "effect_categories")))
 
 #: The methodology's table (https://data.europa.eu/mqa/methodology), copied by hand: metric,
 #: dimension, points, what it is measured on, computable without the network.
@@ -66,9 +70,11 @@ def test_the_table_is_the_methodology_s():
 
 
 #: What the lists say of each format of the registry: (machine-readable, non-proprietary), as
-#: README.md says it (the workbook is proprietary, the ZIP is no machine-readable format).
+#: README.md says it (the workbook is proprietary, the ZIP is no machine-readable format; the
+#: copies of the lists have neither PARQUET nor OCTET, the SQLite file's generic code).
 FORMAT_CLASSES = {"CSV": (True, True), "JSON": (True, True), "RDF_TURTLE": (True, True),
-                  "RDF_N_TRIPLES": (True, True), "JSON_LD": (True, True), "XLSX": (True, False), "ZIP": (False, True)}
+                  "RDF_N_TRIPLES": (True, True), "JSON_LD": (True, True), "XLSX": (True, False), "ZIP": (False, True),
+                  "PARQUET": (False, False), "OCTET": (False, False)}
 
 
 def test_every_format_of_the_registry_is_in_the_vocabularies():
@@ -103,15 +109,16 @@ def test_the_published_catalog_meets_every_indicator_computable_offline(publishe
     [assessment] = mqa.assess(published, compliant)
     assert assessment.dataset == str(DATASET)
     distributions = sorted(str(d) for d in published.objects(DATASET, DCAT.distribution))
-    assert len(distributions) == 18
+    assert len(distributions) == 28
     # metric -> (points counted, distributions that do not meet it)
     expected = {metric: (points if offline else 0, ()) for metric, _d, points, _on, offline in METHODOLOGY}
-    expected["formatMediaTypeNonProprietary"] = (20, (XLSX,))  # the workbook
-    expected["formatMediaTypeMachineInterpretable"] = (20, (ZIP,))  # the ZIP
+    # the workbook; the SQLite and Parquet files, whose codes the lists do not have
+    expected["formatMediaTypeNonProprietary"] = (20, tuple(sorted((XLSX, SQLITE, *PARQUETS))))
+    expected["formatMediaTypeMachineInterpretable"] = (20, tuple(sorted((ZIP, SQLITE, *PARQUETS))))
     expected["dateIssuedAvailability"] = (5, tuple(distributions))  # the dataset's date of issue counts
     assert {o.indicator.metric: (o.points, o.failing) for o in assessment.outcomes} == expected
     assert all(o.met for o in assessment.outcomes)  # the two URL indicators: the URLs are there to try
-    assert {o.measured for o in assessment.outcomes if o.indicator.on != "dataset"} == {18}
+    assert {o.measured for o in assessment.outcomes if o.indicator.on != "dataset"} == {28}
     assert assessment.score == 325 and mqa.rating(assessment.score + 80) == "excellent"
     summary = mqa.summary(assessment)
     assert (summary["score"], summary["offline_maximum"], summary["maximum"]) == (325, 325, 405)

@@ -351,7 +351,7 @@ def test_a_malformed_link_check_report_is_a_clear_error(tmp_path, pkg):
 #: would read with Japanese pronunciation.
 INLINE_IN_JAPANESE = {"CSV", "JSON", "RDF", "KPI", "SPARQL", "pandas", "DCAT", "SHA", "Turtle", "CKAN", "ckanapi",
                       "frictionless", "Excel", "Oxigraph", "XLSX", "SHACL", "NFKC", "JavaScript", "SKOS", "HTTP",
-                      "GitHub", "WebAssembly"}
+                      "GitHub", "WebAssembly", "SQLite", "Parquet", "Datasette", "DuckDB"}
 #: Names of several words that stand in Japanese text as they are (a file's title: 「データパッケージ
 #: 記述子（Frictionless Data Package v2）」).
 INLINE_NAMES = ("Frictionless Data Package", "Web Worker")

@@ -139,10 +139,12 @@ def make_parser() -> argparse.ArgumentParser:
     from .portal.cli import register as register_portal
     from .rdf.cli import register as register_rdf
     from .release_cli import register as register_release
+    from .serve import register as register_serve
     register_links(sub)
     register_rdf(sub)
     register_portal(sub)
     register_release(sub)
+    register_serve(sub)
     return parser
 
 

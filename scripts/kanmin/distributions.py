@@ -15,33 +15,46 @@ Adding a distribution is one entry here plus its writer, the function of the sta
   ``"package"``   ``package.write_package``  (the CSVs and datapackage.json)
   ``"workbook"``  ``workbook.write_workbook`` (the Excel workbook)
   ``"archive"``   ``archive.write_archive``   (the ZIP of the files the package stage writes)
+  ``"database"``  ``database.write_database`` (the SQLite database)
+  ``"parquet"``   ``parquet.write_parquet``   (one Parquet file per table)
   ``"rdf"``       ``rdf.build.write_rdf``     (build/rdf/: data graph, context, vocabulary, shapes, catalog)
 
 The publish order (the catalog's, the site's downloads page's and CKAN's) puts the files for
 people first (``before_tables``: the workbook, then the ZIP), then the tables, then the rest of
-``FILES`` in its order.
+``FILES`` in its order, with the Parquet files (one per table, ``PARQUET_TABLES``) after the SQLite
+database, before build/rdf/.
 
 The paths themselves are ``settings``' (the one home of paths: ``DESCRIPTOR``, ``WORKBOOK_PATH``,
-``ARCHIVE_PATH``, ``RDF_DIR``, ``table_path``). The IRIs of the standards and of the two authority tables (IANA
+``ARCHIVE_PATH``, ``DATABASE_PATH``, ``RDF_DIR``, ``table_path``, ``parquet_path``). The IRIs of the
+standards and of the two authority tables (IANA
 media types, EU file types) are defined here; the namespace of the project vocabulary
 (``rdf.namespaces.KD``) is made from ``VOCABULARY``.
 
 Importing reads no file. ``distributions`` looks into a package folder only when given one (are
-the optional workbook and ZIP there?); ``measure`` hashes the file it is given.
+the optional workbook, ZIP, SQLite and Parquet files there?); ``measure`` hashes the file it is given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from .files import sha256_file
-from .settings import ARCHIVE_PATH, DEFAULT_BASE, DESCRIPTOR, RDF_DIR, WORKBOOK_PATH, table_path
+from .settings import (
+    ARCHIVE_PATH,
+    DATABASE_PATH,
+    DEFAULT_BASE,
+    DESCRIPTOR,
+    RDF_DIR,
+    WORKBOOK_PATH,
+    parquet_path,
+    table_path,
+)
 
 #: The stage whose writer writes a file (see the module docstring).
-Stage = Literal["package", "workbook", "archive", "rdf"]
+Stage = Literal["package", "workbook", "archive", "database", "parquet", "rdf"]
 
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 EU_FILE_TYPES = "http://publications.europa.eu/resource/authority/file-type/"
@@ -74,6 +87,13 @@ N_TRIPLES = Format("application/n-triples", EU_FILE_TYPES + "RDF_N_TRIPLES", "N-
 JSON_LD = Format("application/ld+json", EU_FILE_TYPES + "JSON_LD", "JSON-LD")
 XLSX = Format("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", EU_FILE_TYPES + "XLSX", "XLSX")
 ZIP = Format("application/zip", EU_FILE_TYPES + "ZIP", "ZIP")
+#: The EU file-type table has no code for SQLite (checked against copies of the table: it has SQL, a
+#: script of SQL statements, and GPKG, an SQLite-based geodata format, neither of which this is), so
+#: its format is the table's generic binary one, OCTET, and the media type says what it is: IANA's
+#: registered application/vnd.sqlite3 (DCAT-AP: the file-type table for dct:format, IANA for
+#: dcat:mediaType; README.md says so).
+SQLITE = Format("application/vnd.sqlite3", EU_FILE_TYPES + "OCTET", "SQLite")
+PARQUET = Format("application/vnd.apache.parquet", EU_FILE_TYPES + "PARQUET", "Parquet")
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,8 @@ TABLE_SCHEMA = Standard("https://datapackage.org/standard/table-schema/", "Table
 CSV_RFC4180 = Standard("https://www.rfc-editor.org/rfc/rfc4180",
                        "RFC 4180: Common Format and MIME Type for Comma-Separated Values (CSV) Files")
 SHACL = Standard("https://www.w3.org/TR/shacl/", "Shapes Constraint Language (SHACL)")
+SQLITE_FORMAT = Standard("https://www.sqlite.org/fileformat.html", "The SQLite Database File Format")
+PARQUET_FORMAT = Standard("https://parquet.apache.org/docs/file-format/", "Apache Parquet File Format")
 #: The project vocabulary (build/rdf/vocab.ttl), which the data graph files conform to; its terms
 #: are ``<iri>#term`` (``rdf.namespaces.KD``), a namespace that does not move with ``--base-iri``.
 VOCABULARY = Standard(DEFAULT_BASE + "vocab", "kanmin-data vocabulary")
@@ -109,8 +131,8 @@ class Distribution:
     described: bool = True
     #: The site lists it and serves a copy at files/<path>, the catalog's default download URL.
     site_copy: bool = True
-    #: Listed only where its file is there: the workbook and the ZIP, which older packages do not
-    #: have (see CHANGELOG.md).
+    #: Listed only where its file is there: the workbook, the ZIP, the SQLite and Parquet files, which
+    #: older packages do not have (see CHANGELOG.md).
     optional: bool = False
     #: Published before the tables: the files for people (the workbook, the ZIP), first on the
     #: site's downloads page and in CKAN's resource list.
@@ -127,19 +149,36 @@ class Distribution:
 
 @dataclass(frozen=True)
 class TableKind:
-    """The entry kind of the tables: one CSV per Table Schema resource of the metadata, at
-    ``settings.table_path(name)``, titled and described by its resource."""
+    """An entry kind with one file per Table Schema resource of the metadata, at ``path(name)``,
+    titled and described by its resource (the title followed by ``suffix``, if any): the CSVs
+    (``TABLES``) and the Parquet files (``PARQUET_TABLES``)."""
 
     format: Format
     conforms_to: tuple[Standard, ...]
     stage: Stage
+    path: Callable[[str], str]
+    suffix: dict[str, str] | None = field(default=None, hash=False)  # {"ja": …, "en": …} after the title
+    optional: bool = False
+    #: Its entries name their resource as ``table``: the CSVs, whose rows CKAN's DataStore loads (not
+    #: the Parquet files: the same rows, loaded once).
+    rows_of_table: bool = True
 
     def entry(self, resource: dict) -> Distribution:
-        return Distribution(table_path(resource["name"]), resource["title"], self.format, self.conforms_to,
-                            self.stage, description=resource["description"], table=resource["name"])
+        title = resource["title"]
+        if self.suffix and isinstance(title, dict):
+            title = {lang: text + self.suffix[lang] for lang, text in title.items()}
+        elif self.suffix:  # a descriptor's "ja / en" title (a package read without its kanmin extension)
+            title = title + self.suffix["en"]
+        return Distribution(self.path(resource["name"]), title, self.format, self.conforms_to,
+                            self.stage, description=resource["description"],
+                            table=resource["name"] if self.rows_of_table else None, optional=self.optional)
 
 
-TABLES = TableKind(CSV, (TABLE_SCHEMA, CSV_RFC4180), "package")
+TABLES = TableKind(CSV, (TABLE_SCHEMA, CSV_RFC4180), "package", table_path)
+#: The tables again as Parquet (``kanmin.parquet``; why they are not resources of the descriptor is
+#: its docstring), after the SQLite database in publish order.
+PARQUET_TABLES = TableKind(PARQUET, (PARQUET_FORMAT,), "parquet", parquet_path,
+                           suffix={"ja": "（Parquet）", "en": " (Parquet)"}, optional=True, rows_of_table=False)
 
 DESCRIPTOR_FILE = Distribution(
     DESCRIPTOR,
@@ -157,6 +196,12 @@ ARCHIVE = Distribution(
     title={"ja": "データパッケージ一式のZIP（datapackage.json と全テーブルのCSV）",
            "en": "ZIP of the Data Package (datapackage.json and the CSV of every table)"},
     format=ZIP, conforms_to=(), stage="archive", optional=True, before_tables=True)
+#: Every table in one SQLite file, with Japanese full-text search and views: ``database``'s docstring.
+DATABASE = Distribution(
+    DATABASE_PATH,
+    title={"ja": "SQLiteデータベース（全テーブル、日本語全文検索、ビュー）",
+           "en": "SQLite database (every table, Japanese full-text search, views)"},
+    format=SQLITE, conforms_to=(SQLITE_FORMAT,), stage="database", optional=True)
 VOCAB = Distribution(
     f"{RDF_DIR}/vocab.ttl",
     title={"ja": "語彙（kd: の用語のラベルと説明、Turtle）",
@@ -179,6 +224,7 @@ FILES: tuple[Distribution, ...] = (
     WORKBOOK,
     ARCHIVE,
     DESCRIPTOR_FILE,
+    DATABASE,
     Distribution(f"{RDF_DIR}/data.ttl", title={"ja": "RDFグラフ（Turtle）", "en": "RDF graph (Turtle)"},
                  format=TURTLE, conforms_to=(VOCABULARY,), stage="rdf"),
     Distribution(f"{RDF_DIR}/data.nt", title={"ja": "RDFグラフ（N-Triples）", "en": "RDF graph (N-Triples)"},
@@ -196,17 +242,21 @@ FILES: tuple[Distribution, ...] = (
 def distributions(resources: Iterable[dict], package_dir: Path | None = None) -> list[Distribution]:
     """Every published file of a package with these Table Schema resources, in publish order: the
     files of ``FILES`` that come ``before_tables``, one CSV per resource (in the resources' order),
-    then the rest of ``FILES``.
+    then the rest of ``FILES``, with one Parquet file per resource before the first file of build/rdf/.
 
-    Given the folder the package is in, an optional file (the workbook, the ZIP) is listed only if
+    Given the folder the package is in, an optional file (the workbook, the ZIP, the SQLite and
+    Parquet files) is listed only if
     it is there, so that a package written without one (by ``package.write_package`` alone, or by
     an older version) still has a catalog; every other file is listed whether it is
     there or not (a missing one is an error where it is read)."""
     def present(d: Distribution) -> bool:
         return not d.optional or package_dir is None or (Path(package_dir) / d.path).is_file()
 
+    resources = list(resources)
+    rest = [d for d in FILES if not d.before_tables and present(d)]
+    split = next((i for i, d in enumerate(rest) if d.stage == "rdf"), len(rest))
     return [*(d for d in FILES if d.before_tables and present(d)), *(TABLES.entry(r) for r in resources),
-            *(d for d in FILES if not d.before_tables and present(d))]
+            *rest[:split], *(d for d in map(PARQUET_TABLES.entry, resources) if present(d)), *rest[split:]]
 
 
 def written_by(stage: Stage, resources: Iterable[dict] = ()) -> list[Distribution]:

@@ -46,7 +46,8 @@ def collector_paused() -> Iterator[None]:
 @contextmanager
 def beside(check: Callable[..., None], *args: Any) -> Iterator[None]:
     """Run ``check(*args)`` in a forked child process while the block runs, then raise what it
-    raised (a ``DataError``, with its problems) when the block ends; where there is no
+    raised (a ``DataError``, with its problems, or an ``OSError``: a writer run so, such as
+    ``pipeline.write_for_analysts``, can meet a full disk) when the block ends; where there is no
     ``os.fork``, run it before the block.
 
     Why: frictionless' validation of the staged package (0.35 s on the real source, half of it
@@ -74,6 +75,8 @@ def beside(check: Callable[..., None], *args: Any) -> Iterator[None]:
             outcome: tuple[str, Any] = ("ok", None)
         except DataError as exc:
             outcome = ("problems", exc.problems)
+        except OSError as exc:  # the file system said no (a full disk): the parent reports it as its own
+            outcome = ("oserror", exc)
         except BaseException:
             outcome = ("crash", traceback.format_exc())
         with os.fdopen(write, "wb") as fh:
@@ -92,6 +95,8 @@ def beside(check: Callable[..., None], *args: Any) -> Iterator[None]:
     kind, value = pickle.loads(data) if data else ("crash", "the process died without a report")  # type: tuple[str, Any]
     if kind == "problems":
         raise DataError(value)
+    if kind == "oserror":
+        raise value
     if kind == "crash":
         raise RuntimeError(f"{check.__name__} failed in its process:\n{value}")
 

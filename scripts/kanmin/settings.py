@@ -33,6 +33,10 @@ RDF_DIR = "build/rdf"
 WORKBOOK_PATH = "build/kuni-shisaku-ichiran-todofuken-2019.xlsx"
 #: The ZIP of the Data Package (kanmin.archive), named like the workbook.
 ARCHIVE_PATH = "build/kuni-shisaku-ichiran-todofuken-2019.zip"
+#: The SQLite database (kanmin.database) and the folder of the Parquet files, one per table
+#: (kanmin.parquet, ``parquet_path``), named like the workbook.
+DATABASE_PATH = "build/kuni-shisaku-ichiran-todofuken-2019.sqlite"
+PARQUET_DIR = "build/parquet"
 LINKCHECK_DIR = "build/linkcheck"
 #: What changed in each version (written by people); the site renders it as its update history.
 CHANGELOG = REPO / "CHANGELOG.md"
@@ -64,6 +68,11 @@ def in_checkout(path: Path, option: str) -> Path:
 def table_path(name: str) -> str:
     """Where a published table's CSV is, relative to the package: data/<name>.csv."""
     return f"{DATA_DIR}/{name}.csv"
+
+
+def parquet_path(name: str) -> str:
+    """Where a published table's Parquet file is, relative to the package: build/parquet/<name>.parquet."""
+    return f"{PARQUET_DIR}/{name}.parquet"
 
 
 REFERENCES_CSV = table_path("policy_references")

@@ -53,14 +53,14 @@ MACHINE_READABLE = frozenset({
     "CSV", "GEOJSON", "ICS", "JSON", "JSON_LD", "KML", "KMZ", "NETCDF", "ODS", "RDF", "RDFA",
     "RDF_N_QUADS", "RDF_N_TRIPLES", "RDF_TRIG", "RDF_TURTLE", "RDF_XML", "RSS", "SHP", "XLS", "XLSX", "XML"})
 #: Codes of the EU file-type table (the two lists are made of them).
-FILE_TYPES = NON_PROPRIETARY | MACHINE_READABLE | frozenset({"PDF", "DOCX", "PPTX"})
+FILE_TYPES = NON_PROPRIETARY | MACHINE_READABLE | frozenset({"PDF", "DOCX", "PPTX", "PARQUET", "OCTET"})
 #: Media types of IANA's register (type/subtype).
 MEDIA_TYPES = frozenset({
     "text/csv", "application/json", "text/turtle", "application/n-triples", "application/ld+json",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/zip",
     "application/rdf+xml", "application/n-quads", "application/trig", "application/xml", "text/html",
     "application/pdf", "text/tab-separated-values", "application/geo+json",
-    "application/vnd.oasis.opendocument.spreadsheet"})
+    "application/vnd.oasis.opendocument.spreadsheet", "application/vnd.sqlite3", "application/vnd.apache.parquet"})
 #: Codes of the EU licence table.
 LICENCES = frozenset({"CC_BY_4_0", "CC_BYSA_4_0", "CC0"})
 #: Codes of the EU access-right table (all its concepts).
