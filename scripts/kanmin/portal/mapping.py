@@ -20,6 +20,13 @@ catalog IRI for catalog.ttl, which the catalog does not describe as a distributi
 ``DatasetSpec.owns`` says which of a portal's resources are ours by their ``uri`` (the publisher
 leaves the others alone). Every value sent is a string or an integer, so that the same dict can
 travel as a multipart upload and be compared with what the portal returns.
+
+A portal that runs ckanext-scheming (``scheming.Schema``, from its answer) gets, on top of these,
+the values of its schema's fields that we know (``scheming``: contact point, publisher, creator,
+coverage, provenance, …; for resources the vocabularies' IRIs of format, media type and checksum
+algorithm, the download URL, lists as lists), and the extras those fields replace are left out.
+The download URL of each file is its ``dcat:downloadURL`` in the package's catalog.ttl (read by
+``published_catalog`` with the IRIs), so that the portal's export names the same downloads.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ from ..model import Package
 from ..package import bilingual, table_schema
 from ..rdf.namespaces import DCAT, ISO639_1, RDF, Iris
 from ..settings import DEFAULT_BASE, DESCRIPTOR, build_timestamp, contact_email
+from . import scheming
 
 #: CKAN's ``name_validator``: lowercase ASCII letters, digits, "-" and "_", 2 to 100 characters.
 NAME_RE = re.compile(r"[a-z0-9_-]{2,100}")
@@ -57,6 +65,8 @@ class ResourceSpec:
     file: Path  # where the file is now
     fields: dict  # name, description, format, mimetype, size, hash, hash_algorithm, uri, …
     table: str | None = None  # the model resource of a CSV, else None
+    dist: Distribution | None = None  # its entry in the registry of distributions
+    download_url: str | None = None  # its dcat:downloadURL in the package's catalog.ttl
 
     @property
     def uri(self) -> str:
@@ -65,10 +75,12 @@ class ResourceSpec:
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """The CKAN dataset (without owner_org and license_id, which depend on the portal)."""
+    """The CKAN dataset (without owner_org and license_id, which depend on the portal), for a
+    portal with CKAN's core fields (``schema`` None) or with that ckanext-scheming schema."""
 
     fields: dict
     resources: list[ResourceSpec] = field(default_factory=list)
+    schema: scheming.Schema | None = None
 
     @property
     def name(self) -> str:
@@ -76,7 +88,9 @@ class DatasetSpec:
 
     @property
     def iri(self) -> str:
-        """The dataset's IRI in the package's catalog (the extra ``uri``)."""
+        """The dataset's IRI in the package's catalog (the field or the extra ``uri``)."""
+        if "uri" in self.fields:
+            return str(self.fields["uri"])
         return next(str(e["value"]) for e in self.fields["extras"] if e["key"] == "uri")
 
     def owns(self, uri: str | None) -> bool:
@@ -223,9 +237,14 @@ def published_files(pkg: Package, package_dir: Path) -> list[tuple[Distribution,
     return [(d, package_dir / d.path) for d in distributions(pkg.resources, package_dir)]
 
 
-def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None) -> list[ResourceSpec]:
-    """One ``ResourceSpec`` per published file; a missing file is a ``DataError`` naming it."""
+def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None,
+                   downloads: dict[str, str] | None = None) -> list[ResourceSpec]:
+    """One ``ResourceSpec`` per published file; a missing file is a ``DataError`` naming it.
+    ``downloads``: the download URL of each distribution IRI (``published_catalog``); the catalog
+    file, which the catalog does not describe, is downloaded beside the others (their URLs with its
+    path, when they are all one base + their path)."""
     iris = iris or Iris(DEFAULT_BASE)
+    downloads = dict(downloads or {})
     metadata = pkg.metadata
     name = metadata["name"]
     files = published_files(pkg, package_dir)
@@ -236,6 +255,11 @@ def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None) ->
     licence = metadata["licenses"][0]["path"]
     rights = bilingual(metadata["attribution"], "\n")
     language = json.dumps([ISO639_1 + code for code in metadata["language"]])
+    bases = {downloads[iris.distribution(name, d.path)].removesuffix(d.path)
+             if downloads.get(iris.distribution(name, d.path), "").endswith(d.path) else None
+             for d, _ in files if d != CATALOG}
+    if len(bases) == 1 and None not in bases:
+        downloads[iris.catalog()] = f"{next(iter(bases))}{CATALOG.path}"
     specs = []
     for dist, file in files:
         digest, size = sha256_file(file)
@@ -260,23 +284,60 @@ def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None) ->
         table = pkg.resource(dist.table) if dist.table else None
         if table is not None:
             fields["schema"] = json.dumps(table_schema(table), ensure_ascii=False, sort_keys=True)
-        specs.append(ResourceSpec(dist.path, file, fields, dist.table))
+        specs.append(ResourceSpec(dist.path, file, fields, dist.table, dist, downloads.get(uri)))
     return specs
 
 
 def dataset_spec(pkg: Package, package_dir: Path, iris: Iris | None = None) -> DatasetSpec:
-    """The dataset and its resources, after CKAN's name and tag checks (all problems at once)."""
+    """The dataset and its resources for CKAN's core fields, after CKAN's name and tag checks (all
+    problems at once); ``for_schema`` makes it a scheming portal's."""
     metadata = pkg.metadata
     problems = name_problems(metadata["name"]) + tag_problems(list(metadata["keywords"]))
     if problems:
         raise DataError(problems)
-    iris = iris or published_iris(package_dir)
-    return DatasetSpec(dataset_fields(metadata, iris), resource_specs(pkg, package_dir, iris))
+    downloads = None
+    if iris is None:
+        iris, downloads = published_catalog(package_dir)
+    return DatasetSpec(dataset_fields(metadata, iris), resource_specs(pkg, package_dir, iris, downloads))
 
 
-def published_iris(package_dir: Path) -> Iris:
+def for_schema(spec: DatasetSpec, metadata: dict, schema: scheming.Schema | None) -> DatasetSpec:
+    """``spec`` for a portal with this scheming schema (None: CKAN's core fields, ``spec`` itself):
+    the schema's fields that we know (``scheming``) added, the extras they replace and every extra
+    named like a schema field left out (ckanext-scheming refuses those); with a contact point,
+    author and maintainer are sent empty (``scheming.CONTACT_FALLBACKS``)."""
+    if schema is None:
+        return spec
+    values = scheming.dataset_values(metadata, _iris_of(spec, metadata))
+    filled = {k: v for k, v in values.items() if k in schema.dataset_fields}
+    added = scheming.dataset_extras(metadata)
+    extras = {e["key"]: e["value"] for e in spec.fields["extras"]} | added
+    replaced = {key for name in [*filled, *added] for key in scheming.REPLACES.get(name, ())}
+    extras = {k: v for k, v in extras.items() if k not in replaced and k not in schema.dataset_fields}
+    fields = {**spec.fields, **filled, "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())]}
+    if "contact" in filled:  # else ckanext-dcat writes a second contact point from author / maintainer
+        fields.update(dict.fromkeys(scheming.CONTACT_FALLBACKS, ""))
+    resources = []
+    for r in spec.resources:
+        known = scheming.resource_values(r.dist, metadata, r.download_url) if r.dist is not None else {}
+        if not schema.dcat_ap:  # names, not IRIs, where no DCAT-AP profile reads them
+            known = {k: v for k, v in known.items() if k not in ("format", "mimetype", "hash_algorithm")}
+        resources.append(ResourceSpec(r.path, r.file, {**r.fields, **{k: v for k, v in known.items()
+                                                                      if k in schema.resource_fields}},
+                                      r.table, r.dist, r.download_url))
+    return DatasetSpec(fields, resources, schema)
+
+
+def _iris_of(spec: DatasetSpec, metadata: dict) -> Iris:
+    """The IRIs ``spec`` was made with (its dataset IRI is ``<base>dataset/<name>``)."""
+    return Iris(spec.iri[: -len("dataset/" + metadata["name"])])
+
+
+def published_catalog(package_dir: Path) -> tuple[Iris, dict[str, str]]:
     """The IRIs the package's own catalog.ttl was built with (``kanmin rdf --base-iri`` may have
-    moved them), so that each resource's ``uri`` is the distribution IRI in that catalog."""
+    moved them), so that each resource's ``uri`` is the distribution IRI in that catalog, and the
+    download URL of each distribution (its IRI -> ``dcat:downloadURL``; ``--download-base`` may
+    have moved them)."""
     import pyoxigraph as ox
 
     catalog = Path(package_dir) / CATALOG.path
@@ -284,13 +345,18 @@ def published_iris(package_dir: Path) -> Iris:
         raise DataError([Problem(str(catalog), None, "catalog not found", "run `kanmin build` first")])
     kind = ox.NamedNode(RDF + "type")
     dcat_catalog = ox.NamedNode(DCAT + "Catalog")
-    found = {q.subject.value for q in ox.parse(path=str(catalog), format=ox.RdfFormat.TURTLE)
-             if q.predicate == kind and q.object == dcat_catalog}
+    download = ox.NamedNode(DCAT + "downloadURL")
+    found, downloads = set(), {}
+    for q in ox.parse(path=str(catalog), format=ox.RdfFormat.TURTLE):
+        if q.predicate == kind and q.object == dcat_catalog:
+            found.add(q.subject.value)
+        elif q.predicate == download and isinstance(q.object, ox.NamedNode):
+            downloads[q.subject.value] = q.object.value
     if len(found) != 1 or not next(iter(found)).endswith("catalog"):
         raise DataError([Problem(str(catalog), None,
                                  f"expected one dcat:Catalog named <…catalog>, found {sorted(found)}",
                                  "rebuild the RDF with `kanmin rdf`")])
-    return Iris(next(iter(found))[: -len("catalog")])
+    return Iris(next(iter(found))[: -len("catalog")]), downloads
 
 
 # --- the DataStore ------------------------------------------------------------------------------
