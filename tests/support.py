@@ -12,16 +12,23 @@ from pathlib import Path
 
 import pytest
 
+from kanmin.archive import write_archive
 from kanmin.model import from_records
 from kanmin.package import write_package
-from kanmin.settings import WORKBOOK_PATH
+from kanmin.settings import ARCHIVE_PATH, WORKBOOK_PATH
 from kanmin.workbook import write_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO / "data" / "raw" / "kuni-shisaku-ichiran-todofuken-2019.txt"
+#: The repository address the test builds give the site (``kanmin build --repository-url``): a
+#: placeholder on a reserved domain, not the project's (which the data does not know).
+TEST_REPOSITORY = "https://git.example.org/kanmin-test/kanmin-data"
 #: The references whose link status the link-check report planted by ``site_build`` gives.
 LINK_OK = "https://cio.go.jp/sites/default/files/uploads/documents/tanaoroshikekka_toukei.xlsx"
 LINK_BROKEN = "https://www.kantei.go.jp/jp/singi/it2/senmon_bunka/data_ryutsuseibi/kentokai.html"
+#: ... and two that the check got no answer from (a DNS error, a timeout), as an offline run gives.
+LINK_ERROR = "https://cio.go.jp/sites/default/files/uploads/documents/tanaoroshikekka_tetsuduki.xlsx"
+LINK_TIMEOUT = "https://cio.go.jp/sites/default/files/uploads/documents/opendata_guideline.docx"
 LINK_ARCHIVE = ("https://web.archive.org/web/2019/"
                 "https://www.kantei.go.jp/jp/singi/it2/senmon_bunka/data_ryutsuseibi/kentokai.html")
 METADATA = REPO / "data" / "curated" / "metadata.json"
@@ -53,7 +60,7 @@ def _typed(value: str, kind: str):
 def make_package(dest: Path) -> Path:
     """The RDF fixture tables (tests/fixtures/rdf/package/data) published as a package described
     by the repository's metadata.json (the single source), written by the package stage itself,
-    with its Excel workbook."""
+    with its Excel workbook and its ZIP."""
     shutil.copytree(RDF_FIXTURE / "package", dest)
     md = metadata()
     records = {}
@@ -65,6 +72,7 @@ def make_package(dest: Path) -> Path:
     pkg = from_records(md, records)
     write_package(pkg, dest)
     write_workbook(pkg, dest / WORKBOOK_PATH)
+    write_archive(pkg, dest)
     return dest
 
 
@@ -74,11 +82,12 @@ def read_table(root: Path, name: str) -> list[dict]:
 
 
 def copy_published_package(dest: Path) -> Path:
-    """The repository's published package (CSVs, descriptor, workbook, build/rdf/) copied into ``dest``."""
+    """The repository's published package (CSVs, descriptor, workbook, ZIP, build/rdf/) copied into ``dest``."""
     shutil.copytree(REPO / "data", dest / "data", ignore=shutil.ignore_patterns("raw", "curated"))
     shutil.copy2(REPO / "datapackage.json", dest / "datapackage.json")
     shutil.copytree(REPO / "build" / "rdf", dest / "build" / "rdf")
     shutil.copy2(REPO / WORKBOOK_PATH, dest / WORKBOOK_PATH)
+    shutil.copy2(REPO / ARCHIVE_PATH, dest / ARCHIVE_PATH)
     return dest
 
 
@@ -101,9 +110,12 @@ def in_a_mount_namespace(script: str, args: list[str]) -> dict:
 
 def describe_files_again(package_dir: Path) -> None:
     """Set the ``bytes`` and ``hash`` of every table in the package's datapackage.json to its file's,
-    as a build that wrote the tables as they are now would (a test that changes a CSV on purpose
-    plants that change, not a descriptor that no longer describes the file)."""
+    and zip the package again where it has a ZIP, as a build that wrote the tables as they are now
+    would (a test that changes a CSV on purpose plants that change, not a descriptor or a ZIP that
+    no longer holds the file)."""
     import hashlib
+
+    from kanmin.model import Package
 
     path = Path(package_dir) / "datapackage.json"
     descriptor = json.loads(path.read_text(encoding="utf-8"))
@@ -111,3 +123,6 @@ def describe_files_again(package_dir: Path) -> None:
         data = (Path(package_dir) / res["path"]).read_bytes()
         res["bytes"], res["hash"] = len(data), "sha256:" + hashlib.sha256(data).hexdigest()
     path.write_text(json.dumps(descriptor, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    if (Path(package_dir) / ARCHIVE_PATH).is_file():
+        write_archive(Package({"resources": descriptor["resources"], "modified": descriptor["kanmin"]["modified"]}, {}),
+                      package_dir)

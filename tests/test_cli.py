@@ -223,13 +223,16 @@ def test_build_with_base_url_moves_every_home_page_landing_page_and_download_url
     texts = {}
     for path in sorted(p for p in tmp_path.rglob("*") if p.is_file()):
         rel = path.relative_to(tmp_path).as_posix()
-        if path.suffix == ".xlsx":
+        if path.suffix in (".xlsx", ".zip"):  # the workbook's XML, the ZIP's descriptor and CSVs
             with zipfile.ZipFile(path) as z:
-                texts[rel] = "\n".join(z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".xml"))
+                texts[rel] = "\n".join(z.read(n).decode("utf-8") for n in z.namelist()
+                                       if n.endswith((".xml", ".json", ".csv")))
         else:
             texts[rel] = path.read_text(encoding="utf-8")
-    assert [rel for rel, text in texts.items() if HOMEPAGE in text] == []
+    # but in the update history, CHANGELOG.md as people wrote it, which speaks of the project's home page
+    assert [rel for rel, text in texts.items() if HOMEPAGE in text] == ["build/site/changes.html"]
     assert home in texts["build/kuni-shisaku-ichiran-todofuken-2019.xlsx"]  # 説明's ホームページ
+    assert home in texts["build/kuni-shisaku-ichiran-todofuken-2019.zip"]  # its datapackage.json
 
     descriptor = json.loads(texts["datapackage.json"])
     assert descriptor["homepage"] == home and descriptor["id"].startswith(BASE_URL)

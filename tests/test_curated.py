@@ -52,7 +52,7 @@ def _copy_with_line(tmp_path, name: str, line: str):
 @pytest.mark.parametrize("name, line", [
     ("ministries.csv", "mic,総務省2,Ministry X,ministry\n"),
     ("ministry_aliases.csv", "経産省,meti,again\n"),
-    ("corrections.csv", "38,policy_code,06-1６,06-16,erratum,again\n"),
+    ("corrections.csv", "38,policy_code,06-1６,06-16,erratum,again,再び\n"),
     ("pillars.csv", "other,その他2,Other\n"),
 ])
 def test_duplicate_keys_are_rejected(tmp_path, name, line):
@@ -61,22 +61,43 @@ def test_duplicate_keys_are_rejected(tmp_path, name, line):
 
 
 @pytest.mark.parametrize("reason", ["", "   "])
-def test_correction_without_reason_is_rejected(tmp_path, reason):
-    """The refusal names the file and the line of the appended correction (today line 11: the
-    header and the nine corrections take lines 1-10, one line each)."""
+@pytest.mark.parametrize("language, cells, message", [
+    ("en", "{reason},理由", "a correction needs a reason"),
+    ("ja", "a reason,{reason}", "a correction needs a Japanese reason (reason_ja)"),
+    ("ja-missing", "a reason", "a correction needs a Japanese reason (reason_ja)"),  # the cell is not there
+])
+def test_correction_without_reason_is_rejected(tmp_path, reason, language, cells, message):
+    """Every correction has its reason in English and in Japanese; the refusal names the file and
+    the line of the appended correction (today line 11: the header and the nine corrections take
+    lines 1-10, one line each)."""
     last = len((curated.CURATED_DIR / "corrections.csv").read_text(encoding="utf-8").splitlines())
-    d = _copy_with_line(tmp_path, "corrections.csv", f"1,name,x,y,erratum,{reason}\n")
+    d = _copy_with_line(tmp_path, "corrections.csv", f"1,name,x,y,erratum,{cells.format(reason=reason)}\n")
     with pytest.raises(DataError) as e:
         curated.load(d)
     assert [(p.file, p.line, p.message) for p in e.value.problems] == [
-        (str(d / "corrections.csv"), last + 1, "a correction needs a reason")]
+        (str(d / "corrections.csv"), last + 1, message)]
+
+
+def test_every_correction_has_both_reasons():
+    """The committed corrections: a reason in each language, and the Japanese one is Japanese."""
+    for c in curated.load().corrections:
+        assert c.reason.strip() and c.reason_ja.strip(), c
+        assert any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in c.reason_ja), c
+
+
+def test_a_corrections_file_without_the_japanese_column_is_refused(tmp_path):
+    d = tmp_path / "curated"
+    shutil.copytree(curated.CURATED_DIR, d)
+    lines = (d / "corrections.csv").read_text(encoding="utf-8").splitlines()
+    (d / "corrections.csv").write_text("\n".join(line.rpartition(",")[0] for line in lines) + "\n", encoding="utf-8")
+    assert _refusal(d) == [(str(d / "corrections.csv"), 1, "missing column(s) reason_ja")]
 
 
 def test_stale_correction_fails_the_build(tmp_path):
     from kanmin import pipeline
     from support import SOURCE
 
-    d = _copy_with_line(tmp_path, "corrections.csv", "2,timing,平成99年度から,平成30年度から,erratum,test\n")
+    d = _copy_with_line(tmp_path, "corrections.csv", "2,timing,平成99年度から,平成30年度から,erratum,test,テスト\n")
     with pytest.raises(DataError, match="not found"):
         pipeline.build(source=SOURCE, out=tmp_path / "out", curated_dir=d, with_rdf=False)
     assert not (tmp_path / "out" / "datapackage.json").exists()
@@ -107,11 +128,15 @@ MULTI_LINE = '"a reason\nprinted over\nthree lines"'
     ("blank_cells.csv", f"3,pillar,{MULTI_LINE}", "50,pillar, ", "a blank cell needs a reason"),
     ("blank_cells.csv", f"3,pillar,{MULTI_LINE}", "50,pillar,a reason, and more",
      "4 cells, and the header has 3 columns"),
-    ("corrections.csv", f"1,name,x,y,erratum,{MULTI_LINE}", "1,name,z,y,erratum,", "a correction needs a reason"),
-    ("corrections.csv", f"1,name,x,y,erratum,{MULTI_LINE}", "一,name,z,y,erratum,a reason",
+    ("corrections.csv", f"1,name,x,y,erratum,{MULTI_LINE},理由", "1,name,z,y,erratum,,理由",
+     "a correction needs a reason"),
+    ("corrections.csv", f"1,name,x,y,erratum,a reason,{MULTI_LINE}", "1,name,z,y,erratum,a reason,",
+     "a correction needs a Japanese reason (reason_ja)"),
+    ("corrections.csv", f"1,name,x,y,erratum,{MULTI_LINE},理由", "一,name,z,y,erratum,a reason,理由",
      "policy_id '一' is not a row number"),
 ], ids=["alias-of-unknown-ministry", "alias-of-unknown-pillar", "blank-cells-no-row-number", "blank-cells-unknown",
-        "blank-cells-no-reason", "blank-cells-too-many-cells", "correction-no-reason", "correction-no-row-number"])
+        "blank-cells-no-reason", "blank-cells-too-many-cells", "correction-no-reason", "correction-no-japanese-reason",
+    "correction-no-row-number"])
 def test_a_bad_record_is_refused_at_its_physical_line(tmp_path, name, ok, bad, message):
     """A record the build cannot use is refused, naming the file and the line where the record
     starts: after a record with a line break in a quoted cell, that is not the record's index + 2."""

@@ -20,6 +20,7 @@ from rdflib.namespace import DCTERMS, RDF
 
 from kanmin import distributions as registry
 from kanmin import model, validation
+from kanmin.archive import write_archive
 from kanmin.distributions import (
     CATALOG,
     EU_FILE_TYPES,
@@ -32,7 +33,7 @@ from kanmin.distributions import (
 )
 from kanmin.package import write_package
 from kanmin.rdf import build_rdf
-from kanmin.settings import DEFAULT_DOWNLOAD_BASE, RDF_DIR, SITE_DIR, WORKBOOK_PATH
+from kanmin.settings import ARCHIVE_PATH, DEFAULT_DOWNLOAD_BASE, RDF_DIR, SITE_DIR, WORKBOOK_PATH
 from support import REPO, copy_published_package, make_package, metadata
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
@@ -44,12 +45,13 @@ VOCAB_IRI = "https://w3id.org/kanmin-data/vocab"
 XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Checked by hand: path -> (IANA media type, EU file-type code, CKAN format, standards, stage).
 EXPECTED = {
+    "build/kuni-shisaku-ichiran-todofuken-2019.xlsx": (XLSX_MEDIA, "XLSX", "XLSX", set(), "workbook"),
+    "build/kuni-shisaku-ichiran-todofuken-2019.zip": ("application/zip", "ZIP", "ZIP", set(), "archive"),
     **{f"data/{name}.csv": ("text/csv", "CSV", "CSV", TABLE_STANDARDS, "package")
        for name in ("policies", "ministries", "policy_ministries", "kpis", "policy_references", "budget_projects",
                     "policy_budget_projects", "pillars", "effect_categories")},
     "datapackage.json": ("application/json", "JSON", "JSON", {"https://datapackage.org/standard/data-package/"},
                          "package"),
-    "build/kuni-shisaku-ichiran-todofuken-2019.xlsx": (XLSX_MEDIA, "XLSX", "XLSX", set(), "workbook"),
     "build/rdf/data.ttl": ("text/turtle", "RDF_TURTLE", "Turtle", {VOCAB_IRI}, "rdf"),
     "build/rdf/data.nt": ("application/n-triples", "RDF_N_TRIPLES", "N-Triples", {VOCAB_IRI}, "rdf"),
     "build/rdf/data.jsonld": ("application/ld+json", "JSON_LD", "JSON-LD", {VOCAB_IRI}, "rdf"),
@@ -68,11 +70,12 @@ def _facts(d: Distribution) -> tuple:
 
 def test_the_registry_checked_by_hand():
     dists = distributions(RESOURCES)
-    assert [d.path for d in dists] == list(EXPECTED)  # publish order: tables, descriptor, workbook, build/rdf/
+    # publish order: the files for people (workbook, ZIP), tables, descriptor, build/rdf/
+    assert [d.path for d in dists] == list(EXPECTED)
     assert {d.path: _facts(d) for d in dists} == EXPECTED
     assert [d.path for d in dists if not d.described] == ["build/rdf/catalog.ttl"]
     assert all(d.site_copy for d in dists)
-    assert [d.path for d in dists if d.optional] == [WORKBOOK_PATH]
+    assert [d.path for d in dists if d.optional] == [WORKBOOK_PATH, ARCHIVE_PATH]
     assert all(d.format.eu_file_type.startswith(EU_FILE_TYPES) for d in dists)
     for d in dists:
         title, description = d.texts()
@@ -80,19 +83,20 @@ def test_the_registry_checked_by_hand():
 
 
 def test_a_table_is_titled_and_described_by_its_table_schema_resource():
-    policies = distributions(RESOURCES)[0]
+    policies = next(d for d in distributions(RESOURCES) if d.table)
     assert (policies.path, policies.table) == ("data/policies.csv", "policies")
     assert policies.texts() == (RESOURCES[0]["title"], RESOURCES[0]["description"])
     assert distributions([]) == list(FILES)  # no resources, no tables
 
 
-def test_the_workbook_is_listed_only_where_it_is(tmp_path):
-    assert WORKBOOK_PATH in [d.path for d in distributions(RESOURCES)]
-    assert WORKBOOK_PATH not in [d.path for d in distributions(RESOURCES, tmp_path)]
+@pytest.mark.parametrize("path", [WORKBOOK_PATH, ARCHIVE_PATH])
+def test_the_workbook_and_the_zip_are_listed_only_where_they_are(tmp_path, path):
+    assert path in [d.path for d in distributions(RESOURCES)]
+    assert path not in [d.path for d in distributions(RESOURCES, tmp_path)]
     assert CATALOG in distributions(RESOURCES, tmp_path)  # any other file is listed, there or not
-    (tmp_path / WORKBOOK_PATH).parent.mkdir(parents=True)
-    (tmp_path / WORKBOOK_PATH).write_bytes(b"")
-    assert WORKBOOK_PATH in [d.path for d in distributions(RESOURCES, tmp_path)]
+    (tmp_path / path).parent.mkdir(parents=True)
+    (tmp_path / path).write_bytes(b"")
+    assert path in [d.path for d in distributions(RESOURCES, tmp_path)]
 
 
 # --- every published file has exactly one entry ---------------------------------------------------
@@ -124,6 +128,7 @@ def test_every_distribution_of_the_catalog_has_exactly_one_entry_and_says_what_i
 def test_a_build_publishes_and_the_site_copies_exactly_the_registry(site_build):
     published = {p.relative_to(site_build).as_posix() for p in [
         *(site_build / "data").glob("*.csv"), site_build / "datapackage.json", *(site_build / "build").glob("*.xlsx"),
+        *(site_build / "build").glob("*.zip"),
         *(site_build / RDF_DIR).iterdir()] if not p.name.startswith(".")}
     dists = distributions(RESOURCES, site_build)
     assert published == {d.path for d in dists} and len(published) == len(dists)
@@ -138,6 +143,9 @@ def test_each_stage_writes_the_files_the_registry_gives_it(tmp_path):
     write_package(pkg, package_only)
     written = {p.relative_to(package_only).as_posix() for p in package_only.rglob("*") if p.is_file()}
     assert written == {d.path for d in written_by("package", RESOURCES)}
+    write_archive(pkg, package_only)
+    zipped = {p.relative_to(package_only).as_posix() for p in package_only.rglob("*") if p.is_file()} - written
+    assert zipped == {d.path for d in written_by("archive")} == {ARCHIVE_PATH}
     package = make_package(tmp_path / "pkg")
     build_rdf(package, package / RDF_DIR)
     rdf = sorted(f"{RDF_DIR}/{p.name}" for p in (package / RDF_DIR).iterdir() if not p.name.startswith("."))

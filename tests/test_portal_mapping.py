@@ -17,7 +17,7 @@ from kanmin.files import sha256_file
 from kanmin.portal import mapping
 from kanmin.portal.publish import Portal, make_plan, publish
 from kanmin.rdf.namespaces import DCAT, DCT, SPDX, Iris
-from kanmin.settings import DATA_DIR, DESCRIPTOR, RDF_DIR, REPO, WORKBOOK_PATH
+from kanmin.settings import ARCHIVE_PATH, DATA_DIR, DESCRIPTOR, RDF_DIR, REPO, WORKBOOK_PATH
 from support import copy_published_package, describe_files_again, published
 
 ORG = "kanmin"
@@ -115,10 +115,14 @@ def test_one_resource_per_published_file_with_its_hash(pkg, spec):
     # in test_distributions.py)
     assert [r.path for r in spec.resources] == [d.path for d in distributions.distributions(pkg.resources, REPO)]
     assert len(spec.resources) == N
+    assert [r.path for r in spec.resources][:3] == [WORKBOOK_PATH, ARCHIVE_PATH, "data/policies.csv"]  # for people first
     workbook = next(r.fields for r in spec.resources if r.path == WORKBOOK_PATH)
     assert (workbook["format"], workbook["mimetype"]) == (
         "XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     assert workbook["name"].startswith("Excelブック") and "conforms_to" not in workbook
+    archive = next(r.fields for r in spec.resources if r.path == ARCHIVE_PATH)  # uploaded like every entry
+    assert (archive["format"], archive["mimetype"]) == ("ZIP", "application/zip") and "conforms_to" not in archive
+    assert archive["name"].startswith("データパッケージ一式のZIP")
     for r in spec.resources:
         digest, size = sha256_file(REPO / r.path)
         assert (r.fields["hash"], r.fields["size"], r.fields["hash_algorithm"]) == (digest, size, "sha256")
@@ -255,7 +259,7 @@ def test_plan_decisions(spec, wanted):
     assert by_path[paths[4]].action == "create"
     assert sorted(s.id for s in plan.steps if s.action == "delete") == ["dup", "gone"]
     assert plan.dataset == "update" and plan.dataset_changed == ["tags", "extras"]
-    assert plan.counts() == {"create": 1, "update": 3, "unchanged": 14, "delete": 2, "kept": 0, "uploads": 3}
+    assert plan.counts() == {"create": 1, "update": 3, "unchanged": 15, "delete": 2, "kept": 0, "uploads": 3}
 
 
 def test_plan_keeps_resources_that_are_not_ours(spec, wanted):
@@ -305,9 +309,10 @@ def test_fresh_then_unchanged_publish(package_copy):
     assert pkg["metadata_modified"] == modified
 
 
-def test_a_changed_csv_uploads_only_that_file_and_its_descriptor(package_copy):
-    """A table changed by a build: its CSV and datapackage.json (which describes the CSV's size and
-    hash) are the only uploads. (A CSV changed behind the descriptor's back is refused: validation.)"""
+def test_a_changed_csv_uploads_only_that_file_its_descriptor_and_the_zip(package_copy):
+    """A table changed by a build: its CSV, datapackage.json (which describes the CSV's size and
+    hash) and the ZIP that holds both are the only uploads. (A CSV changed behind the descriptor's
+    back is refused: validation.)"""
     fake = FakeCKAN()
     _publish(fake, package_copy)
     csv = package_copy / "data" / "pillars.csv"
@@ -315,11 +320,12 @@ def test_a_changed_csv_uploads_only_that_file_and_its_descriptor(package_copy):
     describe_files_again(package_copy)  # as the build that changed it would
     fake.log.clear()
     result = _publish(fake, package_copy)
-    assert fake.writes() == ["resource_patch", "resource_patch"]
-    assert result["counts"]["uploads"] == 2
+    assert fake.writes() == ["resource_patch", "resource_patch", "resource_patch"]
+    assert result["counts"]["uploads"] == 3
     changed = [r for r in result["resources"] if r["action"] != "unchanged"]
-    assert [(r["path"], r["changed"]) for r in changed] == [("data/pillars.csv", ["hash"]),  # same length
-                                                            ("datapackage.json", ["hash"])]
+    assert [r["path"] for r in changed] == [ARCHIVE_PATH, "data/pillars.csv", "datapackage.json"]
+    assert [r["changed"] for r in changed][1:] == [["hash"], ["hash"]]  # the CSV keeps its length
+    assert "hash" in changed[0]["changed"]  # the ZIP's compressed size may change or not
 
 
 def test_a_file_gone_from_the_package_is_deleted(package_copy, monkeypatch):
@@ -373,7 +379,9 @@ def test_datastore_create_then_upsert_with_stale_rows_deleted(package_copy):
     describe_files_again(package_copy)
     fake.log.clear()
     third = _publish(fake, package_copy, datastore=True)
-    assert fake.writes() == ["datastore_upsert", "datastore_delete", "resource_patch", "resource_patch"]  # + descriptor
+    # in publish order: the ZIP, the table (its rows, then its file), the descriptor
+    assert fake.writes() == ["resource_patch", "datastore_upsert", "datastore_delete", "resource_patch",
+                             "resource_patch"]
     assert third["datastore"]["effect_categories"] == {"action": "upsert", "rows": 3, "deleted_rows": 1}
     assert fake.datastore[tables["effect_categories"]]["rows"] == validation.load(package_copy).tables["effect_categories"]
 
@@ -437,7 +445,7 @@ def test_taking_over_a_dataset_shows_the_move_and_keeps_their_files(package_copy
     assert result["owner_org_change"] == {"from": "other", "to": ORG}
     assert result["counts"]["kept"] == 1 and result["counts"]["create"] == N
     assert theirs["organization"]["name"] == ORG and theirs["title"] != "Their dataset"
-    assert [r["name"] for r in theirs["resources"]][-1] == "their file" and len(theirs["resources"]) == 19
+    assert [r["name"] for r in theirs["resources"]][-1] == "their file" and len(theirs["resources"]) == N + 1
     again = _publish(fake, package_copy)  # now ours: no flag needed
     assert again["owner_org_change"] is None and again["dataset_action"] == "unchanged"
 

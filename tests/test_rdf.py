@@ -28,7 +28,7 @@ from kanmin.rdf import build_rdf, validate_rdf
 from kanmin.rdf.mapping import check_mapping
 from kanmin.rdf.namespaces import KD, PREFIXES, STANDARD_NAMESPACES
 from kanmin.rdf.serialize import Lit, to_jsonld, to_ntriples, to_turtle
-from kanmin.settings import RDF_DIR, WORKBOOK_PATH
+from kanmin.settings import ARCHIVE_PATH, RDF_DIR, WORKBOOK_PATH
 from support import describe_files_again, make_package, metadata
 
 REPO = Path(__file__).resolve().parents[1]
@@ -270,7 +270,7 @@ def test_one_distribution_per_published_file_with_size_and_checksum(built, catal
     # test_distributions.py)
     resources = json.loads(METADATA.read_text(encoding="utf-8"))["resources"]
     expected = [d.path for d in distributions(resources, package) if d.path != f"{RDF_DIR}/catalog.ttl"]
-    assert len(expected) == 17 and WORKBOOK_PATH in expected
+    assert len(expected) == 18 and WORKBOOK_PATH in expected and ARCHIVE_PATH in expected
     assert sorted(urls) == sorted(base + e for e in expected)
     for rel in expected:
         blob = (package / rel).read_bytes()

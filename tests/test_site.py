@@ -1,5 +1,6 @@
 """The dataset site without a browser: its JSON-LD, its downloads against the catalog, escaping,
-self-containment, link statuses, corrections and byte-identical rebuilds.
+self-containment, link statuses, corrections, canonical links and descriptions, citations, the
+report links, the update history and byte-identical rebuilds.
 
 The site is the one ``kanmin build`` writes (``site_build`` in conftest.py: a build into a temporary
 folder holding a planted link-check report); the escaping and base tests render the site again
@@ -23,7 +24,17 @@ from kanmin import curated, model, pipeline, validation
 from kanmin.distributions import distributions
 from kanmin.settings import DEFAULT_BASE, RDF_DIR, SITE_DIR
 from kanmin.site import write_site
-from support import LINK_ARCHIVE, LINK_BROKEN, LINK_OK, REPO, SOURCE, metadata
+from support import (
+    LINK_ARCHIVE,
+    LINK_BROKEN,
+    LINK_ERROR,
+    LINK_OK,
+    LINK_TIMEOUT,
+    REPO,
+    SOURCE,
+    TEST_REPOSITORY,
+    metadata,
+)
 
 SDO = rdflib.Namespace("http://schema.org/")
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
@@ -39,6 +50,8 @@ class Page(HTMLParser):
         self.assets: list[str] = []  # what the page loads: scripts, style sheets, icons, images
         self.scripts: list[tuple[str, str]] = []  # (type, content)
         self.rows: list[dict] = []  # the attributes of every <tr>
+        self.links: list[dict] = []  # the attributes of every <link>
+        self.metas: list[dict] = []  # the attributes of every <meta>
         self.text: list[str] = []
         self._script: str | None = None
         self.feed(text)
@@ -57,6 +70,10 @@ class Page(HTMLParser):
             self.scripts.append((self._script, ""))
         if tag == "tr":
             self.rows.append(a)
+        if tag == "link":
+            self.links.append(a)
+        if tag == "meta":
+            self.metas.append(a)
 
     def handle_endtag(self, tag):
         if tag == "script":
@@ -97,10 +114,10 @@ def test_pages_and_files(site):
     rels = {p.relative_to(site).as_posix() for p in pages(site)}
     policies = list(csv.DictReader((REPO / "data/policies.csv").open(encoding="utf-8")))
     ministries = list(csv.DictReader((REPO / "data/ministries.csv").open(encoding="utf-8")))
-    assert rels == ({"index.html", "downloads.html", "ministries.html"}
+    assert rels == ({"index.html", "downloads.html", "ministries.html", "changes.html"}
                     | {f"policy/{p['policy_id']}.html" for p in policies}
                     | {f"ministry/{m['ministry_id']}.html" for m in ministries})
-    assert {p.name for p in (site / "static").iterdir()} == {"favicon.svg", "site.css", "site.js"}
+    assert {p.name for p in (site / "static").iterdir()} == {"cite.js", "favicon.svg", "site.css", "site.js"}
 
 
 def test_jsonld_is_a_schema_org_dataset(site, pkg):
@@ -163,6 +180,26 @@ def test_downloads_page_lists_every_distribution_of_the_catalog(site):
         assert snippet in text
 
 
+def test_the_search_data_holds_each_policys_searched_texts_as_printed(site, pkg):
+    """The index's search data: the Japanese titles of overview, KPI text and support measures
+    (the snippets' labels), and per policy those texts as printed, the KPIs one a line in the
+    order the policy page shows them (progress, then effect, each by position)."""
+    data = json.loads(page(site, "index.html").script("application/json"))
+    descriptor = json.loads((site.parent.parent / "datapackage.json").read_text(encoding="utf-8"))
+    titles = {(r["name"], f["name"]): f["kanmin"]["title"]["ja"]
+              for r in descriptor["resources"] for f in r["schema"]["fields"]}
+    assert data["fields"] == [titles["policies", "overview"], titles["kpis", "text"],
+                              titles["policies", "support_measures"]]
+    kpis = list(csv.DictReader((REPO / "data/kpis.csv").open(encoding="utf-8")))
+    policies = list(csv.DictReader((REPO / "data/policies.csv").open(encoding="utf-8")))
+    assert set(data["policies"]) == {p["policy_id"] for p in policies}
+    for p in policies:
+        own = sorted((k for k in kpis if k["policy_id"] == p["policy_id"]),
+                     key=lambda k: (k["kind"] != "progress", int(k["position"])))
+        expected = [p["overview"], "\n".join(k["text"] for k in own), p["support_measures"]]
+        assert data["policies"][p["policy_id"]] == expected, p["policy_id"]
+
+
 def test_no_page_loads_anything_from_elsewhere(site):
     for path in pages(site):
         p = Page(path.read_text(encoding="utf-8"))
@@ -184,7 +221,7 @@ def test_rebuild_is_byte_identical(site_build):
                 for p in sorted(site.rglob("*")) if p.is_file()}
 
     before = digest()
-    pipeline.build(source=SOURCE, out=site_build)
+    pipeline.build(source=SOURCE, out=site_build, repository_url=TEST_REPOSITORY)  # the fixture's settings
     assert digest() == before
 
 
@@ -197,8 +234,38 @@ def test_link_status_from_the_report(site):
     assert ("a", "href", LINK_ARCHIVE) in broken.urls
     assert "リンク切れ" in "".join(broken.text) and "HTTP 404" in "".join(broken.text)
     # a reference the report does not have is said to be unchecked
-    other = next(r for r in refs.values() if r["url"] not in (LINK_OK, LINK_BROKEN))
+    other = next(r for r in refs.values() if r["url"] not in (LINK_OK, LINK_BROKEN, LINK_ERROR, LINK_TIMEOUT))
     assert "not in the link-check report" in (site / f"policy/{other['policy_id']}.html").read_text(encoding="utf-8")
+
+
+def link_status(site: Path, reference_id: str) -> tuple[str, str]:
+    """The class and the text of a reference's link status on its policy page."""
+    import re
+
+    policy = reference_id.split("-")[0]
+    html = (site / f"policy/{policy}.html").read_text(encoding="utf-8")
+    item = re.search(rf'<li id="ref-{reference_id}">(.*?)</li>', html, re.S)
+    assert item, reference_id
+    status = re.search(r'<p class="link-status (status-[a-z]+)">(.*?)</p>', item.group(1), re.S)
+    assert status, reference_id
+    return status.group(1), "".join(Page(status.group(2)).text)
+
+
+def test_no_answer_reads_as_not_checked_and_only_a_servers_answer_as_broken(site):
+    """An error (DNS, connection) or a timeout, which an offline check gives for every URL, is
+    labelled 未確認 (not checked), never リンク切れ / broken; a 404 is リンク切れ. The labels are
+    the link checker's (links.model.STATUS_LABELS)."""
+    refs = {r["reference_id"]: r["url"] for r in csv.DictReader((REPO / "data/policy_references.csv").open(encoding="utf-8"))}
+    assert (refs["9-2"], refs["11-1"]) == (LINK_ERROR, LINK_TIMEOUT)
+    for rid, kind, label in (("9-2", "status-error", "未確認（通信エラー）"), ("11-1", "status-timeout", "未確認（応答なし）")):
+        css, text = link_status(site, rid)
+        assert css == kind and label in text and "not checked" in text, (rid, text)
+        assert "リンク切れ" not in text and "broken" not in text and "エラー error" not in text, (rid, text)
+    css, text = link_status(site, "10-1")
+    assert css == "status-broken" and "リンク切れ" in text and "broken" in text and "未確認" not in text
+    # the pages with an unanswered link say what 未確認 means; a page with none does not
+    for policy, explained in (("9", True), ("11", True), ("10", False)):
+        assert ("リンク切れとは限りません" in (site / f"policy/{policy}.html").read_text(encoding="utf-8")) is explained
 
 
 def test_without_a_report_every_reference_is_not_checked(tmp_path, site_build, pkg):
@@ -212,7 +279,7 @@ def test_corrections_are_shown_on_their_rows(site):
     assert corrections
     for c in corrections:
         text = "".join(page(site, f"policy/{c['policy_id']}.html").text)
-        assert c["reason"] in text and c["corrected"] in text, c
+        assert c["reason"] in text and c["reason_ja"] in text and c["corrected"] in text, c
     untouched = {str(n) for n in range(1, 76)} - {c["policy_id"] for c in corrections}
     text = (site / f"policy/{min(untouched, key=int)}.html").read_text(encoding="utf-8")
     assert "Corrections applied to this row" in text and 'class="corrections"' not in text
@@ -239,9 +306,15 @@ def test_every_page_escapes_the_data(tmp_path, site_build, pkg):
     index = page(tmp_path, "index.html")
     assert json.loads(index.script("application/ld+json"))["name"] == EVIL  # the same text, safely embedded
     search = json.loads(index.script("application/json"))
-    assert EVIL.lower() in search[str(row["policy_id"])]
+    overview, _, support = search["policies"][str(row["policy_id"])]
+    assert overview == support == EVIL  # as printed, for the script to show through text nodes
     first = page(tmp_path, f"policy/{row['policy_id']}.html")
-    assert EVIL in "".join(first.text) and len(first.scripts) == 0
+    assert EVIL in "".join(first.text) and first.scripts == [("text/javascript", "")]  # static/cite.js only
+    assert [v for t, a, v in first.urls if t == "script"] == ["../static/cite.js"]
+    description = next(m["content"] for m in first.metas if m.get("name") == "description")
+    assert EVIL in description  # the description holds the name, escaped (no raw <script> above)
+    cite = next(t for t in first.text if t.startswith(pkg.metadata["source_publisher"]["name"]["ja"]))
+    assert EVIL in cite  # the citation too
 
 
 def test_base_is_configurable(tmp_path, site_build, pkg):
@@ -267,7 +340,8 @@ def test_a_malformed_link_check_report_is_a_clear_error(tmp_path, pkg):
 #: Anything else of 4+ ASCII letters outside a lang="en" element is English that a screen reader
 #: would read with Japanese pronunciation.
 INLINE_IN_JAPANESE = {"CSV", "JSON", "RDF", "KPI", "SPARQL", "pandas", "DCAT", "SHA", "Turtle", "CKAN", "ckanapi",
-                      "frictionless", "Excel", "Oxigraph", "XLSX", "SHACL", "NFKC", "JavaScript", "SKOS", "HTTP"}
+                      "frictionless", "Excel", "Oxigraph", "XLSX", "SHACL", "NFKC", "JavaScript", "SKOS", "HTTP",
+                      "GitHub"}
 #: Names of several words that stand in Japanese text as they are (a file's title: 「データパッケージ
 #: 記述子（Frictionless Data Package v2）」).
 INLINE_NAMES = ("Frictionless Data Package",)
@@ -355,3 +429,185 @@ def test_no_english_outside_lang_en(site):
     found = [f"{p.relative_to(site)} {f}" for p in pages(site)
              for f in LanguageCheck(p.read_text(encoding="utf-8"), allowed).found]
     assert found == []
+
+
+# --- canonical links and descriptions ----------------------------------------------------------
+
+def test_every_page_has_its_canonical_link_and_a_japanese_description_of_its_own(site):
+    """One <link rel="canonical"> per page, at the page's URL under the base (the index: the home
+    page), and one Japanese <meta name="description">, no two pages alike; a policy page's says
+    the policy's name and code (from the CSV)."""
+    home = DEFAULT_BASE.rstrip("/")
+    descriptions: dict[str, str] = {}
+    for path in pages(site):
+        rel = path.relative_to(site).as_posix()
+        p = page(site, rel)
+        canonical = [a["href"] for a in p.links if a.get("rel") == "canonical"]
+        assert canonical == [home if rel == "index.html" else f"{DEFAULT_BASE}{rel}"], rel
+        (description,) = [m["content"] for m in p.metas if m.get("name") == "description"]
+        assert len(description) >= 40 and any("\u3040" <= c <= "\u30ff" for c in description), (rel, description)
+        descriptions[rel] = description
+    assert len(set(descriptions.values())) == len(descriptions)
+    for p in csv.DictReader((REPO / "data/policies.csv").open(encoding="utf-8")):
+        text = descriptions[f"policy/{p['policy_id']}.html"]
+        assert p["name"] in text and p["policy_code"] in text and f"No {p['policy_id']}" in text
+
+
+# --- citations --------------------------------------------------------------------------------------
+
+#: Policy 7's citations, checked by hand against data/policies.csv (row 7: 01-18, its name) and
+#: data/curated/metadata.json (the source's title, publisher and date; the dataset's title,
+#: publisher, version and date).
+CITATION_7_JA = (
+    "内閣官房 情報通信技術（IT）総合戦略室「都道府県官民データ活用推進計画策定の手引（令和元年10月11日改訂） Ⅲ "
+    "都道府県の施策に関する国の施策一覧」No 7（国の施策番号 01-18）「企業が行う従業員の社会保険・税手続のワンストップ化・"
+    "ワンスオンリー化の推進」。kanmin-data プロジェクト『都道府県の施策に関する国の施策一覧（都道府県官民データ活用推進計画"
+    "策定の手引 Ⅲ、令和元年10月11日改訂）』版 3.0.0（2026-12-07）、https://w3id.org/kanmin-data/policy/7（参照 YYYY-MM-DD）")
+CITATION_7_EN = (
+    "National strategy office of Information and Communications Technology, Cabinet Secretariat (2019-10-11). "
+    "“都道府県官民データ活用推進計画策定の手引（令和元年10月11日改訂） Ⅲ 都道府県の施策に関する国の施策一覧”, row number 7 "
+    "(national policy code 01-18): “企業が行う従業員の社会保険・税手続のワンストップ化・ワンスオンリー化の推進”. In: "
+    "kanmin-data project, National policies for prefectural public-private data utilisation plans (Guide for "
+    "prefectural plans, Part III, revised 2019-10-11), version 3.0.0 (2026-12-07). "
+    "https://w3id.org/kanmin-data/policy/7 (accessed YYYY-MM-DD)")
+
+
+def element_text(html: str, element_id: str) -> str:
+    import re
+
+    match = re.search(rf'<(\w+)[^>]* id="{element_id}"[^>]*>(.*?)</\1>', html, re.S)
+    assert match, element_id
+    return "".join(Page(match.group(2)).text)
+
+
+def test_policy_7_can_be_cited_by_its_iri(site):
+    html = (site / "policy/7.html").read_text(encoding="utf-8")
+    assert element_text(html, "iri") == "https://w3id.org/kanmin-data/policy/7"
+    assert element_text(html, "cite-ja") == CITATION_7_JA
+    assert element_text(html, "cite-en") == CITATION_7_EN
+    assert "w3id.org の転送が登録されると" in html  # the small print: the IRI resolves once registered
+
+
+def test_the_citation_comes_from_the_metadata_and_the_row(tmp_path, site_build, pkg):
+    """Another source title, publisher, dataset title, version and base give another citation:
+    nothing of it is typed in the code or the templates."""
+    other = model.Package(copy.deepcopy(pkg.metadata), copy.deepcopy(pkg.tables))
+    md = other.metadata
+    md["sources"][0]["title"] = "別の手引 Ⅸ 別の表"
+    md["source_publisher"]["name"] = {"ja": "別の省", "en": "Another Ministry"}
+    md["publisher"]["name"] = {"ja": "別の公開者", "en": "Another publisher"}
+    md["title"] = {"ja": "別のデータセット", "en": "Another dataset"}
+    md["version"], md["modified"], md["source_issued"] = "9.8.7", "2030-01-02T00:00:00Z", "2029-03-04"
+    other.tables["policies"][6]["policy_code"] = "99-98"
+    write_site(other, tmp_path, site_build, base="https://example.org/k/")
+    html = (tmp_path / "policy/7.html").read_text(encoding="utf-8")
+    assert element_text(html, "cite-ja") == (
+        "別の省「別の手引 Ⅸ 別の表」No 7（国の施策番号 99-98）「企業が行う従業員の社会保険・税手続のワンストップ化・"
+        "ワンスオンリー化の推進」。別の公開者『別のデータセット』版 9.8.7（2030-01-02）、https://example.org/k/policy/7"
+        "（参照 YYYY-MM-DD）")
+    assert element_text(html, "cite-en") == (
+        "Another Ministry (2029-03-04). “別の手引 Ⅸ 別の表”, row number 7 (national policy code 99-98): "
+        "“企業が行う従業員の社会保険・税手続のワンストップ化・ワンスオンリー化の推進”. In: Another publisher, Another dataset, "
+        "version 9.8.7 (2030-01-02). https://example.org/k/policy/7 (accessed YYYY-MM-DD)")
+    assert "w3id.org" not in element_text(html, "h-cite") + html.split('id="iri"')[1][:300]
+
+
+# --- reporting an error -------------------------------------------------------------------------
+
+def issue_form_ids() -> set[str]:
+    import yaml
+
+    form = yaml.safe_load((REPO / ".github/ISSUE_TEMPLATE/data-error.yml").read_text(encoding="utf-8"))
+    return {field["id"] for field in form["body"] if "id" in field}
+
+
+def report_links(html: str) -> list[str]:
+    return [a for t, attr, a in Page(html).urls if t == "a" and ("/issues/new?" in a or a.startswith("mailto:"))]
+
+
+def test_the_report_link_opens_the_issue_form_with_the_policy_filled_in(site):
+    """With the repository setting (the test build's): the repository's issue form, its policy,
+    code and version fields filled in by query parameters named like the form's field ids."""
+    from urllib.parse import parse_qs, urlsplit
+
+    for p in csv.DictReader((REPO / "data/policies.csv").open(encoding="utf-8")):
+        (link,) = report_links((site / f"policy/{p['policy_id']}.html").read_text(encoding="utf-8"))
+        url = urlsplit(link)
+        assert f"{url.scheme}://{url.netloc}{url.path}" == f"{TEST_REPOSITORY}/issues/new"
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        assert query["template"] == "data-error.yml" and (REPO / ".github/ISSUE_TEMPLATE" / query["template"]).is_file()
+        assert (query["policy"], query["code"], query["version"]) == (p["policy_id"], p["policy_code"],
+                                                                     metadata_version())
+        assert f"No {p['policy_id']}" in query["title"]
+        assert set(query) - {"template", "title"} <= issue_form_ids()
+
+
+def metadata_version() -> str:
+    return (REPO / "data/curated/VERSION").read_text(encoding="utf-8").strip()
+
+
+def test_without_the_setting_the_page_says_how_to_report(tmp_path, site_build, pkg, monkeypatch):
+    """No repository and no contact address: no link to a form that may not exist, but what to
+    write and to whom. With a contact address only: a mail with the policy in its subject."""
+    write_site(pkg, tmp_path / "none", site_build)
+    html = (tmp_path / "none" / "policy/7.html").read_text(encoding="utf-8")
+    assert report_links(html) == [] and "issues/new" not in html
+    text = "".join(Page(html).text)
+    assert "誤りを見つけたら、No 7（国の施策番号 01-18）と版 3.0.0 を添えて、公開者（kanmin-data プロジェクト）にお知らせください" in text
+    assert "報告用のリンクはありません" in text
+
+    write_site(pkg, tmp_path / "mail", site_build, contact="opendata@kanmin-data.jp")
+    (link,) = report_links((tmp_path / "mail" / "policy/7.html").read_text(encoding="utf-8"))
+    assert link.startswith("mailto:opendata@kanmin-data.jp?subject=") and "No%207%20%2801-18%29" in link
+
+
+def test_the_repository_setting_is_an_address_or_nothing(monkeypatch):
+    from kanmin.errors import UsageError
+    from kanmin.settings import repository_url
+
+    monkeypatch.delenv("KANMIN_REPOSITORY_URL", raising=False)
+    assert repository_url() is None
+    monkeypatch.setenv("KANMIN_REPOSITORY_URL", "https://github.com/owner/repo/")
+    assert repository_url() == "https://github.com/owner/repo"
+    assert repository_url("https://ghe.example.org/a/b") == "https://ghe.example.org/a/b"  # the option wins
+    for bad in ("github.com/owner/repo", "javascript:alert(1)", "https://github.com/o/r?x=1", "https://x/ y"):
+        with pytest.raises(UsageError):
+            repository_url(bad)
+
+
+# --- the update history ---------------------------------------------------------------------------
+
+def test_the_update_history_is_the_changelog_linked_from_every_page(site):
+    import re
+
+    changelog = (REPO / "CHANGELOG.md").read_text(encoding="utf-8")
+    html = (site / "changes.html").read_text(encoding="utf-8")
+    versions = re.findall(r"^## (.+)$", changelog, re.M)
+    assert versions and [h for h in re.findall(r"<h3>(.*?)</h3>", html)] == versions  # one level down
+    assert "### Added: a ZIP of the package" in changelog and "<h4>Added: a ZIP of the package" in html
+    assert '<div class="changelog" lang="en">' in html and html.count("<h1>") == 1
+    for path in pages(site):
+        rel = path.relative_to(site).as_posix()
+        assert ("a", "href", "../" * rel.count("/") + "changes.html") in page(site, rel).urls, rel
+
+
+def test_the_changelog_cannot_inject_html_and_without_one_there_is_no_page(tmp_path, site_build, pkg):
+    write_site(pkg, tmp_path / "evil", site_build,
+               changelog="# Changelog\n\n<script>alert(1)</script> [x](javascript:alert(2))\n")
+    html = (tmp_path / "evil" / "changes.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in html and 'href="javascript:' not in html and "&lt;script&gt;" in html
+    write_site(pkg, tmp_path / "none", site_build)
+    assert not (tmp_path / "none" / "changes.html").exists()
+    assert "changes.html" not in (tmp_path / "none" / "policy/7.html").read_text(encoding="utf-8")
+
+
+# --- downloads --------------------------------------------------------------------------------------
+
+def test_downloads_list_the_workbook_first_then_the_zip_and_say_how_to_open_a_csv_in_excel(site):
+    downloads = page(site, "downloads.html")
+    paths = [r["data-path"] for r in downloads.rows if "data-path" in r]
+    assert paths[:3] == ["build/kuni-shisaku-ichiran-todofuken-2019.xlsx",
+                         "build/kuni-shisaku-ichiran-todofuken-2019.zip", "data/policies.csv"]
+    text = "".join(downloads.text)
+    for words in ("BOMなし", "「データ」→「テキストまたはCSVから」", "65001: Unicode (UTF-8)", "Excelブック"):
+        assert words in text, words

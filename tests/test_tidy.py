@@ -55,7 +55,7 @@ from kanmin.errors import DataError
 SNIPPETS = Path(__file__).parent / "fixtures" / "snippets"
 CASES = sorted(p for p in SNIPPETS.iterdir() if (p / "source.txt").is_file())
 TABLES = ("policies", "policy_ministries", "kpis", "policy_references", "budget_projects", "policy_budget_projects")
-NO_CORRECTIONS = "policy_id,field,printed,corrected,kind,reason\n"
+NO_CORRECTIONS = "policy_id,field,printed,corrected,kind,reason,reason_ja\n"
 
 
 def _curated(tmp_path: Path, case: Path) -> curated.Curated:
@@ -200,8 +200,8 @@ def test_a_correction_of_an_unknown_field_is_refused_at_its_line_of_the_given_fi
     case = SNIPPETS / "kpi_items"
     d = tmp_path / "curated"
     shutil.copytree(curated.CURATED_DIR, d)
-    (d / "corrections.csv").write_text(NO_CORRECTIONS + '1,timing,x,y,erratum,"two\nlines"\n'
-                                       "1,policy_id,1,2,erratum,a reason\n", encoding="utf-8")
+    (d / "corrections.csv").write_text(NO_CORRECTIONS + '1,timing,x,y,erratum,"two\nlines",理由\n'
+                                       "1,policy_id,1,2,erratum,a reason,理由\n", encoding="utf-8")
     cur = curated.load(d)
     with pytest.raises(DataError) as e:
         tidy.tidy(extract.extract(case / "source.txt", cur, 1), cur)

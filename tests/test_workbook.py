@@ -20,6 +20,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF
 
 from kanmin import model, validation
+from kanmin import workbook_layout as layout
 from kanmin.errors import DataError
 from kanmin.rdf import build_rdf
 from kanmin.settings import RDF_DIR, WORKBOOK_PATH
@@ -74,6 +75,16 @@ def _rows(ws) -> list[list]:
     return [list(r) for r in ws.iter_rows(values_only=True)]
 
 
+def _widths(ws) -> list[float]:
+    """Each column's width as XlsxWriter was given it (openpyxl groups columns of one width, and
+    the file stores a width plus 5 px of padding, to 1/256 of a unit)."""
+    widths = {}
+    for dim in ws.column_dimensions.values():
+        for column in range(dim.min, dim.max + 1):
+            widths[column] = round(dim.width - 5 / 7, 2)
+    return [widths[c] for c in range(1, ws.max_column + 1)]
+
+
 def _csv(name: str) -> list[list[str]]:
     with (REPO / "data" / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
         return list(csv.reader(fh))
@@ -81,8 +92,16 @@ def _csv(name: str) -> list[list[str]]:
 
 # --- the sheets ------------------------------------------------------------------------------------
 
+#: The table sheets, named by their tables' Japanese titles, in published order.
+TABLE_SHEETS = {"policies": "施策", "ministries": "府省庁", "policy_ministries": "施策と府省庁", "kpis": "KPI",
+                "policy_references": "参考URL", "budget_projects": "予算事業", "policy_budget_projects": "施策の予算事業",
+                "pillars": "対応する柱", "effect_categories": "期待される効果"}
+
+
 def test_sheets_in_order(book, metadata):
-    assert book.sheetnames == ["説明", "施策一覧", *(r["name"] for r in metadata["resources"])]
+    assert [r["name"] for r in metadata["resources"]] == list(TABLE_SHEETS)
+    assert [r["title"]["ja"] for r in metadata["resources"]] == list(TABLE_SHEETS.values())
+    assert book.sheetnames == ["説明", "施策一覧", *TABLE_SHEETS.values()]
 
 
 @pytest.mark.parametrize("name", [r["name"] for r in json.loads(METADATA.read_text(encoding="utf-8"))["resources"]])
@@ -92,7 +111,7 @@ def test_every_cell_of_a_table_sheet_is_its_csv_value_typed(book, metadata, name
     fields = next(r for r in metadata["resources"] if r["name"] == name)["fields"]
     types = [f["type"] for f in fields]
     expected = _csv(name)
-    got = _rows(book[name])
+    got = _rows(book[TABLE_SHEETS[name]])
     assert got[0] == expected[0]  # the header is the field names
     assert len(got) == len(expected)
     checked = 0
@@ -113,7 +132,7 @@ def test_every_cell_of_a_table_sheet_is_its_csv_value_typed(book, metadata, name
 
 
 def test_reference_urls_are_links_to_themselves(book):
-    ws = book["policy_references"]
+    ws = book["参考URL"]
     column = [c.value for c in ws[1]].index("url") + 1
     cells = [ws.cell(row=r, column=column) for r in range(2, ws.max_row + 1)]
     assert len(cells) == len(_csv("policy_references")) - 1
@@ -130,13 +149,74 @@ def test_every_sheet_has_a_frozen_header_and_an_autofilter(book):
         assert all(c.font.b for c in ws[1]), ws.title
 
 
-def test_widths_are_readable_and_long_text_wraps(book):
-    ws = book["施策一覧"]
-    widths = {k: v.width for k, v in ws.column_dimensions.items()}
-    assert widths and all(6 <= w <= 51 for w in widths.values())
-    kpi = ws.cell(row=8, column=3)  # policy 7's progress KPIs: several lines
+def test_widths_are_readable_and_text_wraps(book):
+    for ws in book.worksheets:
+        assert all(layout.MIN_WIDTH <= w <= layout.MAX_WIDTH for w in _widths(ws)), ws.title
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str):
+                    assert cell.alignment.wrap_text and cell.alignment.vertical == "top", (ws.title, cell.coordinate)
+                elif cell.value is not None:  # a number does not wrap
+                    assert cell.alignment.wrap_text is not True, (ws.title, cell.coordinate)
+    kpi = book["施策一覧"].cell(row=8, column=3)  # policy 7's progress KPIs: several lines
     assert "\n" in kpi.value and kpi.alignment.wrap_text
-    assert ws.cell(row=8, column=1).alignment.wrap_text is not True  # a number does not wrap
+
+
+def test_every_cell_is_in_a_japanese_font(book):
+    fonts = {(c.font.name, c.font.sz) for ws in book.worksheets for row in ws.iter_rows() for c in row
+             if c.value is not None}
+    assert fonts == {("Meiryo", 10)}
+
+
+def test_every_row_is_as_tall_as_its_cells_lines(book, pkg):
+    """Every row's stored height (custom, so that no reader shrinks it) holds the lines of its
+    tallest cell at its column's width, as workbook_layout counts them; policy 7's row is many
+    lines tall and every one-line row one line tall."""
+    for ws in book.worksheets:
+        areas = [layout.text_area_pt(w) for w in _widths(ws)]
+        for number, row in enumerate(ws.iter_rows(min_row=2), start=2):
+            dim = ws.row_dimensions[number]
+            lines = max(layout.line_count(c.value, a) if isinstance(c.value, str) else 1
+                        for c, a in zip(row, areas, strict=True))
+            assert dim.customHeight and dim.height == layout.row_height(lines), (ws.title, number)
+    policy_7 = book["施策一覧"].row_dimensions[8].height
+    assert policy_7 >= layout.row_height(9)  # nine lines of progress KPIs
+    assert book["府省庁"].row_dimensions[2].height == layout.row_height(1)
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_row_on_every_page(book, metadata):
+    a3 = {"施策一覧", "施策"}  # the printed table and its table: too many columns for A4
+    for ws in book.worksheets:
+        setup = ws.page_setup
+        assert setup.orientation == "landscape", ws.title
+        assert setup.paperSize == (8 if ws.title in a3 else 9), ws.title  # Excel's A3, A4
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert (setup.fitToWidth or 1, setup.fitToHeight) == (1, 0), ws.title  # 1 is the default, not written
+        assert ws.print_title_rows == "$1:$1", ws.title
+        assert ws.print_options.gridLines and ws.print_options.horizontalCentered
+        assert (ws.page_margins.left, ws.page_margins.top) == (0.4, 0.7)
+        header, footer = ws.oddHeader, ws.oddFooter
+        assert header.left.text == metadata["title"]["ja"] and header.right.text == "&A", ws.title
+        assert footer.left.text == f"{metadata['homepage']}　版 {metadata['version']}" and footer.right.text == "&P / &N"
+        assert header.left.font == "Meiryo,Regular" and header.left.size == 9
+
+
+def test_a_title_that_cannot_name_a_sheet_is_a_problem_naming_it(pkg, tmp_path):
+    metadata = copy.deepcopy(pkg.metadata)
+    titles = {r["name"]: r["title"] for r in metadata["resources"]}
+    titles["kpis"]["ja"] = "KPI（進捗・効果）/ 指標"
+    titles["pillars"]["ja"] = "官民データ活用推進基本法の第八条から第十九条までに対応する柱の一覧"
+    titles["budget_projects"]["ja"] = "府省庁"  # the sheet of ministries has it
+    with pytest.raises(DataError) as err:
+        write_workbook(model.Package(metadata, pkg.tables), tmp_path / "x.xlsx")
+    assert [str(p) for p in err.value.problems] == [
+        f"{WORKBOOK_PATH}: sheet name 'KPI（進捗・効果）/ 指標': it has / (Excel allows none of []:*?/\\) (change the "
+        "table's Japanese title (resources[].title.ja in data/curated/metadata.json))",
+        f"{WORKBOOK_PATH}: sheet name '府省庁': another sheet has it (change the table's Japanese title "
+        "(resources[].title.ja in data/curated/metadata.json))",
+        f"{WORKBOOK_PATH}: sheet name '官民データ活用推進基本法の第八条から第十九条までに対応する柱の一覧': 33 characters "
+        "(Excel allows 1 to 31) (change the table's Japanese title (resources[].title.ja in data/curated/metadata.json))"]
+    assert not (tmp_path / "x.xlsx").exists()
 
 
 # --- 施策一覧 ---------------------------------------------------------------------------------------
@@ -312,7 +392,8 @@ def test_data_dictionary_lists_every_table_and_field(book, metadata):
                            "名称・内容（日本語） / Title or value (Japanese)", "名称・内容（英語） / Title or value (English)"]
     entries = {(r[0], r[1]): r[2:] for r in rows[1:]}
     for res in metadata["resources"]:
-        table = entries[(res["name"], None)]
+        sheet = TABLE_SHEETS[res["name"]]
+        table = entries[(res["name"], f"シート「{sheet}」 / sheet {sheet}")]
         assert table[:4] == [res["title"]["ja"], res["title"]["en"], res["description"]["ja"], res["description"]["en"]]
         assert table[4].startswith(f"data/{res['name']}.csv")
         for f in res["fields"]:
@@ -371,11 +452,19 @@ def test_committed_workbook_is_the_one_the_model_gives(xlsx):
 def test_a_value_too_long_for_excel_is_a_problem_naming_the_cell(pkg, tmp_path):
     tables = copy.deepcopy(pkg.tables)
     tables["policies"][2]["overview"] = "あ" * 40000
+    tables["policies"][4]["support_measures"] = "い" * 5000  # fits a cell, not the tallest row
     with pytest.raises(DataError) as err:
         write_workbook(model.Package(pkg.metadata, tables), tmp_path / "x.xlsx")
-    messages = [str(p) for p in err.value.problems]
-    assert any("sheet policies, row 4, column overview: 40000 characters" in m for m in messages)
-    assert any("sheet 施策一覧, row 4, column 課題・取組概要（スケジュール・効果）" in m for m in messages)
+    hint = " (shorten the value or split the field)"
+    # 5000 em in lines of 44 em (a column of 90 units: (90 * 5.25 - 3) * 0.95 = 446 pt): 114 lines
+    assert [str(p) for p in err.value.problems] == [
+        f"{WORKBOOK_PATH}: sheet 施策一覧, row 6, column 都道府県等への支援策: 114 lines even in a column 90 wide, more than "
+        "the tallest row shows (26)" + hint,
+        f"{WORKBOOK_PATH}: sheet 施策一覧, row 4, column 課題・取組概要（スケジュール・効果）: 40000 characters, more than an "
+        "Excel cell holds (32767)" + hint,
+        f"{WORKBOOK_PATH}: sheet 施策, row 6, column support_measures: 114 lines even in a column 90 wide, more than the "
+        "tallest row shows (26)" + hint,
+        f"{WORKBOOK_PATH}: sheet 施策, row 4, column overview: 40000 characters, more than an Excel cell holds (32767)" + hint]
     assert not (tmp_path / "x.xlsx").exists()
 
 

@@ -1,7 +1,9 @@
-"""Every GitHub workflow is valid against GitHub's schema and clean under zizmor.
+"""Every GitHub workflow is valid against GitHub's schema and clean under zizmor; every issue
+form is valid against GitHub's issue-form schema.
 
-check-jsonschema (vendor.github-workflows schema) and zizmor run offline from the venv;
-any zizmor finding of medium severity or above fails, with the finding in the message.
+check-jsonschema (vendor.github-workflows and vendor.github-issue-forms schemas) and zizmor run
+offline from the venv; any zizmor finding of medium severity or above fails, with the finding in
+the message.
 """
 from __future__ import annotations
 
@@ -16,13 +18,14 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+ISSUE_FORMS = sorted((ROOT / ".github" / "ISSUE_TEMPLATE").glob("*.y*ml"))
 BIN = Path(sys.executable).parent
 BLOCKING = {"medium", "high"}
 
 
-def schema_check(path: Path) -> subprocess.CompletedProcess:
+def schema_check(path: Path, schema: str = "vendor.github-workflows") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
+        [str(BIN / "check-jsonschema"), "--builtin-schema", schema, str(path)],
         capture_output=True, text=True, timeout=60)
 
 
@@ -115,3 +118,58 @@ def test_pages_workflow_shape():
     assert runs.index("make build") < test < build["steps"].index(upload)
     assert build["steps"][test]["env"]["KANMIN_BROWSER_REQUIRED"] == "1"
     assert any("chromium" in r and "fonts-noto-cjk" in r for r in runs[:test])
+    # the Lighthouse audits among the site's tests need their pinned npm install first
+    assert any(r.startswith("npm ci --prefix tests/site/lighthouse") for r in runs[:test])
+    # the site's "report an error" links open this repository's issue form: the build is told where it is
+    make_build = build["steps"][runs.index("make build")]
+    assert make_build["env"]["KANMIN_REPOSITORY_URL"] == "${{ github.server_url }}/${{ github.repository }}"
+    # the workbook's print tests need LibreOffice, which this job does not install: CI runs them
+    assert "test_workbook_print" not in runs[test] and "libreoffice" not in " ".join(runs)
+
+
+def test_ci_installs_what_the_print_tests_need_and_requires_them():
+    """.ci/run (which ci.yml runs) installs LibreOffice Calc, poppler and Carlito when missing, and
+    sets KANMIN_OFFICE_REQUIRED before the tests, so that the print tests fail there, not skip."""
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for package in ("libreoffice-calc", "poppler-utils", "fonts-crosextra-carlito"):
+        assert f"missing+=({package})" in script, package
+    assert script.index("export KANMIN_OFFICE_REQUIRED=1") < script.index("make test")
+    assert script.index('apt-get install -y -q --no-install-recommends "${missing[@]}"') < script.index("make test")
+    ci = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text(encoding="utf-8"))
+    assert any(s.get("run") == "bash .ci/run" for s in ci["jobs"]["build-and-test"]["steps"])
+
+
+# --- issue forms -----------------------------------------------------------------------------------
+
+def test_the_data_error_form_is_there():
+    assert [p.name for p in ISSUE_FORMS] == ["data-error.yml"]
+
+
+@pytest.mark.parametrize("path", ISSUE_FORMS, ids=lambda p: p.name)
+def test_issue_form_matches_github_schema(path):
+    proc = schema_check(path, "vendor.github-issue-forms")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_issue_form_check_catches_a_bad_form(tmp_path):
+    """An input without a label: GitHub would refuse the form."""
+    bad = tmp_path / "bad.yml"
+    bad.write_text("name: bad\ndescription: x\nbody:\n  - type: input\n    id: policy\n    attributes: {}\n",
+                   encoding="utf-8")
+    assert schema_check(bad, "vendor.github-issue-forms").returncode != 0
+
+
+def test_the_fields_the_site_fills_are_the_forms():
+    """The report link of a policy page fills fields by their ids (kanmin.site.cite.report_url): each
+    query parameter but GitHub's own (template, title) names a field of the form it opens, and the
+    form's required policy field is one of them."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from kanmin.site import cite
+
+    url = cite.report_url("https://github.com/o/r", {"policy_id": 7, "policy_code": "01-18"}, "3.0.0")
+    query = parse_qs(urlsplit(url).query)
+    form = yaml.safe_load((ROOT / ".github" / "ISSUE_TEMPLATE" / query["template"][0]).read_text(encoding="utf-8"))
+    fields = {f["id"]: f for f in form["body"] if "id" in f}
+    assert set(query) - {"template", "title"} == {"policy", "code", "version"} <= set(fields)
+    assert fields["policy"]["validations"]["required"] is True

@@ -17,7 +17,17 @@ from typing import NoReturn
 
 from . import errors
 from .errors import DataError, UsageError
-from .settings import CURATED_DIR, DEFAULT_BASE, RAW_NAME, RAW_SOURCE, REPO, REPORT_PATH, in_checkout
+from .settings import (
+    CHANGELOG,
+    CURATED_DIR,
+    DEFAULT_BASE,
+    RAW_NAME,
+    RAW_SOURCE,
+    REPO,
+    REPORT_PATH,
+    checkout,
+    in_checkout,
+)
 
 # The pipeline modules are imported inside the handlers, so that `kanmin linkcheck` (a
 # separate, timed job) starts without loading the extraction, frictionless or rdflib.
@@ -80,7 +90,8 @@ def make_parser() -> argparse.ArgumentParser:
                        description="Run every stage and publish data/, datapackage.json and build/. "
                                    "Nothing is overwritten unless every stage succeeds.",
                        epilog=f"example: kanmin build --source data/raw/{RAW_NAME} --out /tmp/pkg\n"
-                              "         kanmin build --base-url https://example.github.io/kanmin-data/",
+                              "         kanmin build --base-url https://example.github.io/kanmin-data/\n"
+                              "         kanmin build --repository-url https://github.com/<owner>/<repo>",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--source", type=str, help="source text (default in a checkout: the raw file in data/raw/)")
     p.add_argument("--curated", type=str, metavar="DIR",
@@ -94,6 +105,13 @@ def make_parser() -> argparse.ArgumentParser:
                    help="the dataset's home page for this build, where the site is deployed (default: homepage "
                         f"in data/curated/metadata.json, {DEFAULT_BASE}); the landing page, RDF IRIs and "
                         "download URLs hang off it")
+    p.add_argument("--repository-url", metavar="URL",
+                   help="the repository's address, whose issue form (.github/ISSUE_TEMPLATE/data-error.yml) the "
+                        "site's 'report an error' links open (default: $KANMIN_REPOSITORY_URL; none: the pages say "
+                        "how to report instead)")
+    p.add_argument("--changelog", metavar="FILE",
+                   help="CHANGELOG.md, rendered as the site's update history (default in a checkout: its "
+                        "CHANGELOG.md; installed: none, and the site has no such page)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=_build)
 
@@ -134,8 +152,9 @@ def _build(args) -> int:
     if args.out == "":
         raise UsageError("--out: the path is empty", "pass the folder to build into, e.g. --out /tmp/pkg")
     out = in_checkout(REPO, "--out") if args.out is None else Path(args.out)
+    changelog = Path(args.changelog) if args.changelog else (CHANGELOG if checkout() is not None else None)
     result = pipeline.build(source=source, out=out, curated_dir=curated_dir, with_rdf=not args.no_rdf,
-                            base_url=args.base_url)
+                            base_url=args.base_url, repository_url=args.repository_url, changelog=changelog)
     errors.notify(result.notices)
     if args.json:
         print(json.dumps({"out": str(result.out), "counts": result.counts, "written": result.written,

@@ -5,7 +5,8 @@ titles, licence, field names and types are defined).
 Each file is reviewed by a person; this module only reads them and rejects what they cannot mean
 (duplicate keys or lines, missing columns, an alias of an unknown ministry or pillar, a row of
 ``blank_cells.csv`` that is no row number, no known cell list or has no reason, a correction
-without a reason), each problem naming the file and its physical line. ``read_records`` is the
+without a reason in English (``reason``) and in Japanese (``reason_ja``): the dataset site shows
+both), each problem naming the file and its physical line. ``read_records`` is the
 one reader of curated CSVs (``read_table`` keeps only the cells): a quoted cell may hold line
 breaks, so a record's line is where the csv reader found it, not its index.
 
@@ -53,7 +54,8 @@ class Correction:
     printed: str
     corrected: str
     kind: str
-    reason: str
+    reason: str  # English
+    reason_ja: str  # the same reason in Japanese (the site shows both)
     line: int = 0  # in corrections.csv
 
 
@@ -195,14 +197,20 @@ def load(curated_dir: Path = CURATED_DIR) -> Curated:
     effects = read_table(files["effect_categories.csv"], (("effect_category_id",),),
                          ("effect_category_id", "position", "name_ja", "name_en"))
     corr_rows = read_records(files["corrections.csv"], (("policy_id", "field", "printed"),),
-                           ("policy_id", "field", "printed", "corrected", "kind", "reason"))
+                           ("policy_id", "field", "printed", "corrected", "kind", "reason", "reason_ja"))
     problems = [Problem(str(files["corrections.csv"]), r.line, f"policy_id {r['policy_id']!r} is not a row number",
                         "give the row's number (No) as printed, e.g. 38")
                 for r in corr_rows if _row_number(r["policy_id"]) is None]
     corrections = [Correction(int(r["policy_id"]), r["field"], r["printed"], r["corrected"], r["kind"], r["reason"],
-                              r.line) for r in corr_rows if _row_number(r["policy_id"]) is not None]
-    problems += [Problem(str(files["corrections.csv"]), c.line, "a correction needs a reason",
-                         "say why the printed value is wrong") for c in corrections if not c.reason.strip()]
+                              r["reason_ja"], r.line) for r in corr_rows if _row_number(r["policy_id"]) is not None]
+    for c in corrections:
+        if not c.reason.strip():
+            problems.append(Problem(str(files["corrections.csv"]), c.line, "a correction needs a reason",
+                                    "say why the printed value is wrong"))
+        if not c.reason_ja.strip():
+            problems.append(Problem(str(files["corrections.csv"]), c.line,
+                                    "a correction needs a Japanese reason (reason_ja)",
+                                    "write the reason in Japanese too: the dataset site shows both"))
     blank_rows = read_records(files["blank_cells.csv"], (("policy_id",),), ("policy_id", "cells", "reason"))
     problems += _blank_cell_problems(str(files["blank_cells.csv"]), blank_rows)
     furniture, anchors, leaks = _furniture(files["page_furniture.txt"], problems)

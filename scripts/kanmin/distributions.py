@@ -14,15 +14,20 @@ Adding a distribution is one entry here plus its writer, the function of the sta
 
   ``"package"``   ``package.write_package``  (the CSVs and datapackage.json)
   ``"workbook"``  ``workbook.write_workbook`` (the Excel workbook)
+  ``"archive"``   ``archive.write_archive``   (the ZIP of the files the package stage writes)
   ``"rdf"``       ``rdf.build.write_rdf``     (build/rdf/: data graph, context, vocabulary, shapes, catalog)
 
+The publish order (the catalog's, the site's downloads page's and CKAN's) puts the files for
+people first (``before_tables``: the workbook, then the ZIP), then the tables, then the rest of
+``FILES`` in its order.
+
 The paths themselves are ``settings``' (the one home of paths: ``DESCRIPTOR``, ``WORKBOOK_PATH``,
-``RDF_DIR``, ``table_path``). The IRIs of the standards and of the two authority tables (IANA
+``ARCHIVE_PATH``, ``RDF_DIR``, ``table_path``). The IRIs of the standards and of the two authority tables (IANA
 media types, EU file types) are defined here; the namespace of the project vocabulary
 (``rdf.namespaces.KD``) is made from ``VOCABULARY``.
 
-Importing reads no file. ``distributions`` looks into a package folder only when given one (is
-the optional workbook there?); ``measure`` hashes the file it is given.
+Importing reads no file. ``distributions`` looks into a package folder only when given one (are
+the optional workbook and ZIP there?); ``measure`` hashes the file it is given.
 """
 
 from __future__ import annotations
@@ -33,10 +38,10 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 
 from .files import sha256_file
-from .settings import DEFAULT_BASE, DESCRIPTOR, RDF_DIR, WORKBOOK_PATH, table_path
+from .settings import ARCHIVE_PATH, DEFAULT_BASE, DESCRIPTOR, RDF_DIR, WORKBOOK_PATH, table_path
 
 #: The stage whose writer writes a file (see the module docstring).
-Stage = Literal["package", "workbook", "rdf"]
+Stage = Literal["package", "workbook", "archive", "rdf"]
 
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 EU_FILE_TYPES = "http://publications.europa.eu/resource/authority/file-type/"
@@ -68,6 +73,7 @@ TURTLE = Format("text/turtle", EU_FILE_TYPES + "RDF_TURTLE", "Turtle")
 N_TRIPLES = Format("application/n-triples", EU_FILE_TYPES + "RDF_N_TRIPLES", "N-Triples")
 JSON_LD = Format("application/ld+json", EU_FILE_TYPES + "JSON_LD", "JSON-LD")
 XLSX = Format("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", EU_FILE_TYPES + "XLSX", "XLSX")
+ZIP = Format("application/zip", EU_FILE_TYPES + "ZIP", "ZIP")
 
 
 @dataclass(frozen=True)
@@ -103,8 +109,12 @@ class Distribution:
     described: bool = True
     #: The site lists it and serves a copy at files/<path>, the catalog's default download URL.
     site_copy: bool = True
-    #: Listed only where its file is there: the workbook, which packages before 2.1.0 do not have.
+    #: Listed only where its file is there: the workbook and the ZIP, which older packages do not
+    #: have (see CHANGELOG.md).
     optional: bool = False
+    #: Published before the tables: the files for people (the workbook, the ZIP), first on the
+    #: site's downloads page and in CKAN's resource list.
+    before_tables: bool = False
 
     @property
     def name(self) -> str:
@@ -140,7 +150,13 @@ WORKBOOK = Distribution(
     WORKBOOK_PATH,
     title={"ja": "Excelブック（説明とデータ辞書、原典どおりの施策一覧、全テーブル）",
            "en": "Excel workbook (description and data dictionary, the policy table as printed, every table)"},
-    format=XLSX, conforms_to=(), stage="workbook", optional=True)
+    format=XLSX, conforms_to=(), stage="workbook", optional=True, before_tables=True)
+#: The Data Package in one file: what it holds and why is ``archive``'s docstring.
+ARCHIVE = Distribution(
+    ARCHIVE_PATH,
+    title={"ja": "データパッケージ一式のZIP（datapackage.json と全テーブルのCSV）",
+           "en": "ZIP of the Data Package (datapackage.json and the CSV of every table)"},
+    format=ZIP, conforms_to=(), stage="archive", optional=True, before_tables=True)
 VOCAB = Distribution(
     f"{RDF_DIR}/vocab.ttl",
     title={"ja": "語彙（kd: の用語のラベルと説明、Turtle）",
@@ -157,10 +173,12 @@ CATALOG = Distribution(
            "en": "DCAT-AP 3 catalog: the dataset and its distributions (Turtle)"},
     format=TURTLE, conforms_to=(), stage="rdf", described=False)
 
-#: Every published file but the tables, in publish order (the catalog's, the site's and CKAN's order).
+#: Every published file but the tables, in publish order (the catalog's, the site's and CKAN's order;
+#: those ``before_tables`` come before the tables).
 FILES: tuple[Distribution, ...] = (
-    DESCRIPTOR_FILE,
     WORKBOOK,
+    ARCHIVE,
+    DESCRIPTOR_FILE,
     Distribution(f"{RDF_DIR}/data.ttl", title={"ja": "RDFグラフ（Turtle）", "en": "RDF graph (Turtle)"},
                  format=TURTLE, conforms_to=(VOCABULARY,), stage="rdf"),
     Distribution(f"{RDF_DIR}/data.nt", title={"ja": "RDFグラフ（N-Triples）", "en": "RDF graph (N-Triples)"},
@@ -176,17 +194,19 @@ FILES: tuple[Distribution, ...] = (
 
 
 def distributions(resources: Iterable[dict], package_dir: Path | None = None) -> list[Distribution]:
-    """Every published file of a package with these Table Schema resources, in publish order: one
-    CSV per resource (in the resources' order), then ``FILES``.
+    """Every published file of a package with these Table Schema resources, in publish order: the
+    files of ``FILES`` that come ``before_tables``, one CSV per resource (in the resources' order),
+    then the rest of ``FILES``.
 
-    Given the folder the package is in, an optional file (the workbook) is listed only if it is
-    there, so that a package written without one (by ``package.write_package`` alone, or before
-    version 2.1.0) still has a catalog; every other file is listed whether it is there or not (a
-    missing one is an error where it is read)."""
+    Given the folder the package is in, an optional file (the workbook, the ZIP) is listed only if
+    it is there, so that a package written without one (by ``package.write_package`` alone, or by
+    an older version) still has a catalog; every other file is listed whether it is
+    there or not (a missing one is an error where it is read)."""
     def present(d: Distribution) -> bool:
         return not d.optional or package_dir is None or (Path(package_dir) / d.path).is_file()
 
-    return [*(TABLES.entry(r) for r in resources), *(d for d in FILES if present(d))]
+    return [*(d for d in FILES if d.before_tables and present(d)), *(TABLES.entry(r) for r in resources),
+            *(d for d in FILES if not d.before_tables and present(d))]
 
 
 def written_by(stage: Stage, resources: Iterable[dict] = ()) -> list[Distribution]:

@@ -2,8 +2,9 @@
 
 ``build`` reads like the table of contents of the project. The tidy tables become one in-memory
 ``model.Package``, which every output reads: the CSVs and ``datapackage.json``, the build report,
-the Excel workbook, the RDF/DCAT files (whose catalog describes the workbook too) and the dataset
-site (``build/site/``, which lists every file the catalog describes, so it is written last).
+the Excel workbook, the ZIP of the Data Package, the RDF/DCAT files (whose catalog describes the
+workbook and the ZIP too) and the dataset site (``build/site/``, which lists every file the catalog
+describes, so it is written last).
 Which files are published, and which stage writes each, is the registry's (``kanmin.distributions``).
 Nothing is published until every stage has succeeded and frictionless has validated the staged
 package against its own Table Schemas; then ``staging.staged`` moves the files into place. A failing
@@ -15,11 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import checks, extract, files, model, package, settings, tidy, validation, workbook
+from . import archive, checks, extract, files, model, package, settings, tidy, validation, workbook
 from . import curated as curated_mod
-from .errors import DataError, Problem
+from .errors import DataError, Problem, UsageError
 from .processes import beside, collector_paused
 from .settings import (
+    CHANGELOG,
     CITATION,
     CURATED_DIR,
     DESCRIPTOR,
@@ -49,17 +51,24 @@ class BuildResult:
 
 
 def build(source: Path = RAW_SOURCE, out: Path = REPO, curated_dir: Path = CURATED_DIR,
-          with_rdf: bool = True, base_url: str | None = None) -> BuildResult:
+          with_rdf: bool = True, base_url: str | None = None, repository_url: str | None = None,
+          changelog: Path | None = CHANGELOG) -> BuildResult:
     """Run every stage; publish into ``out`` only if all of them succeed.
 
     ``base_url`` is the dataset's home page for this build, with a final slash (default: the
     ``homepage`` of metadata.json): every URL of the outputs under the
-    default moves under it (``at_base``), the RDF's IRIs and download URLs too."""
+    default moves under it (``at_base``), the RDF's IRIs and download URLs too. The site's "report
+    an error" links open the issue form of ``repository_url`` (default: ``KANMIN_REPOSITORY_URL``,
+    ``settings.repository_url``); ``changelog`` (default: the checkout's CHANGELOG.md; None: none)
+    becomes its update-history page. Neither changes a published file but the site's pages."""
     with collector_paused():
-        return _build(Path(source), Path(out), Path(curated_dir), with_rdf, base_url)
+        return _build(Path(source), Path(out), Path(curated_dir), with_rdf, base_url, repository_url, changelog)
 
 
-def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url: str | None) -> BuildResult:
+def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url: str | None,
+           repository_url: str | None, changelog: Path | None) -> BuildResult:
+    repository, contact = settings.repository_url(repository_url), settings.contact_email()
+    history = _changelog(changelog) if with_rdf else None
     cur = curated_mod.load(curated_dir)
     base = settings.base_url(base_url, cur.metadata["homepage"])
     extraction, tables = prepare(source, cur)
@@ -79,6 +88,7 @@ def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url:
         # from the same model, are written here; nothing is published unless it passes.
         with beside(validation.staged, pkg, staging, str(source)):
             workbook.write_workbook(pkg, staging / WORKBOOK_PATH)
+            archive.write_archive(pkg, staging)  # the descriptor and CSVs just written, zipped
             if with_rdf:
                 from .rdf.build import write_rdf
                 from .site import write_site
@@ -89,10 +99,21 @@ def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url:
                 # link-check report from an earlier `kanmin linkcheck`, if any, gives the references' statuses.
                 site_figures = write_site(pkg, staging / SITE_DIR, staging,
                                           linkcheck=Path(out) / LINKCHECK_DIR / "report.json",
-                                          corrections=tables.applied, base=base)
+                                          corrections=tables.applied, base=base, repository=repository,
+                                          contact=contact, changelog=history)
         written = staged_files(staging)
     return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures,
                        site=site_figures, notices=notices)
+
+
+def _changelog(path: Path | None) -> str | None:
+    """The text of CHANGELOG.md for the site, or None; a path that names no file is a usage error."""
+    if path is None:
+        return None
+    if not Path(path).is_file():
+        raise UsageError(f"--changelog {path}: no such file", "pass the project's CHANGELOG.md, or build without "
+                                                              "an update-history page (an installed kanmin's default)")
+    return Path(path).read_text(encoding="utf-8")
 
 
 def provenance(metadata: dict, source: Path) -> tuple[dict, list[str]]:

@@ -2,9 +2,9 @@
 
 Every module takes its default paths, IRIs and the build timestamp from here, so a path or a
 default never has two homes. Values that users change are command-line options whose defaults
-come from here; ``KANMIN_DCAT_AP_DIR``, ``SOURCE_DATE_EPOCH`` and ``KANMIN_CONTACT_EMAIL`` are read
-here only. (The portal publisher reads its own ``CKAN_URL`` and ``CKAN_API_TOKEN``: the token is
-kept out of every module but the one that sends it.)
+come from here; ``KANMIN_DCAT_AP_DIR``, ``SOURCE_DATE_EPOCH``, ``KANMIN_CONTACT_EMAIL`` and
+``KANMIN_REPOSITORY_URL`` are read here only. (The portal publisher reads its own ``CKAN_URL``
+and ``CKAN_API_TOKEN``: the token is kept out of every module but the one that sends it.)
 
 The package runs from a checkout of the repository (where ``data/`` holds the raw source and the
 curated inputs, the defaults of ``kanmin build``) or installed from a wheel anywhere else, where
@@ -31,7 +31,11 @@ CITATION = "CITATION.cff"
 RDF_DIR = "build/rdf"
 #: The Excel workbook (kanmin.workbook), named after the package (its ``name`` in metadata.json).
 WORKBOOK_PATH = "build/kuni-shisaku-ichiran-todofuken-2019.xlsx"
+#: The ZIP of the Data Package (kanmin.archive), named like the workbook.
+ARCHIVE_PATH = "build/kuni-shisaku-ichiran-todofuken-2019.zip"
 LINKCHECK_DIR = "build/linkcheck"
+#: What changed in each version (written by people); the site renders it as its update history.
+CHANGELOG = REPO / "CHANGELOG.md"
 #: The dataset site (``kanmin.site``): a deployable folder, not committed.
 SITE_DIR = "build/site"
 
@@ -150,6 +154,31 @@ def contact_email() -> str | None:
         raise UsageError(f"KANMIN_CONTACT_EMAIL={email!r} is not a real address (placeholder domain {domain!r})",
                          "set it to the publisher's real contact address, or unset it")
     return email
+
+
+def repository_url(url: str | None = None) -> str | None:
+    """The address of the project's repository on GitHub (``https://github.com/<owner>/<repo>``,
+    or a GitHub Enterprise server's), where the site's "report an error" links open the issue form
+    ``.github/ISSUE_TEMPLATE/data-error.yml``: ``url`` (``kanmin build --repository-url``), else
+    ``KANMIN_REPOSITORY_URL``, else none.
+
+    Nothing in the data says where the repository is (a checkout may have no remote, and a fork
+    lives elsewhere), so it is a setting and never guessed: without it the pages say how to report
+    an error instead of linking to a form. The address is an http(s) URL without a query or
+    fragment; its final slash is dropped."""
+    value = (url if url is not None else os.environ.get("KANMIN_REPOSITORY_URL", "")).strip()
+    if not value:
+        return None
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.netloc or parts.query or parts.fragment or " " in value:
+        from .errors import UsageError
+
+        raise UsageError(f"repository URL {value!r} is not an http(s) address without a query or fragment",
+                         "pass the repository's address, e.g. --repository-url https://github.com/<owner>/<repo> "
+                         "(or set KANMIN_REPOSITORY_URL), or leave it unset")
+    return value.rstrip("/")
 
 
 def build_timestamp(fallback: str) -> str:

@@ -10,9 +10,19 @@ rows of every table); nothing is re-read from the CSVs. Output: ``settings.WORKB
               a lead, KPIs under their ＜…＞ headings, budget projects and references one per
               line, as a person reads the PDF; then the one column the PDF does not print (the
               number of effect marks), last so that the printed columns keep their order;
-  <table>     one sheet per published table, named like its CSV, with the same rows, columns
-              and values (header row = the field names).
+  <table>     one sheet per published table, named by the table's Japanese title (施策, 府省庁,
+              …; ``table_sheet_name``: Excel's rules for a name are checked, ``sheet_name_problems``),
+              with the same rows, columns and values as its CSV (header row = the field names);
+              the table's English name, that of its CSV, is in 説明's data dictionary.
 Every sheet has its header row frozen and an auto-filter over its rows.
+
+Every sheet prints (``_page_setup``): landscape on A4, or on A3 when its columns need it
+(施策一覧 always), fitted to one page's width, the header row repeated on every page, gridlines
+printed, the dataset's title and the sheet's name in the page header, the home page, version and
+page number in the footer. The cells' font is Meiryo; every column's width and every row's height
+come from ``workbook_layout``, which measures each cell's wrapped lines, so that every character
+of every cell shows on screen and on paper (a cell that cannot, even in the tallest row Excel
+allows, is a problem). Every text cell wraps; numbers do not.
 
 Values are typed: integers are numbers; a boolean is ``はい`` / ``いいえ``; a missing value is an
 empty cell (for the four effect flags, empty means unknown: see the known limitations). In
@@ -29,13 +39,13 @@ same bytes.
 from __future__ import annotations
 
 import io
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import workbook_layout as layout
 from .errors import DataError, Problem
 from .model import Package, Row
 from .settings import WORKBOOK_PATH, build_timestamp, table_path
@@ -48,11 +58,13 @@ BOOL_TEXT = {True: "はい", False: "いいえ"}
 EFFECT_TEXT = {True: "○", False: None, None: "不明"}
 LEAD_MARK = "◎"
 MINISTRY_SEPARATOR = "、"  # as printed: 「◎総務省、経済産業省」
-#: Column widths (Excel character units): a CJK character counts 2; longer text wraps.
-MIN_WIDTH, MAX_WIDTH = 6, 50
 TYPE_NAMES = {"integer": "整数 / integer", "string": "文字列 / string",
               "boolean": "真偽値（はい・いいえ） / boolean (はい, いいえ)"}
 EXCEL_CELL_LIMIT = 32767
+#: Excel's rules for a sheet's name: at most 31 characters, none of these, no apostrophe first or
+#: last, not "History" (reserved), and no two alike but for case.
+SHEET_NAME_LIMIT = 31
+SHEET_NAME_FORBIDDEN = "[]:*?/\\"
 
 
 @dataclass
@@ -62,6 +74,9 @@ class Sheet:
     rows: list[list[Any]]
     freeze_columns: int = 0
     url_columns: set[int] = field(default_factory=set)
+    papers: tuple[str, ...] = ("A4", "A3")  # printed landscape on the first that holds it (workbook_layout)
+    min_scale: float = 0.8  # the smallest print scale the column widths aim at
+    max_widths: dict[int, float] = field(default_factory=dict)  # column -> widest it needs to be
 
 
 # --- 施策一覧: the printed table ---------------------------------------------------------------
@@ -213,7 +228,8 @@ def policy_sheet(pkg: Package) -> Sheet:
     lk = _lookups(pkg)
     columns = printed_columns(pkg)
     rows = [[c.value(p, lk) for c in columns] for p in pkg.tables["policies"]]
-    return Sheet(POLICY_SHEET, [c.header for c in columns], rows, freeze_columns=2)
+    # seventeen columns, four of long text: A3, at 70% or more (Meiryo 10 pt prints at 7 pt or more)
+    return Sheet(POLICY_SHEET, [c.header for c in columns], rows, freeze_columns=2, papers=("A3",), min_scale=0.7)
 
 
 # --- one sheet per table -------------------------------------------------------------------------
@@ -226,11 +242,17 @@ def _typed(value: Any, ftype: str) -> Any:
     return value
 
 
+def table_sheet_name(res: dict) -> str:
+    """A table's sheet is named by the table's Japanese title (its English name, that of its CSV,
+    is in 説明's data dictionary)."""
+    return str(res["title"]["ja"])
+
+
 def table_sheet(pkg: Package, res: dict) -> Sheet:
     fields = res["fields"]
     rows = [[_typed(row[f["name"]], f["type"]) for f in fields] for row in pkg.tables[res["name"]]]
     urls = {i for i, f in enumerate(fields) if f.get("format") == "uri"}
-    return Sheet(res["name"], [f["name"] for f in fields], rows, url_columns=urls)
+    return Sheet(table_sheet_name(res), [f["name"] for f in fields], rows, url_columns=urls)
 
 
 # --- 説明: what the workbook is and the data dictionary ----------------------------------------
@@ -275,20 +297,25 @@ def info_sheet(pkg: Package) -> Sheet:
     rows += [[POLICY_SHEET, c.header, c.header, c.en, *c.description] for c in printed_columns(pkg)]
     for res in pkg.resources:
         file = f"{table_path(res['name'])}（{len(pkg.tables[res['name']])} 行 / rows）"
-        rows.append([res["name"], None, res["title"]["ja"], res["title"]["en"], res["description"]["ja"],
-                     res["description"]["en"], file])
+        sheet = table_sheet_name(res)
+        rows.append([res["name"], f"シート「{sheet}」 / sheet {sheet}", res["title"]["ja"], res["title"]["en"],
+                     res["description"]["ja"], res["description"]["en"], file])
         rows += [[res["name"], f["name"], f["title"]["ja"], f["title"]["en"], f["description"]["ja"],
                   f["description"]["en"], TYPE_NAMES.get(f["type"], f["type"])] for f in res["fields"]]
-    return Sheet(INFO_SHEET, INFO_HEADER, [r + [None] * (len(INFO_HEADER) - len(r)) for r in rows])
+    # 区分, 項目・列 and 型 hold short labels (a longer one wraps): the four texts share the rest
+    return Sheet(INFO_SHEET, INFO_HEADER, [r + [None] * (len(INFO_HEADER) - len(r)) for r in rows],
+                 max_widths={0: 14, 1: 18, 6: 16})
 
 
 #: How to read the workbook: (item, ja, en).
 READING_ROWS = [
     ("シート / Sheets", f"「{INFO_SHEET}」このシート。「{POLICY_SHEET}」原典の表と同じ列順・表記で1施策1行。"
-     "そのほかのシートは公開しているCSV（data/<シート名>.csv）と同じ行・列・値。",
+     "そのほかのシートは公開している表で、シート名は表の日本語名、行・列・値はCSV（data/<表名>.csv）と同じ。"
+     "表名（英語、CSVのファイル名）はこのシートの「区分」の列にあります。",
      f"'{INFO_SHEET}' this sheet. '{POLICY_SHEET}' one row per policy in the printed table's column order and "
-     "wording. The other sheets hold the same rows, columns and values as the published CSVs "
-     "(data/<sheet name>.csv)."),
+     "wording. The other sheets are the published tables, each named by its Japanese title, with the same rows, "
+     "columns and values as its CSV (data/<table>.csv); the table names (those of the CSVs) are in the column "
+     "Section of this sheet."),
     ("数値 / Numbers", "整数の列は数値として入っています。", "Integer fields are numbers."),
     ("真偽値 / Booleans", "「はい」（true）か「いいえ」（false）。空欄は値なし。効果の4列（effect_…）の空欄は「不明」"
      "（原典のテキストからは○の列が判別できない）で、「いいえ」ではありません。",
@@ -300,6 +327,11 @@ READING_ROWS = [
     ("複数の値 / Several values", "一つのセルに複数の値がある場合は1行に1つ（改行区切り）。"
      "府省庁名は印刷どおり「、」区切りで、◎は主担当。",
      "Several values in one cell are one per line; ministries are separated by 、 as printed, ◎ marks a lead."),
+    ("印刷 / Printing", "どのシートも横向きで、列を用紙の幅1ページに収め、見出し行を各ページに繰り返して印刷します"
+     f"（{POLICY_SHEET}はA3、そのほかはA4、列の多い表はA3）。行の高さはセルの文字がすべて見える高さです。",
+     f"Every sheet prints landscape, its columns fitted to the width of one page, the header row repeated on "
+     f"every page ({POLICY_SHEET} on A3, the others on A4, or A3 for a table with many columns). Every row is "
+     "tall enough to show all of its cells' text."),
     ("CSV", "CSVファイルはUTF-8（BOMなし）です。Excelでは「データ」→「テキストまたはCSVから」で文字コード"
      "UTF-8を指定して読み込むか、このブックを使ってください。",
      "The CSV files are UTF-8 without a byte-order mark: in Excel use Data > From Text/CSV with UTF-8, or "
@@ -309,15 +341,59 @@ READING_ROWS = [
 
 # --- writing -----------------------------------------------------------------------------------
 
-def _display_width(text: str) -> int:
-    longest = max((sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
-                   for line in text.split("\n")), default=0)
-    return longest
+#: Page margins (inches): left, right, top, bottom; the header's and the footer's distance from the edge.
+MARGINS = (0.4, 0.4, 0.7, 0.7)
+HEADER_MARGIN = 0.3
+PAPER_CODES = {"A4": 9, "A3": 8}  # Excel's paper sizes
 
 
 def sheets(pkg: Package) -> list[Sheet]:
     """Every sheet of the workbook, in order: 説明, 施策一覧, then the tables in published order."""
     return [info_sheet(pkg), policy_sheet(pkg), *(table_sheet(pkg, res) for res in pkg.resources)]
+
+
+def sheet_name_problems(names: list[str]) -> list[Problem]:
+    """What keeps each name from naming an Excel sheet (a table's sheet is named by its Japanese
+    title in metadata.json)."""
+    problems, seen = [], set()
+    for name in names:
+        reasons = []
+        if not name or len(name) > SHEET_NAME_LIMIT:
+            reasons.append(f"{len(name)} characters (Excel allows 1 to {SHEET_NAME_LIMIT})")
+        if bad := sorted({c for c in name if c in SHEET_NAME_FORBIDDEN}):
+            reasons.append(f"it has {' '.join(bad)} (Excel allows none of {SHEET_NAME_FORBIDDEN})")
+        if name.startswith("'") or name.endswith("'"):
+            reasons.append("it begins or ends with an apostrophe")
+        if name.casefold() == "history" or name.casefold() in seen:
+            reasons.append("Excel reserves it" if name.casefold() == "history" else "another sheet has it")
+        seen.add(name.casefold())
+        problems += [Problem(WORKBOOK_PATH, None, f"sheet name {name!r}: {reason}",
+                             "change the table's Japanese title (resources[].title.ja in data/curated/metadata.json)")
+                     for reason in reasons]
+    return problems
+
+
+def _header_footer_text(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+def _page_setup(ws: Any, paper: str, md: dict) -> None:
+    """Landscape, one page wide, the header row on every page, gridlines printed; the dataset's
+    title and the sheet's name at the top of each page, its home page, version and the page number
+    below (in the font of the cells, not scaled with the sheet)."""
+    font = f'&"{layout.FONT},Regular"&9'
+    ws.set_landscape()
+    ws.set_paper(PAPER_CODES[paper])
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(0)
+    ws.hide_gridlines(0)
+    ws.center_horizontally()
+    left, right, top, bottom = MARGINS
+    ws.set_margins(left=left, right=right, top=top, bottom=bottom)
+    options = {"scale_with_doc": False}
+    ws.set_header(f"&L{font}{_header_footer_text(md['title']['ja'])}&R{font}&A", options, margin=HEADER_MARGIN)
+    ws.set_footer(f"&L{font}{_header_footer_text(md['homepage'])}　版 {_header_footer_text(md['version'])}"
+                  f"&R{font}&P / &N", options, margin=HEADER_MARGIN)
 
 
 def workbook_bytes(pkg: Package) -> bytes:
@@ -332,24 +408,27 @@ def workbook_bytes(pkg: Package) -> bytes:
     book.set_properties({"title": md["title"]["ja"], "subject": md["title"]["en"],
                          "author": md["publisher"]["name"]["ja"], "keywords": ", ".join(md["keywords"]),
                          "comments": md["attribution"]["ja"], "created": created})
-    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
-                              "valign": "top"})
-    plain = book.add_format({"valign": "top"})
-    wrap = book.add_format({"valign": "top", "text_wrap": True})
-    link = book.add_format({"valign": "top", "font_color": "blue", "underline": 1})
-    problems: list[Problem] = []
-    for sheet in sheets(pkg):
+    font = {"font_name": layout.FONT, "font_size": layout.FONT_SIZE, "valign": "top"}
+    header = book.add_format({**font, "bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True})
+    number = book.add_format(font)
+    text = book.add_format({**font, "text_wrap": True})
+    link = book.add_format({**font, "text_wrap": True, "font_color": "blue", "underline": 1})
+    every = sheets(pkg)
+    problems = sheet_name_problems([sheet.name for sheet in every])
+    if problems:
+        raise DataError(problems)
+    margins = (MARGINS[0] + MARGINS[1]) * 72
+    for sheet in every:
         ws = book.add_worksheet(sheet.name)
-        widths = [_display_width(h) for h in sheet.header]
-        wrapped = [False] * len(sheet.header)
-        for row in sheet.rows:
-            for c, value in enumerate(row):
-                if isinstance(value, str):
-                    widths[c] = max(widths[c], _display_width(value))
-                    wrapped[c] = wrapped[c] or "\n" in value
-        for c, width in enumerate(widths):
-            wrapped[c] = wrapped[c] or width > MAX_WIDTH
-            ws.set_column(c, c, min(max(width + 2, MIN_WIDTH), MAX_WIDTH))
+        shape = layout.layout(sheet.header, sheet.rows, sheet.papers, sheet.min_scale, margins, sheet.max_widths)
+        problems += [Problem(WORKBOOK_PATH, None, f"sheet {sheet.name}, row {r + 1}, column {sheet.header[c]}: "
+                             f"{lines} lines even in a column {layout.MAX_WIDTH:g} wide, more than the tallest row "
+                             f"shows ({layout.max_lines()})", "shorten the value or split the field")
+                     for r, c, lines in shape.overflows if len(sheet.rows[r - 1][c]) <= EXCEL_CELL_LIMIT]
+        for c, width in enumerate(shape.widths):
+            ws.set_column(c, c, width)
+        for r, height in enumerate(shape.heights):
+            ws.set_row(r, height)
         for c, name in enumerate(sheet.header):
             ws.write_string(0, c, name, header)
         for r, row in enumerate(sheet.rows, start=1):
@@ -359,7 +438,7 @@ def workbook_bytes(pkg: Package) -> bytes:
                 if isinstance(value, bool) or not isinstance(value, (int, float, str)):
                     raise TypeError(f"{sheet.name} row {r + 1} column {c + 1}: cannot write {value!r}")
                 if isinstance(value, (int, float)):
-                    ws.write_number(r, c, value, plain)
+                    ws.write_number(r, c, value, number)
                     continue
                 if len(value) > EXCEL_CELL_LIMIT:
                     problems.append(Problem(WORKBOOK_PATH, None,
@@ -369,9 +448,10 @@ def workbook_bytes(pkg: Package) -> bytes:
                     continue
                 if c in sheet.url_columns and ws.write_url(r, c, value, link, string=value) == 0:
                     continue  # a URL Excel cannot link (too long, …) is written as plain text below
-                ws.write_string(r, c, value, wrap if wrapped[c] else plain)
+                ws.write_string(r, c, value, text)
         ws.freeze_panes(1, sheet.freeze_columns)
         ws.autofilter(0, 0, len(sheet.rows), len(sheet.header) - 1)
+        _page_setup(ws, shape.paper, md)
     if problems:
         raise DataError(problems)
     book.close()

@@ -122,14 +122,14 @@ def test_downloads_are_byte_identical(portal_parts, empty, package_copy):
         assert hashlib.sha256(data).hexdigest() == res["hash"], res["url"]
 
 
-def test_a_changed_csv_and_its_descriptor_are_the_only_uploads(portal_parts, empty, package_copy):
+def test_a_changed_csv_its_descriptor_and_the_zip_are_the_only_uploads(portal_parts, empty, package_copy):
     _publish(portal_parts, package_copy)
     path = package_copy / "data" / "pillars.csv"
     path.write_bytes(path.read_bytes().replace("格差の是正".encode(), "格差の解消".encode(), 1))
     describe_files_again(package_copy)  # as the build that changed it would
     result = _publish(portal_parts, package_copy)
-    assert result["counts"]["uploads"] == 2 and result["counts"]["create"] == 0
-    assert result["calls"].get("resource_patch") == 2 and result["api_calls"] == READS + 1 + 2
+    assert result["counts"]["uploads"] == 3 and result["counts"]["create"] == 0  # the CSV, the descriptor, the ZIP
+    assert result["calls"].get("resource_patch") == 3 and result["api_calls"] == READS + 1 + 3
     res = next(r for r in empty.action.package_show(id=NAME)["resources"] if r["uri"].endswith("data-pillars.csv"))
     assert _download(res["url"], portal_parts[1]) == path.read_bytes()
 
@@ -385,7 +385,7 @@ def test_datastore_upsert_after_a_change(portal_parts, empty, package_copy):
     describe_files_again(package_copy)
     result = _publish(portal_parts, package_copy, datastore=True)
     assert result["datastore"]["effect_categories"]["action"] == "upsert"
-    assert result["counts"]["uploads"] == 2  # the table and datapackage.json
+    assert result["counts"]["uploads"] == 3  # the table, datapackage.json and the ZIP
     rid = next(r["id"] for r in result["resources"] if r["table"] == "effect_categories")
     assert _all_records(empty, rid) == validation.load(package_copy).tables["effect_categories"]
 

@@ -21,10 +21,12 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from browser_setup import CHROMIUM, CHROMIUM_ARGS, DESKTOP
+from site_data import table
 
 from kanmin.settings import SITE_DIR
 
@@ -51,12 +53,13 @@ def site_dir(site_build) -> Path:
     return site_build / SITE_DIR
 
 
-@pytest.fixture(scope="session")
-def site_url(site_dir) -> Iterator[str]:
-    """The site served by http.server on 127.0.0.1 (base URL with a final slash)."""
+@contextmanager
+def serve(directory: Path) -> Iterator[str]:
+    """``directory`` served by http.server on 127.0.0.1 in a subprocess, stopped by its PID on
+    leaving; yields the base URL with a final slash."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port),
-                             "--directory", str(site_dir)],
+                             "--directory", str(directory)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -78,6 +81,20 @@ def site_url(site_dir) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="session")
+def data(site_build) -> dict[str, list[dict]]:
+    """The tables of the build the site was made from, as CSV rows (text values)."""
+    return {n: table(site_build, n)
+            for n in ("policies", "policy_ministries", "kpis", "policy_budget_projects", "ministries")}
+
+
+@pytest.fixture(scope="session")
+def site_url(site_dir) -> Iterator[str]:
+    """The site served by http.server on 127.0.0.1 (base URL with a final slash)."""
+    with serve(site_dir) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -132,3 +149,9 @@ def browser_page(browser_context, problems):
     page = browser_context.new_page()
     problems.watch(page)
     return page
+
+
+@pytest.fixture(scope="session")
+def served():
+    """``serve`` for a test that builds a site of its own: ``with served(folder) as url: ...``."""
+    return serve

@@ -1,95 +1,44 @@
 """The dataset site in a real browser (Debian's chromium through Playwright).
 
-Every expected figure is computed from the CSVs of the same build (``site_build``), then looked
-for in the page: the filters and the search, a shared URL, policy pages, every internal link,
-console errors, axe-core, and the phone layout. Screenshots of the index and a policy page at
-desktop and phone widths go to build/screenshots/ (git-ignored) for a reviewer to look at.
+Every expected figure is computed from the CSVs and the metadata of the same build
+(``site_build``), then looked for in the page: the filters and the search, a shared URL, policy
+pages (citations and their copy buttons, correction reasons, the report link, link statuses),
+the downloads' order and the ZIP, every internal link (each page with one canonical link and one
+description), console errors, axe-core, and the phone layout. Screenshots of the index, policy
+pages, the downloads and the update history at desktop and phone widths go to build/screenshots/
+(git-ignored) for a reviewer to look at.
 """
 
 from __future__ import annotations
 
 import csv
-import unicodedata
+import io
+import json
+import zipfile
 from collections import deque
-from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 import rdflib
 from browser_setup import DESKTOP, PHONE
 from rdflib.namespace import RDF
+from site_data import ROWS, all_ids, containing, led_by, only_in, searched_parts, visible
 
 from kanmin.settings import RDF_DIR
-from support import REPO
+from support import LINK_BROKEN, LINK_ERROR, LINK_TIMEOUT, REPO, TEST_REPOSITORY
 
 SCREENSHOTS = REPO / "build" / "screenshots"
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
-ROWS = "#policies tbody tr"
-
-
-def table(build: Path, name: str) -> list[dict]:
-    with (build / "data" / f"{name}.csv").open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
-
-
-@pytest.fixture(scope="module")
-def data(site_build) -> dict[str, list[dict]]:
-    return {n: table(site_build, n)
-            for n in ("policies", "policy_ministries", "kpis", "policy_budget_projects", "ministries")}
-
-
-def visible(page) -> set[int]:
-    return {int(i) for i in page.eval_on_selector_all(ROWS, "rows => rows.filter(r => !r.hidden).map(r => r.dataset.id)")}
-
-
-def all_ids(data) -> set[int]:
-    return {int(p["policy_id"]) for p in data["policies"]}
-
-
-def led_by(data, ministry: str) -> set[int]:
-    return {int(a["policy_id"]) for a in data["policy_ministries"] if a["ministry_id"] == ministry and a["role"] == "lead"}
-
-
-def norm(text: str) -> str:
-    """The site's normalisation of searched text and of the query (views.search_text, site.js)."""
-    return unicodedata.normalize("NFKC", text).lower()
-
-
-def searched_parts(data) -> dict[str, dict[int, str]]:
-    """Per part of a policy the site searches (name and overview, KPIs, support measures): the
-    normalised text of each policy, from the CSVs."""
-    kpis: dict[str, list[str]] = {}
-    for k in data["kpis"]:
-        kpis.setdefault(k["policy_id"], []).append(k["text"])
-    return {"name+overview": {int(p["policy_id"]): norm(p["name"] + "\n" + p["overview"]) for p in data["policies"]},
-            "kpis": {int(p["policy_id"]): norm("\n".join(kpis.get(p["policy_id"], []))) for p in data["policies"]},
-            "support": {int(p["policy_id"]): norm(p["support_measures"]) for p in data["policies"]}}
-
-
-def containing(data, text: str) -> set[int]:
-    """Policies whose name, overview, KPIs or support measures contain ``text`` (NFKC, as the site)."""
-    return {pid for texts in searched_parts(data).values() for pid, t in texts.items() if norm(text) in t}
-
-
-def only_in(data, part: str, length: int = 6) -> str:
-    """The first string of ``length`` characters (no spaces) of some policy's ``part`` that occurs in
-    no other searched part of any policy: a search for it finds policies through ``part`` alone."""
-    parts = searched_parts(data)
-    elsewhere = "\n".join(t for name, texts in parts.items() if name != part for t in texts.values())
-    for pid in sorted(parts[part]):
-        text = parts[part][pid]
-        for i in range(len(text) - length + 1):
-            candidate = text[i:i + length]
-            if not any(c.isspace() for c in candidate) and candidate not in elsewhere:
-                return candidate
-    raise AssertionError(f"no string of {length} characters occurs only in {part}")
 
 
 def test_index_without_filters_shows_every_policy(browser_page, site_url, data, problems):
     browser_page.goto(site_url + "index.html")
     n = len(data["policies"])
     assert visible(browser_page) == all_ids(data) and len(all_ids(data)) == n
-    assert browser_page.locator("#count").inner_text().startswith(f"{n}件中 {n}件")
+    # unfiltered, the count and the table's heading say that all are shown, not "n of n"
+    assert browser_page.locator("#count").inner_text() == f"全{n}件を表示 (all {n} policies shown)"
+    assert browser_page.locator("caption").inner_text().startswith(f"国の施策：全{n}件を表示")
+    assert browser_page.locator("#count").get_attribute("aria-live") == "polite"
     assert browser_page.locator("#filters").is_visible()
     assert problems == []
 
@@ -101,8 +50,13 @@ def test_without_javascript_the_table_and_pages_still_read(browser, site_url, da
         page.goto(site_url + "index.html?lead=mic")  # a shared link, opened without JavaScript
         assert page.locator(ROWS).count() == len(data["policies"]) and visible(page) == all_ids(data)
         assert not page.locator("#filters").is_visible()  # no controls that cannot work
+        assert page.locator("#policies thead button").count() == 0  # nor sort buttons
+        assert page.locator("caption").inner_text().startswith(f"国の施策（全{len(data['policies'])}件")
         page.goto(site_url + "policy/7.html")
         assert page.locator("h1").inner_text() == data["policies"][6]["name"]
+        # the citation is text to select; a copy button that cannot work is not shown
+        assert page.locator("#cite-ja").is_visible() and page.locator("#cite-en").is_visible()
+        assert page.locator("button.copy").count() == 2 and not page.locator("button.copy").first.is_visible()
     finally:
         context.close()
 
@@ -115,7 +69,8 @@ def test_filter_by_lead_ministry(browser_page, site_url, data, problems):
     assert 0 < len(expected) < n
     assert visible(browser_page) == expected
     assert urlsplit(browser_page.url).query == "lead=mic"
-    assert browser_page.locator("#count").inner_text().startswith(f"{n}件中 {len(expected)}件")
+    assert browser_page.locator("#count").inner_text() == f"{n}件中 {len(expected)}件を表示 ({len(expected)} of {n} policies shown)"
+    assert browser_page.locator("caption").inner_text().startswith(f"国の施策：{n}件中 {len(expected)}件を表示")
     assert problems == []
 
 
@@ -237,6 +192,10 @@ def test_every_internal_link_resolves_and_no_page_has_a_console_error(browser_pa
             pages += 1
             anchors[url] = set(browser_page.eval_on_selector_all(
                 "[id], a[name]", "els => els.map(e => e.id || e.getAttribute('name'))"))
+            heads = browser_page.evaluate("""() => [document.querySelectorAll('link[rel=canonical]').length,
+                document.querySelectorAll('meta[name=description]').length,
+                (document.querySelector('meta[name=description]') || {}).content || '']""")
+            assert heads[:2] == [1, 1] and heads[2].strip(), (url, heads)
             hrefs = browser_page.eval_on_selector_all("a[href], link[href], script[src]",
                                                       "els => els.map(e => e.getAttribute('href') || e.getAttribute('src'))")
             for href in hrefs:
@@ -249,18 +208,20 @@ def test_every_internal_link_resolves_and_no_page_has_a_console_error(browser_pa
             response = browser_page.request.get(url)
             assert response.status == 200, url
             files += 1
-    # a page per policy and per ministry, the index, the downloads and the ministries
-    assert pages == len(data["policies"]) + len(data["ministries"]) + 3
+    # a page per policy and per ministry, the index, the downloads, the ministries and the update history
+    assert pages == len(data["policies"]) + len(data["ministries"]) + 4
     catalog = rdflib.Graph().parse(site_build / RDF_DIR / "catalog.ttl")
     distributions = len(set(catalog.subjects(RDF.type, DCAT.Distribution)))
-    assert files == distributions + 1 + 3  # the distributions, the catalog, the icon, the style sheet and the script
+    # the distributions, the catalog, the icon, the style sheet and the two scripts
+    assert files == distributions + 1 + 4
     assert fragments  # the pages do link to places within pages
     assert [f for f in sorted(fragments) if f[1] not in anchors.get(f[0], set())] == []
     assert problems == []
 
 
-@pytest.mark.parametrize("path", ["index.html", "policy/7.html", "policy/10.html", "downloads.html",
-                                  "ministry/mic.html"])
+@pytest.mark.parametrize("path", ["index.html", "index.html?q=ｵｰﾌﾟﾝﾃﾞｰﾀ+2020&sort=-fy", "policy/7.html",
+                                  "policy/9.html", "policy/10.html", "downloads.html", "ministry/mic.html",
+                                  "changes.html"])
 def test_axe_finds_no_serious_or_critical_violation(browser_page, site_url, path):
     from axe_playwright_python.sync_playwright import Axe
 
@@ -278,11 +239,13 @@ def test_screenshots_and_no_sideways_scrolling_on_a_phone(browser, site_url, nam
                                   device_scale_factor=1)
     try:
         page = context.new_page()
-        for path, shot in (("index.html", "index"), ("policy/7.html", "policy-7"), ("downloads.html", "downloads"),
-                           ("ministry/mic.html", "ministry-mic")):
+        for path, shot in (("index.html", "index"), ("index.html?q=オープンデータ+推進&sort=-fy", "index-search"),
+                           ("policy/7.html", "policy-7"), ("policy/9.html", "policy-9"),
+                           ("downloads.html", "downloads"), ("ministry/mic.html", "ministry-mic"),
+                           ("changes.html", "changes")):
             page.goto(site_url + path)
             # the whole page; the index only down to its first policies (all the rows are long on a phone)
-            clip = {"x": 0, "y": 0, "width": viewport["width"], "height": 2400} if shot == "index" else None
+            clip = {"x": 0, "y": 0, "width": viewport["width"], "height": 2400} if shot.startswith("index") or shot == "changes" else None
             page.screenshot(path=str(SCREENSHOTS / f"{shot}-{name}.png"), full_page=True, clip=clip)
             width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
             assert width[0] <= width[1], (path, name, width)
@@ -300,3 +263,134 @@ def test_the_axe_check_catches_a_planted_fault(browser_page):
     results = Axe().run(browser_page)
     ids = {v["id"] for v in results.response["violations"] if v["impact"] in ("serious", "critical")}
     assert {"html-has-lang", "image-alt", "label"} <= ids
+
+
+# --- citing a policy -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def md(site_build) -> dict:
+    """The package's metadata as published (datapackage.json and its ``kanmin`` extension)."""
+    descriptor = json.loads((site_build / "datapackage.json").read_text(encoding="utf-8"))
+    return {**descriptor, **descriptor["kanmin"]}
+
+
+def test_the_citation_of_policy_7_names_its_iri_code_source_dataset_and_version(browser_page, site_url, data, md,
+                                                                               problems):
+    policy = data["policies"][6]
+    iri = md["homepage"] + "/policy/7"
+    browser_page.goto(site_url + "policy/7.html")
+    assert browser_page.locator("#iri").inner_text() == iri
+    ja, en = browser_page.locator("#cite-ja").inner_text(), browser_page.locator("#cite-en").inner_text()
+    for text in (ja, en):
+        for part in (iri, policy["policy_code"], policy["name"], md["sources"][0]["title"], md["version"]):
+            assert part in text, (part, text)
+    assert md["title"]["ja"] in ja and "No 7" in ja and "（参照 YYYY-MM-DD）" in ja
+    assert md["title"]["en"] in en and "row number 7" in en and "(accessed YYYY-MM-DD)" in en
+    assert problems == []
+
+
+def test_the_copy_button_puts_the_citation_on_the_clipboard(browser, site_url, problems):
+    """Chromium's own clipboard, with the permissions a reader grants."""
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = context.new_page()
+        problems.watch(page)
+        page.goto(site_url + "policy/7.html")
+        for lang in ("ja", "en"):
+            page.click(f"button[data-copy=cite-{lang}]")
+            page.wait_for_function(f"document.getElementById('cite-{lang}-status').textContent !== ''")
+            assert page.evaluate("navigator.clipboard.readText()") == page.locator(f"#cite-{lang}").inner_text()
+            assert page.locator(f"#cite-{lang}-status").inner_text().startswith("コピーしました")
+        assert problems == []
+    finally:
+        context.close()
+
+
+#: A test double of the clipboard API (installed before the page's scripts run): ``refuses`` is a
+#: writeText that rejects, as a browser does when the reader or a policy does not allow it;
+#: ``missing`` is a browser without the API (an old one, or a page not served over HTTPS).
+CLIPBOARD_TEST_DOUBLES = {
+    "refuses": """Object.defineProperty(navigator, 'clipboard', {configurable: true, value: {
+        writeText: () => Promise.reject(new DOMException('refused by the test double', 'NotAllowedError'))}});""",
+    "missing": "Object.defineProperty(navigator, 'clipboard', {configurable: true, value: undefined});",
+}
+
+
+@pytest.mark.parametrize("double", sorted(CLIPBOARD_TEST_DOUBLES))
+def test_without_the_clipboard_the_citation_is_selected_and_the_reader_told(browser, site_url, problems, double):
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        problems.watch(page)
+        page.add_init_script(CLIPBOARD_TEST_DOUBLES[double])
+        page.goto(site_url + "policy/7.html")
+        page.click("button[data-copy=cite-ja]")
+        page.wait_for_function("document.getElementById('cite-ja-status').textContent !== ''")
+        assert page.evaluate("String(window.getSelection())") == page.locator("#cite-ja").inner_text()
+        assert "Ctrl+C" in page.locator("#cite-ja-status").inner_text()
+        assert problems == []
+    finally:
+        context.close()
+
+
+# --- trust: corrections, the report link, link statuses --------------------------------------------
+
+def test_corrections_show_their_reasons_in_japanese_and_english(browser_page, site_url):
+    corrections = list(csv.DictReader((REPO / "data/curated/corrections.csv").open(encoding="utf-8")))
+    for c in corrections:
+        browser_page.goto(site_url + f"policy/{c['policy_id']}.html")
+        reasons = browser_page.locator("table.corrections td.reason").all_inner_texts()
+        assert any(c["reason_ja"] in r and c["reason"] in r for r in reasons), c
+
+
+def test_the_report_link_carries_the_policy_no(browser_page, site_url, data, md):
+    from urllib.parse import parse_qs, urlsplit
+
+    for p in (data["policies"][0], data["policies"][6]):
+        browser_page.goto(site_url + f"policy/{p['policy_id']}.html")
+        link = browser_page.locator("a.report")
+        assert link.count() == 1 and link.is_visible()
+        url = urlsplit(link.get_attribute("href"))
+        assert url.geturl().startswith(TEST_REPOSITORY + "/issues/new?")
+        query = parse_qs(url.query)
+        assert query["policy"] == [p["policy_id"]] and query["code"] == [p["policy_code"]]
+        assert query["template"] == ["data-error.yml"] and query["version"] == [md["version"]]
+
+
+def test_no_answer_is_not_checked_and_a_404_is_broken(browser_page, site_url):
+    refs = {r["url"]: r for r in csv.DictReader((REPO / "data/policy_references.csv").open(encoding="utf-8"))}
+    shown = {}
+    for url in (LINK_ERROR, LINK_TIMEOUT, LINK_BROKEN):
+        ref = refs[url]
+        browser_page.goto(site_url + f"policy/{ref['policy_id']}.html")
+        status = browser_page.locator(f"#ref-{ref['reference_id']} .link-status")
+        shown[url] = (status.inner_text(), status.evaluate("e => getComputedStyle(e).color"))
+    for url in (LINK_ERROR, LINK_TIMEOUT):
+        assert shown[url][0].split(":", 1)[1].strip().startswith("未確認") and "リンク切れ" not in shown[url][0]
+    assert "リンク切れ" in shown[LINK_BROKEN][0] and "未確認" not in shown[LINK_BROKEN][0]
+    assert shown[LINK_ERROR][1] == shown[LINK_TIMEOUT][1] != shown[LINK_BROKEN][1]  # not in the broken's red
+
+
+# --- downloads -------------------------------------------------------------------------------------
+
+def test_downloads_the_workbook_first_then_the_zip_whose_files_are_the_packages(browser_page, site_url, site_build):
+    catalog = rdflib.Graph().parse(site_build / RDF_DIR / "catalog.ttl")
+    media = {str(catalog.value(d, DCAT.downloadURL)).rsplit("/files/", 1)[1]: str(catalog.value(d, DCAT.mediaType))
+             for d in catalog.subjects(RDF.type, DCAT.Distribution)}
+    browser_page.goto(site_url + "downloads.html")
+    paths = browser_page.eval_on_selector_all("table.files tbody tr", "rows => rows.map(r => r.dataset.path)")
+    assert sorted(paths) == sorted(media)
+    assert [media[p].rsplit("/", 1)[1] for p in paths[:2]] == [
+        "vnd.openxmlformats-officedocument.spreadsheetml.sheet", "zip"]
+    assert browser_page.locator("#excel-csv").is_visible()
+    assert "65001: Unicode (UTF-8)" in browser_page.locator("#excel-csv").inner_text()
+
+    link = browser_page.locator(f"tr[data-path='{paths[1]}'] a")
+    response = browser_page.request.get(urljoin(browser_page.url, link.get_attribute("href")))
+    assert response.status == 200
+    with zipfile.ZipFile(io.BytesIO(response.body())) as zf:
+        files = {name: zf.read(name) for name in zf.namelist()}
+    descriptor = json.loads((site_build / "datapackage.json").read_text(encoding="utf-8"))
+    assert sorted(files) == sorted(["datapackage.json", *(r["path"] for r in descriptor["resources"])])
+    for name, blob in files.items():
+        assert blob == (site_build / name).read_bytes(), name

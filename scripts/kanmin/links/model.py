@@ -20,10 +20,16 @@ WAYBACK_BASE = "https://web.archive.org/web/"
 
 # Every status a result can have, in the order reports list them.
 #: Each status a result can have, with its label for people (ja, en), which the dataset site shows.
+#: ``timeout`` and ``error`` (DNS, connection, TLS, a reset, a redirect loop) mean that the checker got
+#: no usable answer, which an offline or firewalled run gives for every URL: they read as "not
+#: checked", never as "broken", which only a server's own answer (404, 410, 5xx…) can say.
 STATUS_LABELS = {"ok": ("正常", "ok"), "redirected": ("転送あり", "redirected"), "broken": ("リンク切れ", "broken"),
-                 "unknown": ("不明（アクセス制限など）", "unknown"), "timeout": ("タイムアウト", "timeout"),
-                 "error": ("エラー", "error"), "invalid": ("無効なURL", "invalid"),
+                 "unknown": ("不明（アクセス制限など）", "unknown"),
+                 "timeout": ("未確認（応答なし）", "not checked: no answer"),
+                 "error": ("未確認（通信エラー）", "not checked: network error"), "invalid": ("無効なURL", "invalid"),
                  "skipped": ("確認対象外", "skipped")}
+#: The statuses that say nothing about the page itself: the checker got no answer (see above).
+NOT_CHECKED = ("timeout", "error")
 STATUSES = tuple(STATUS_LABELS)
 # Kinds of `error` results.
 ERROR_KINDS = ("dns", "connect", "tls", "reset", "too_many_redirects", "redirect_loop", "protocol")

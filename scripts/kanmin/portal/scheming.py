@@ -18,7 +18,7 @@ Known quirks of ckanext-dcat 2.4.4 that decide the forms below:
 - Any value that starts with http(s):// becomes an IRI. Our identifier is one, and DCAT-AP wants
   ``dct:identifier`` as a literal: it is sent as ``alternate_identifier`` (``adms:identifier``, a
   literal notation) and the dataset's IRI is ``uri``; CKAN's own id fills ``dct:identifier``.
-- ``format`` and ``mimetype`` are written as they are: a name ("CSV", "text/csv") is a literal,
+- ``format`` and ``mimetype`` are written as they are: a name or a bare media type is a literal,
   which DCAT-AP refuses for ``dct:format`` and ``dcat:mediaType``. On a DCAT-AP schema
   (``Schema.dcat_ap``) they are the EU file-type and IANA media-type IRIs of the registry, as in
   ckanext-dcat's own SHACL-tested example; ``hash_algorithm`` is the SPDX algorithm IRI. CKAN

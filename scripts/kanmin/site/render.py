@@ -3,7 +3,14 @@
 ``pages`` returns every page as text by relative path. Every value reaches HTML through Jinja2's
 autoescaping; JSON inside a ``<script>`` element (the schema.org JSON-LD, the search texts) goes
 through ``script_json``, which escapes ``<``, ``>`` and ``&`` as JSON ``\\u`` escapes so that no
-text of the data can close the element.
+text of the data can close the element. The update history (``changes.html``) is CHANGELOG.md
+rendered by markdown-it-py (CommonMark and tables, raw HTML off: its text is escaped like any
+other, and markdown-it makes no link of a ``javascript:``, ``vbscript:``, ``file:`` or ``data:``
+URL), its headings one level down under the page's own.
+
+Every page has a ``<link rel="canonical">`` (its URL under the base) and a Japanese ``<meta
+name="description">`` of its own (``base.html``; the pages override the defaults, which are the
+index's: the home page and the dataset's description).
 """
 
 from __future__ import annotations
@@ -18,11 +25,11 @@ from ..distributions import PublishedFile
 from ..model import Package
 from ..package import bilingual
 from ..settings import DEFAULT_BASE
-from . import views
+from . import cite, views
 
 HERE = Path(__file__).parent
 STATIC_DIR = HERE / "static"
-STATIC = ("favicon.svg", "site.css", "site.js")
+STATIC = ("cite.js", "favicon.svg", "site.css", "site.js")
 #: The query shown on the downloads page, as the project keeps it (run by the SPARQL tests).
 SPARQL_EXAMPLE = HERE.parent / "rdf" / "queries" / "policies-per-pillar.rq"
 
@@ -47,6 +54,19 @@ def size(n: int) -> str:
 def is_web_url(value: object) -> bool:
     """Only http(s) URLs become links: escaping cannot make a ``javascript:`` URL harmless."""
     return isinstance(value, str) and value.startswith(("https://", "http://"))
+
+
+def changelog_html(text: str) -> Markup:
+    """CHANGELOG.md as HTML: CommonMark with tables, no raw HTML, headings one level down (the
+    page's own title is its only h1)."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    tokens = md.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+    return Markup(md.renderer.render(tokens, md.options, {}))
 
 
 def environment() -> jinja2.Environment:
@@ -98,8 +118,11 @@ def dataset_jsonld(pkg: Package, downloads: list[dict], base: str) -> dict:
 
 
 def pages(pkg: Package, policy_views: list[dict], files: list[PublishedFile], catalog: PublishedFile | None,
-          links: dict | None, base: str, download_base: str) -> dict[str, str]:
-    """Every page of the site: relative path → HTML."""
+          links: dict | None, base: str, download_base: str, repository: str | None = None,
+          contact: str | None = None, changelog: str | None = None) -> dict[str, str]:
+    """Every page of the site: relative path → HTML. ``repository`` and ``contact`` are where a
+    reader reports an error (``cite``); ``changelog`` the text of CHANGELOG.md, the update history
+    page (none: no such page and no link to it)."""
     env = environment()
     env.globals["title_of"] = lambda resource, field: views.title_of(pkg, resource, field)
     md = pkg.metadata
@@ -108,15 +131,21 @@ def pages(pkg: Package, policy_views: list[dict], files: list[PublishedFile], ca
     by_path = {d["path"]: d for d in downloads + ([catalog_view] if catalog_view else [])}
     ministry_views = views.ministries(pkg, policy_views)
     common = {"md": md, "site_url": base.rstrip("/"),
-              "linkchecked": links is not None}
+              "linkchecked": links is not None, "changelog": changelog is not None}
     out: dict[str, str] = {}
     out["index.html"] = env.get_template("index.html").render(
         **common, root="", page="index", policies=policy_views, options=views.filter_options(pkg, policy_views),
-        search={str(v["row"]["policy_id"]): v["search"] for v in policy_views},
+        search=views.search_data(pkg, policy_views),
         jsonld=dataset_jsonld(pkg, downloads, base), NO_PILLAR=views.NO_PILLAR, NO_YEAR=views.NO_YEAR)
     policy_template = env.get_template("policy.html")
+    w3id = base.startswith("https://w3id.org/")  # the IRI resolves once the w3id redirect is registered
     for v in policy_views:
-        out[f"policy/{v['row']['policy_id']}.html"] = policy_template.render(**common, root="../", page="policy", p=v)
+        row = v["row"]
+        report = {"form": cite.report_url(repository, row, md["version"]) if repository else None,
+                  "mail": cite.report_mail(contact, row, md["version"]) if contact else None, "email": contact}
+        out[f"policy/{row['policy_id']}.html"] = policy_template.render(
+            **common, root="../", page="policy", p=v, iri=cite.iri(row, base), cite=cite.citation(pkg, row, base),
+            w3id=w3id, report=report)
     ministry_template = env.get_template("ministry.html")
     for m in ministry_views:
         out[f"ministry/{m['row']['ministry_id']}.html"] = ministry_template.render(
@@ -127,4 +156,7 @@ def pages(pkg: Package, policy_views: list[dict], files: list[PublishedFile], ca
         **common, root="", page="downloads", downloads=downloads, by_path=by_path, catalog=catalog_view,
         # the example's vocabulary prefix moves with the base, as vocab.ttl does (rdf.build)
         sparql=SPARQL_EXAMPLE.read_text(encoding="utf-8").replace(DEFAULT_BASE, base), download_base=download_base)
+    if changelog is not None:
+        out["changes.html"] = env.get_template("changes.html").render(
+            **common, root="", page="changes", history=changelog_html(changelog))
     return out

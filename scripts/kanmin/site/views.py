@@ -8,20 +8,22 @@ view of every policy, ministry and file, in the published order. Nothing here re
 formats HTML: the templates do that, with autoescaping.
 
 Labels of fields come from the Table Schema's titles (``title_of``), so a field is named in one
-place. The search text of a policy (name, overview, KPIs, support measures) is NFKC-normalised
-and lower-cased here, and the page's script normalises a query the same way, so that a search in
-full-width or half-width forms finds the same policies (Japanese is matched as a substring:
-there are no spaces between its words to split on).
+place. The index's search data (``search_data``) holds each policy's searched texts beyond its
+name (overview, KPIs, support measures) as printed, field by field, with the fields' Japanese
+titles: the page's script shows a snippet of the field a word was found in, with the word marked,
+so it needs the printed text and where each field ends. The script, not the build, normalises
+(NFKC, lower case) both that text and the query, one character at a time so that it knows where a
+normalised match lies in the printed text; a half-width ｵｰﾌﾟﾝﾃﾞｰﾀ therefore finds オープンデータ,
+and Japanese is matched as a substring (there are no spaces between its words to split on).
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ..distributions import PublishedFile
-from ..links.model import STATUS_LABELS
+from ..links.model import NOT_CHECKED, STATUS_LABELS
 from ..model import Package, Row
 
 #: The label of an effect flag: True, False, None (unknown: the text does not say; see README).
@@ -30,9 +32,9 @@ NO_PILLAR = "none"
 NO_YEAR = "none"
 
 
-def search_text(*parts: str | None) -> str:
-    """The text a policy is searched in: its parts joined by newlines, NFKC, lower case."""
-    return unicodedata.normalize("NFKC", "\n".join(p for p in parts if p)).lower()
+#: The fields of a policy that the index searches besides its name, in the order its snippets
+#: prefer them: (resource, field) of the Table Schema, whose Japanese title labels a snippet.
+SEARCHED = (("policies", "overview"), ("kpis", "text"), ("policies", "support_measures"))
 
 
 def title_of(pkg: Package, resource: str, field: str) -> dict[str, str]:
@@ -60,7 +62,8 @@ def _groups(kpis: list[Row]) -> list[dict]:
 def policies(pkg: Package, corrections: Sequence[Any], links: dict[str, dict] | None) -> list[dict]:
     """One view per policy, in row order: the row, its pillar, ministries (printed order, leads
     marked), KPIs by kind and group, budget projects, references with their link status, effect
-    flags with their category names, the corrections applied to the row and the search text."""
+    flags with their category names, the corrections applied to the row and its searched texts
+    (``SEARCHED``, as printed)."""
     t = pkg.tables
     ministries = {m["ministry_id"]: m for m in t["ministries"]}
     pillars = {p["pillar_id"]: p for p in t["pillars"]}
@@ -71,7 +74,7 @@ def policies(pkg: Package, corrections: Sequence[Any], links: dict[str, dict] | 
     listings = _by(t["policy_budget_projects"], "policy_id")
     categories = sorted(t["effect_categories"], key=lambda c: c["position"])
     fixes = _by(({"policy_id": c.policy_id, "field": c.field, "printed": c.printed, "corrected": c.corrected,
-                  "kind": c.kind, "reason": c.reason} for c in corrections), "policy_id")
+                  "kind": c.kind, "reason": {"ja": c.reason_ja, "en": c.reason}} for c in corrections), "policy_id")
     out = []
     for p in t["policies"]:
         pid = p["policy_id"]
@@ -80,7 +83,8 @@ def policies(pkg: Package, corrections: Sequence[Any], links: dict[str, dict] | 
         own_kpis = kpis.get(pid, [])
         kinds = {kind: _groups([k for k in own_kpis if k["kind"] == kind]) for kind in ("progress", "effect")}
         references = [{**r, "link": (link := (links or {}).get(r["url"])),
-                       "status": STATUS_LABELS.get(link["status"], (link["status"], link["status"])) if link else None}
+                       "status": STATUS_LABELS.get(link["status"], (link["status"], link["status"])) if link else None,
+                       "not_checked": (link or {}).get("status") in NOT_CHECKED}
                       for r in sorted(refs.get(pid, []), key=lambda r: r["position"])]
         budget = [{**b, "project": projects[b["budget_project_id"]]}
                   for b in sorted(listings.get(pid, []), key=lambda b: b["position"])]
@@ -101,9 +105,20 @@ def policies(pkg: Package, corrections: Sequence[Any], links: dict[str, dict] | 
             "corrections": fixes.get(pid, []),
             "overview": (p["overview"] or "").split("\n") if p["overview"] else [],
             "support": (p["support_measures"] or "").split("\n") if p["support_measures"] else [],
-            "search": search_text(p["name"], p["overview"], *(k["text"] for k in own_kpis), p["support_measures"]),
+            # the texts of SEARCHED as printed; the KPIs one a line, in the order the policy page shows them
+            "search": [p["overview"] or "",
+                       "\n".join(k["text"] for kind in kinds.values() for g in kind for k in g["entries"]),
+                       p["support_measures"] or ""],
         })
     return out
+
+
+def search_data(pkg: Package, views: list[dict]) -> dict:
+    """What the index's script searches besides the rows of the table: ``fields``, the Japanese
+    titles of ``SEARCHED`` (a snippet's label), and ``policies``, No → the texts of those fields as
+    printed (the KPIs one a line). Not normalised: the script normalises, see the module's doc."""
+    return {"fields": [title_of(pkg, resource, field)["ja"] for resource, field in SEARCHED],
+            "policies": {str(v["row"]["policy_id"]): v["search"] for v in views}}
 
 
 def ministries(pkg: Package, views: list[dict]) -> list[dict]:
