@@ -75,8 +75,8 @@ def test_a_keyword_ckan_would_refuse_is_named(pkg, keyword):
 
 # --- the dataset -------------------------------------------------------------------------------
 
-EXPECTED_EXTRAS = {"uri", "identifier", "issued", "modified", "language", "theme", "conforms_to", "source",
-                   "publisher_uri", "publisher_name", "publisher_url", "creator_uri", "creator_name",
+EXPECTED_EXTRAS = {"uri", "alternate_identifier", "issued", "modified", "language", "theme", "conforms_to",
+                   "related_resource", "provenance", "publisher_uri", "publisher_name", "publisher_url", "creator_uri", "creator_name",
                    "creator_url", "contact_uri", "contact_name", "spatial_uri", "spatial_text",
                    "temporal_start", "temporal_end"}
 
@@ -565,3 +565,26 @@ def test_resource_uris_follow_the_catalog_when_it_was_rebased(tmp_path):
     uris = {r.uri for r in dataset_spec(validation.load(pkg_dir), pkg_dir).resources}
     assert distributions and distributions <= uris
     assert all(u.startswith("https://example.org/k/") for u in uris)
+
+
+def test_download_urls_are_the_catalogs_also_when_it_moved_them(tmp_path):
+    """Each resource's download_url is its distribution's dcat:downloadURL in the package's own
+    catalog.ttl (after `kanmin rdf --download-base …` too), and catalog.ttl's is beside the others."""
+    from rdflib import Graph, URIRef
+
+    from kanmin.rdf import build_rdf
+
+    pkg_dir = copy_published_package(tmp_path / "pkg")
+    for base in (None, "https://downloads.example.org/v3/"):
+        if base:
+            build_rdf(pkg_dir, pkg_dir / RDF_DIR, download_base=base)
+        catalog = Graph().parse(pkg_dir / RDF_DIR / "catalog.ttl", format="turtle")
+        spec = mapping.dataset_spec(validation.load(pkg_dir), pkg_dir)
+        described = [r for r in spec.resources if not r.path.endswith("catalog.ttl")]
+        assert len(described) == N - 1
+        for r in described:
+            assert r.fields["download_url"] == str(catalog.value(URIRef(r.uri), URIRef(DCAT + "downloadURL"))), r.path
+        (own,) = [r for r in spec.resources if r.path.endswith("catalog.ttl")]
+        prefix = base or "https://w3id.org/kanmin-data/files/"
+        assert own.fields["download_url"] == f"{prefix}{RDF_DIR}/catalog.ttl"
+        assert all(r.fields["download_url"].startswith(prefix) for r in spec.resources)

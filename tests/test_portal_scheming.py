@@ -108,7 +108,9 @@ def test_what_the_schema_lacks_stays_an_extra_and_no_extra_is_named_like_a_field
     f = mapping.for_schema(core, pkg.metadata, schema).fields
     extras = {e["key"]: e["value"] for e in f["extras"]}
     assert set(extras) == {"creator_uri", "creator_name", "creator_url", "temporal_start", "temporal_end",
-                           "related_resource"}
+                           "alternate_identifier", "related_resource"}
+    assert extras == {k: v for k, v in scheming.as_extras(scheming.dataset_values(
+        pkg.metadata, Iris())).items() if k in extras}  # as a portal without scheming gets them
     assert "creator" not in f and "temporal_coverage" not in f
     # "identifier" is a field of the schema, which we leave empty (see scheming.py): never an extra
     assert "identifier" not in extras and "identifier" not in f
@@ -136,8 +138,8 @@ def test_dcat_ap_resources_use_the_vocabularies_and_the_catalogs_download_urls(p
             assert fields["download_url"] == "https://w3id.org/kanmin-data/files/" + r.path
         else:
             assert fields["download_url"] == str(catalog.value(URIRef(r.uri), URIRef(DCAT + "downloadURL")))
-        assert {k: v for k, v in fields.items() if k not in scheming.resource_values(dist, pkg.metadata, "x")} == {
-            k: v for k, v in plain.fields.items() if k not in scheming.resource_values(dist, pkg.metadata, "x")}
+        assert {k: v for k, v in fields.items() if k not in scheming.resource_values(dist, pkg.metadata)} == {
+            k: v for k, v in plain.fields.items() if k not in scheming.resource_values(dist, pkg.metadata)}
 
 
 def test_a_scheming_schema_that_is_not_dcat_ap_keeps_the_format_names(pkg, core):
@@ -148,7 +150,8 @@ def test_a_scheming_schema_that_is_not_dcat_ap_keeps_the_format_names(pkg, core)
         fields = r.fields
         assert (fields["format"], fields["mimetype"], fields["hash_algorithm"]) == (
             r.dist.format.ckan, r.dist.format.media_type, "sha256")
-        assert fields["language"] == [ISO639_1 + "ja"] and "download_url" not in fields
+        assert fields["language"] == [ISO639_1 + "ja"]
+        assert fields["download_url"] == core.resources[spec.resources.index(r)].fields["download_url"]
     table = next(r.fields for r in spec.resources if r.table)
     assert (table["format"], table["mimetype"]) == ("CSV", "text/csv")
 

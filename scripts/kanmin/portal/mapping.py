@@ -8,25 +8,27 @@ name or keyword is a clear ``DataError`` naming it before anything is sent.
 Dataset: ``name`` (the package name), ``title`` and ``notes`` (Japanese, then English, as in
 datapackage.json), ``author`` / ``maintainer`` from the contributors' roles, ``url`` (the
 landing page of the catalog), ``version``, ``tags`` (the keywords), ``license_id`` (chosen by
-``choose_license`` from the portal's licences) and ``extras`` under the names ckanext-dcat 2.4.4's
-DCAT-AP profiles read (``profiles/euro_dcat_ap_base.py``, ``_graph_from_dataset_base``:
-``_get_dataset_value`` looks a key up on the dict, then in extras; see ``dataset_extras``).
+``choose_license`` from the portal's licences) and ``extras``: the DCAT facts of
+``scheming.dataset_values`` under the names ckanext-dcat 2.4.4's DCAT-AP profiles read
+(``profiles/euro_dcat_ap_base.py``, ``_graph_from_dataset_base``: ``_get_dataset_value`` looks a
+key up on the dict, then in extras; see ``dataset_extras``).
 
 Resources: every published file of the registry of distributions (``kanmin.distributions``: the
 CSVs of the model, ``datapackage.json``, the Excel workbook, the files of build/rdf/ and
 ``catalog.ttl`` itself), in its order, with its titles, CKAN format, media type and standards from
 there; each keyed by ``uri``, the distribution IRI of the catalog (``Iris.distribution``; the
-catalog IRI for catalog.ttl, which the catalog does not describe as a distribution).
+catalog IRI for catalog.ttl, which the catalog does not describe as a distribution), with its
+``download_url``: its ``dcat:downloadURL`` in the package's catalog.ttl (read by
+``published_catalog`` with the IRIs; ``--download-base`` may have moved it), so that the portal's
+export names the same downloads (ckanext-dcat writes the portal's copy as ``dcat:accessURL``).
 ``DatasetSpec.owns`` says which of a portal's resources are ours by their ``uri`` (the publisher
 leaves the others alone). Every value sent is a string or an integer, so that the same dict can
 travel as a multipart upload and be compared with what the portal returns.
 
 A portal that runs ckanext-scheming (``scheming.Schema``, from its answer) gets, on top of these,
-the values of its schema's fields that we know (``scheming``: contact point, publisher, creator,
-coverage, provenance, …; for resources the vocabularies' IRIs of format, media type and checksum
-algorithm, the download URL, lists as lists), and the extras those fields replace are left out.
-The download URL of each file is its ``dcat:downloadURL`` in the package's catalog.ttl (read by
-``published_catalog`` with the IRIs), so that the portal's export names the same downloads.
+the same facts as its schema's fields where it has them (``scheming``: contact point, publisher,
+creator, coverage, provenance, …; for resources the vocabularies' IRIs of format, media type and
+checksum algorithm, lists as lists), and the extras those fields replace are left out.
 """
 
 from __future__ import annotations
@@ -36,13 +38,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..distributions import CATALOG, DATA_PACKAGE, Distribution, distributions
+from ..distributions import CATALOG, Distribution, distributions
 from ..errors import DataError, Problem
 from ..files import sha256_file
 from ..model import Package
 from ..package import bilingual, table_schema
 from ..rdf.namespaces import DCAT, ISO639_1, RDF, Iris
-from ..settings import DEFAULT_BASE, DESCRIPTOR, build_timestamp, contact_email
+from ..settings import DEFAULT_BASE, DESCRIPTOR, contact_email
 from . import scheming
 
 #: CKAN's ``name_validator``: lowercase ASCII letters, digits, "-" and "_", 2 to 100 characters.
@@ -66,7 +68,6 @@ class ResourceSpec:
     fields: dict  # name, description, format, mimetype, size, hash, hash_algorithm, uri, …
     table: str | None = None  # the model resource of a CSV, else None
     dist: Distribution | None = None  # its entry in the registry of distributions
-    download_url: str | None = None  # its dcat:downloadURL in the package's catalog.ttl
 
     @property
     def uri(self) -> str:
@@ -167,43 +168,16 @@ def _contributors(metadata: dict, role: str) -> list[str]:
 
 
 def dataset_extras(metadata: dict, iris: Iris | None = None) -> dict[str, str]:
-    """The extras read by ckanext-dcat 2.4.4's DCAT-AP profiles, as strings (lists as JSON).
-
-    Names checked in ckanext/dcat/profiles/euro_dcat_ap_base.py (``_graph_from_dataset_base``):
-    uri (utils.dataset_uri), identifier, issued, modified, language, theme, conforms_to, source
-    (list values: ``_read_list_value`` parses JSON lists), contact_uri / contact_name /
-    contact_email, publisher_uri / publisher_name / publisher_url, creator_uri / creator_name /
-    creator_url, temporal_start / temporal_end; spatial_uri is used only together with
-    spatial_text (``_get_or_create_spatial_ref``, base.py)."""
-    iris = iris or Iris(DEFAULT_BASE)
-    name = metadata["name"]
-    publisher, creator = metadata["publisher"], metadata["source_publisher"]
-    extras = {
-        "uri": iris.dataset(name),
-        "identifier": metadata["id"],
-        "issued": metadata["issued"],
-        "modified": build_timestamp(metadata["modified"]),
-        "language": json.dumps([ISO639_1 + code for code in metadata["language"]]),
-        "theme": json.dumps([metadata["theme"]]),
-        "conforms_to": json.dumps([DATA_PACKAGE.iri]),
-        "source": json.dumps([s["path"] for s in metadata.get("sources", [])]),
-        "publisher_uri": publisher["uri"],
-        "publisher_name": bilingual(publisher["name"]),
-        "publisher_url": publisher["homepage"],
-        "creator_uri": creator["uri"],
-        "creator_name": bilingual(creator["name"]),
-        "creator_url": creator["homepage"],
-        "contact_uri": iris.dataset_part(name, "contact"),
-        "contact_name": bilingual(publisher["name"]),
-        "spatial_uri": metadata["spatial"]["uri"],
-        "spatial_text": bilingual(metadata["spatial"]["label"]),
-        "temporal_start": metadata["temporal"]["start"],
-        "temporal_end": metadata["temporal"]["end"],
-    }
-    email = contact_email()  # a placeholder address is a UsageError here, never published
-    if email:
-        extras["contact_email"] = email
-    return extras
+    """The dataset's DCAT facts (``scheming.dataset_values``) as the extras ckanext-dcat 2.4.4's
+    DCAT-AP profiles read, as strings (lists as JSON): what a portal with CKAN's core fields holds
+    of them (``scheming.as_extras``). The names were checked in
+    ckanext/dcat/profiles/euro_dcat_ap_base.py (``_graph_from_dataset_base``, which looks a key up
+    on the dict, then in the extras): uri, alternate_identifier (adms:identifier: our identifier is
+    an IRI, and dct:identifier must be a literal), issued, modified, language, theme, conforms_to,
+    related_resource (dct:relation: the source document, not a dcat:Dataset), provenance,
+    contact_uri / contact_name / contact_email, publisher_*, creator_*, temporal_start /
+    temporal_end, spatial_uri with spatial_text (``_get_or_create_spatial_ref``, base.py)."""
+    return scheming.as_extras(scheming.dataset_values(metadata, iris or Iris(DEFAULT_BASE)))
 
 
 def dataset_fields(metadata: dict, iris: Iris | None = None) -> dict:
@@ -281,10 +255,12 @@ def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None,
         }
         if dist.conforms_to:
             fields["conforms_to"] = json.dumps([std.iri for std in dist.conforms_to])
+        if downloads.get(uri):  # ckanext-dcat's dcat:downloadURL (else only the portal's copy, as accessURL)
+            fields["download_url"] = downloads[uri]
         table = pkg.resource(dist.table) if dist.table else None
         if table is not None:
             fields["schema"] = json.dumps(table_schema(table), ensure_ascii=False, sort_keys=True)
-        specs.append(ResourceSpec(dist.path, file, fields, dist.table, dist, downloads.get(uri)))
+        specs.append(ResourceSpec(dist.path, file, fields, dist.table, dist))
     return specs
 
 
@@ -310,21 +286,20 @@ def for_schema(spec: DatasetSpec, metadata: dict, schema: scheming.Schema | None
         return spec
     values = scheming.dataset_values(metadata, _iris_of(spec, metadata))
     filled = {k: v for k, v in values.items() if k in schema.dataset_fields}
-    added = scheming.dataset_extras(metadata)
-    extras = {e["key"]: e["value"] for e in spec.fields["extras"]} | added
-    replaced = {key for name in [*filled, *added] for key in scheming.REPLACES.get(name, ())}
+    replaced = {key for name in filled for key in scheming.extra_names(name)}
+    extras = {e["key"]: e["value"] for e in spec.fields["extras"]}
     extras = {k: v for k, v in extras.items() if k not in replaced and k not in schema.dataset_fields}
     fields = {**spec.fields, **filled, "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())]}
     if "contact" in filled:  # else ckanext-dcat writes a second contact point from author / maintainer
         fields.update(dict.fromkeys(scheming.CONTACT_FALLBACKS, ""))
     resources = []
     for r in spec.resources:
-        known = scheming.resource_values(r.dist, metadata, r.download_url) if r.dist is not None else {}
+        known = scheming.resource_values(r.dist, metadata) if r.dist is not None else {}
         if not schema.dcat_ap:  # names, not IRIs, where no DCAT-AP profile reads them
             known = {k: v for k, v in known.items() if k not in ("format", "mimetype", "hash_algorithm")}
         resources.append(ResourceSpec(r.path, r.file, {**r.fields, **{k: v for k, v in known.items()
                                                                       if k in schema.resource_fields}},
-                                      r.table, r.dist, r.download_url))
+                                      r.table, r.dist))
     return DatasetSpec(fields, resources, schema)
 
 

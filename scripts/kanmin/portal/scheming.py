@@ -1,17 +1,18 @@
-"""A portal's dataset schema, and what we fill in ckanext-dcat's DCAT-AP scheming schemas (pure).
+"""The dataset's DCAT facts by ckanext-dcat's field names, and a portal's scheming schema (pure).
 
-Input: the answer of ckanext-scheming's ``scheming_dataset_schema_show`` (type ``dataset``) on the
-portal, or None when the portal does not run ckanext-scheming (CKAN's core fields: the dicts of
-``mapping`` as they are, DCAT facts as the extras ckanext-dcat reads). Output: ``Schema`` (the
-field names of the portal's dataset and resource schemas) and the values of the schema fields
-that our metadata knows (``dataset_values``, ``resource_values``), each from the one metadata
-source or the registry of distributions, in the form ckanext-dcat 2.4.4's ``euro_dcat_ap_3``
-profile writes as valid DCAT-AP 3 (``profiles/euro_dcat_ap_base.py``, ``euro_dcat_ap_scheming.py``).
+Input: the curated metadata and the registry of distributions; the answer of ckanext-scheming's
+``scheming_dataset_schema_show`` (type ``dataset``) on the portal, or None when the portal does
+not run ckanext-scheming. Output: the values of every field of ckanext-dcat's DCAT-AP schemas that
+our metadata knows (``dataset_values``, ``resource_values``), each from the one metadata source or
+the registry, in the form ckanext-dcat 2.4.4's ``euro_dcat_ap_3`` profile writes as valid
+DCAT-AP 3 (``profiles/euro_dcat_ap_base.py``, ``euro_dcat_ap_scheming.py``); the same facts as the
+extras that profile reads on a portal with CKAN's core fields (``as_extras``, ``FLAT``); and
+``Schema`` (the field names of the portal's dataset and resource schemas).
 
-``mapping`` sends a value only when the portal's schema has its field (so any scheming schema
-works: ``dcat_ap_full``, ``dcat_ap_recommended``, a publisher's own), and then leaves out the
-extras it replaces (``REPLACES``) and every extra named like a schema field (ckanext-scheming
-refuses those). What the schema lacks stays an extra, which ckanext-dcat also reads.
+``mapping`` sends a field when the portal's schema has it (so any scheming schema works:
+``dcat_ap_full``, ``dcat_ap_recommended``, a publisher's own), and then leaves out the extras that
+carried it (``extra_names``) and every extra named like a schema field (ckanext-scheming refuses
+those). What the schema lacks stays an extra, which ckanext-dcat also reads.
 
 Known quirks of ckanext-dcat 2.4.4 that decide the forms below:
 
@@ -77,22 +78,36 @@ class Schema:
         return f"{kind} ({self.about})" if self.about else kind
 
 
-#: The extras of ``mapping.dataset_extras`` that a schema field replaces when the schema has it.
-REPLACES: dict[str, tuple[str, ...]] = {
-    "uri": ("uri",),
-    "alternate_identifier": ("identifier",),
-    "issued": ("issued",),
-    "modified": ("modified",),
-    "language": ("language",),
-    "theme": ("theme",),
-    "conforms_to": ("conforms_to",),
-    "contact": ("contact_uri", "contact_name", "contact_email"),
-    "publisher": ("publisher_uri", "publisher_name", "publisher_url"),
-    "creator": ("creator_uri", "creator_name", "creator_url"),
-    "temporal_coverage": ("temporal_start", "temporal_end"),
-    "spatial_coverage": ("spatial_uri", "spatial_text"),
-    "related_resource": ("source",),  # an extra on every scheming portal (``dataset_extras``)
+#: How a structured field of the DCAT-AP schemas travels as extras on a portal that lacks it:
+#: the subfields of its one item, each under the extra ckanext-dcat 2.4.4 reads
+#: (``euro_dcat_ap_base._graph_from_dataset_base``; a subfield it has no extra for, the contact
+#: point's ``url``, is not sent). Any other field is an extra of its own name (lists as JSON).
+FLAT: dict[str, dict[str, str]] = {
+    "contact": {"uri": "contact_uri", "name": "contact_name", "email": "contact_email"},
+    "publisher": {"uri": "publisher_uri", "name": "publisher_name", "url": "publisher_url"},
+    "creator": {"uri": "creator_uri", "name": "creator_name", "url": "creator_url"},
+    "temporal_coverage": {"start": "temporal_start", "end": "temporal_end"},
+    "spatial_coverage": {"uri": "spatial_uri", "text": "spatial_text"},
 }
+
+
+def extra_names(field: str) -> tuple[str, ...]:
+    """The extras that carry ``field`` on a portal without it (``FLAT``, else its own name)."""
+    return tuple(FLAT[field].values()) if field in FLAT else (field,)
+
+
+def as_extras(values: dict[str, object]) -> dict[str, str]:
+    """Field values (``dataset_values``) as the extras ckanext-dcat reads, every value a string."""
+    extras: dict[str, str] = {}
+    for key, value in values.items():
+        if key in FLAT:
+            assert isinstance(value, list) and len(value) == 1, (key, value)  # one agent, one period, one place
+            extras |= {FLAT[key][sub]: str(v) for sub, v in value[0].items() if sub in FLAT[key]}
+        elif isinstance(value, list):
+            extras[key] = json.dumps(value, ensure_ascii=False)
+        else:
+            extras[key] = str(value)
+    return extras
 
 
 #: Core fields ckanext-dcat makes a contact point of when they are set (see the module docstring).
@@ -122,7 +137,9 @@ def lineage(metadata: dict) -> str:
 
 
 def dataset_values(metadata: dict, iris: Iris) -> dict[str, object]:
-    """Every dataset field of ckanext-dcat's DCAT-AP schemas that the metadata knows, by field name."""
+    """Every DCAT fact of the dataset that the metadata knows, by the name of its field in
+    ckanext-dcat's DCAT-AP schemas (``related_resource`` is in none of them: an extra everywhere).
+    A portal without a field gets it as extras (``as_extras``), ckanext-dcat reads both."""
     name = metadata["name"]
     publisher = metadata["publisher"]
     contact = {"uri": iris.dataset_part(name, "contact"), "name": bilingual(publisher["name"]),
@@ -144,16 +161,11 @@ def dataset_values(metadata: dict, iris: Iris) -> dict[str, object]:
         "temporal_coverage": [{"start": metadata["temporal"]["start"], "end": metadata["temporal"]["end"]}],
         "spatial_coverage": [{"uri": metadata["spatial"]["uri"], "text": bilingual(metadata["spatial"]["label"])}],
         "provenance": lineage(metadata),
+        "related_resource": documents(metadata),  # not dct:source: see the module docstring
     }
 
 
-def dataset_extras(metadata: dict) -> dict[str, str]:
-    """Extras a DCAT-AP portal gets besides what its schema fields hold: the source documents as
-    ``related_resource`` (dct:relation; see the module docstring)."""
-    return {"related_resource": json.dumps(documents(metadata))}
-
-
-def resource_values(dist: Distribution, metadata: dict, download_url: str | None) -> dict[str, object]:
+def resource_values(dist: Distribution, metadata: dict) -> dict[str, object]:
     """Every resource field of ckanext-dcat's DCAT-AP schemas that the registry entry and the
     metadata know (size and hash are measured by ``mapping``), by field name."""
     values: dict[str, object] = {
@@ -165,6 +177,4 @@ def resource_values(dist: Distribution, metadata: dict, download_url: str | None
     }
     if dist.conforms_to:
         values["conforms_to"] = [std.iri for std in dist.conforms_to]
-    if download_url:
-        values["download_url"] = download_url
     return values
