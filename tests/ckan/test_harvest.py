@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import functools
 import http.server
-import json
+import re
+import shlex
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -31,13 +34,14 @@ from rdflib import Graph, Namespace
 from rdflib.namespace import RDF
 
 from kanmin.rdf.build import build_rdf
-from kanmin.settings import RDF_DIR
+from kanmin.settings import RDF_DIR, REPO
 from support import copy_published_package, describe_files_again, metadata, published
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 DCT = Namespace("http://purl.org/dc/terms/")
-SOURCE = "kanmin-catalog"
+#: The README's command that registers the harvest source (the catalog's URL) on a portal.
+README_COMMAND = re.compile(r"^ *ckanapi action harvest_source_create .*?(?<!\\)\n", re.M | re.S)
 #: Longest wait for one harvest job (it takes about a second).
 JOB_TIMEOUT_S = 60
 
@@ -74,11 +78,19 @@ def _purge_datasets(admin) -> None:
         admin.action.dataset_purge(id=dataset["id"])
 
 
+def readme_source() -> dict[str, str]:
+    """The fields of the README's ``ckanapi action harvest_source_create`` command, as printed."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    (command,) = README_COMMAND.findall(text)
+    words = shlex.split(command.replace("\\\n", " "))
+    return dict(w.split("=", 1) for w in words if "=" in w and not w.startswith("-"))
+
+
 def _remove_source(admin) -> None:
     from ckanapi import NotFound
 
     try:
-        source = admin.action.harvest_source_show(id=SOURCE)
+        source = admin.action.harvest_source_show(id=readme_source()["name"])
     except NotFound:
         return
     admin.action.harvest_source_clear(id=source["id"])
@@ -150,9 +162,17 @@ def test_harvest_our_catalog_by_pull(ckan_dcat_portal, empty, served, tmp_path):
     package = copy_published_package(tmp_path / "pkg")
     catalog = package / RDF_DIR / "catalog.ttl"
     shutil.copy2(catalog, folder / "catalog.ttl")
-    source = empty.action.harvest_source_create(
-        name=SOURCE, title="kanmin-data catalog", url=url, source_type="dcat_rdf", frequency="MANUAL",
-        owner_org=ckan_dcat_portal.organization, config=json.dumps({"rdf_format": "turtle"}))
+    # registered as the README tells a publisher, with the address of our test server and organisation
+    fields = readme_source()
+    assert fields["url"] == "https://w3id.org/kanmin-data/files/build/rdf/catalog.ttl"
+    fields.update(url=url, owner_org=ckan_dcat_portal.organization)
+    ckanapi = Path(sys.executable).parent / "ckanapi"
+    made = subprocess.run([str(ckanapi), "action", "harvest_source_create", "-r", ckan_dcat_portal.url,
+                           "-a", ckan_dcat_portal.api_token, *(f"{k}={v}" for k, v in fields.items())],
+                          capture_output=True, text=True, timeout=120)
+    assert made.returncode == 0, made.stderr[-2000:]
+    source = empty.action.harvest_source_show(id=fields["name"])
+    assert (source["source_type"], source["url"]) == ("dcat_rdf", url)
 
     # 1. into the empty portal: one dataset, our distributions, our licence
     job, seconds = harvest(empty, source["id"], ckan_dcat_portal)
