@@ -7,10 +7,13 @@ with the official DCAT-AP 3.0.1 shapes (../shared/dcat-ap/shapes.ttl + range.ttl
 - the DCAT-AP portal (ckanext-scheming's DCAT-AP schema, ``ckan_dcat_portal``): 0 violations with
   the two vocabulary facts of vocabularies.ttl as background, and without them exactly the two
   class-range results on those vocabulary IRIs (ckanext-dcat names a theme and a licence type
-  without their class); it describes the distributions of our catalog.ttl, compared as graphs of
-  (download URL, property, value) on checksum, media type, format, licence and size;
-- the core portal (``ckan_portal``): its violations are counted and the count asserted
-  (``CORE_VIOLATIONS``, printed with -s): ckanext-dcat's writer of CKAN's core fields and extras.
+  without their class, and SEMIC's shapes expect the vocabularies loaded with the data); it
+  describes the distributions of our catalog.ttl, compared as graphs of (download URL, property,
+  value) on checksum and its algorithm, media type, format, licence and size, and it has every
+  property of our dataset and distributions that the schema can hold (``EXPORT_LACKS``);
+- the core portal (``ckan_portal``): its violations are counted and asserted, per distribution
+  and per dataset message (``CORE_PER_DISTRIBUTION``, ``CORE_DATASET_VIOLATIONS``; printed with
+  -s), and it describes our distributions with the same download URLs, checksums, licence and sizes.
 """
 
 from __future__ import annotations
