@@ -6,7 +6,8 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup build test lint validate linkcheck bench bench-linkcheck fuzz clean ckan-setup
+.PHONY: setup build test lint validate linkcheck bench bench-linkcheck fuzz clean ckan-setup \
+        release-check release-artefacts release-diffs check-releases zenodo
 
 setup: $(STAMP)
 
@@ -65,6 +66,30 @@ SEED ?= 1
 N    ?= 3000
 fuzz: setup
 	$(BIN)/python benchmarks/fuzz.py --seed $(SEED) -n $(N)
+
+# Releases (README "Releases"). The semver gate: the built package's version covers what changed since
+# the last release of releases/releases.json (run by .ci/run after the build).
+release-check: setup
+	$(BIN)/kanmin release check
+
+# What the release workflow uploads (.github/workflows/release.yml): the release ZIP, the workbook, the
+# package ZIP and SHA256SUMS in dist/, from the committed build (run `make build` first; CI checks it
+# is what a build gives). The same bytes every time (tests/test_release.py runs it twice).
+DIST ?= dist
+release-artefacts: setup
+	rm -rf $(DIST)
+	$(BIN)/kanmin release artefacts --out $(DIST)
+
+# releases/diffs/*.json, the diffs between consecutive releases (the site's update history), and
+# .zenodo.json; tests check that the committed ones are what these write.
+release-diffs: setup
+	$(BIN)/kanmin release diffs
+zenodo: setup
+	$(BIN)/kanmin release zenodo
+
+# Rebuild every recorded release with its own code and lock file; each must give its committed files.
+check-releases:
+	.ci/check-releases
 
 clean:
 	rm -rf $(VENV) build/linkcheck .pytest_cache

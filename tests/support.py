@@ -126,3 +126,13 @@ def describe_files_again(package_dir: Path) -> None:
     if (Path(package_dir) / ARCHIVE_PATH).is_file():
         write_archive(Package({"resources": descriptor["resources"], "modified": descriptor["kanmin"]["modified"]}, {}),
                       package_dir)
+
+
+def unavailable(reason: str, *, tests: str, variable: str) -> None:
+    """Skip a test whose tool or service this machine lacks, or fail it where the environment
+    variable ``variable`` is 1 (.ci/run and the workflows set it, so that a missing browser or
+    office suite is a failure there, never a silent skip)."""
+    message = f"the {tests} tests cannot run: {reason}"
+    if os.environ.get(variable) == "1":
+        pytest.fail(f"{message} (fails because {variable}=1)", pytrace=False)
+    pytest.skip(message)

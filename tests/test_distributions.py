@@ -157,6 +157,10 @@ def test_each_stage_writes_the_files_the_registry_gives_it(tmp_path):
 
 #: String constants elsewhere that equal a registry value by coincidence, not as a file fact.
 ALLOWED = {("workbook.py", "CSV"): "the heading of the workbook's note on opening the CSV files in Excel"}
+#: Modules whose literals hold such values as facts of their own, not of our files.
+ALLOWED_MODULES = {"rdf/mqa.py": "the EU's and IANA's vocabularies (file types, media types, the machine-readable "
+                                 "and non-proprietary formats), with which the metadata quality assessment "
+                                 "compares the registry's values"}
 
 
 def _strings(source: str) -> list[str]:
@@ -195,9 +199,10 @@ def test_no_module_but_the_registry_holds_a_file_fact():
         if path.name == "distributions.py" and path.parent == PACKAGE:
             continue
         found = _facts_held(path.read_text(encoding="utf-8"), path.name)
-        if found:
+        if found and path.relative_to(PACKAGE).as_posix() not in ALLOWED_MODULES:
             held[path.relative_to(PACKAGE).as_posix()] = found
     assert held == {}
+    assert all((PACKAGE / module).is_file() for module in ALLOWED_MODULES)
 
 
 def _imports_of(source: str, package: str) -> set[str]:

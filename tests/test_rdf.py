@@ -37,6 +37,7 @@ METADATA = REPO / "data" / "curated" / "metadata.json"
 DCAT_AP_DIR = Path(os.environ.get("KANMIN_DCAT_AP_DIR", REPO.parent / "shared" / "dcat-ap"))
 B = Namespace("https://w3id.org/kanmin-data/")
 KDN = Namespace(KD)
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 SCHEMA = Namespace("http://schema.org/")
 PROV = Namespace("http://www.w3.org/ns/prov#")
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
@@ -45,7 +46,7 @@ FORMATS = {"data.ttl": "turtle", "data.nt": "nt", "data.jsonld": "json-ld"}
 # Standard terms the graphs may use (a typo such as dct:titel fails the vocabulary test).
 STANDARD_TERMS = {
     str(DCTERMS[t]) for t in ("identifier title description subject type source creator publisher isPartOf isReferencedBy relation "
-                              "license rights issued modified language spatial temporal conformsTo "
+                              "license rights accessRights issued modified language spatial temporal conformsTo "
                               "format LicenseDocument RightsStatement Location PeriodOfTime "
                               "LinguisticSystem MediaType MediaTypeOrExtent Standard".split())
 } | {str(DCAT[t]) for t in ("Catalog Dataset Distribution dataset distribution theme themeTaxonomy "
@@ -55,7 +56,7 @@ STANDARD_TERMS = {
     "http://www.w3.org/2000/01/rdf-schema#label",
     "http://www.w3.org/ns/org#Organization",
     "http://xmlns.com/foaf/0.1/Agent", "http://xmlns.com/foaf/0.1/name", "http://xmlns.com/foaf/0.1/Group",
-    "http://xmlns.com/foaf/0.1/homepage", "http://xmlns.com/foaf/0.1/Document",
+    "http://xmlns.com/foaf/0.1/homepage", "http://xmlns.com/foaf/0.1/Document", "http://xmlns.com/foaf/0.1/page",
     str(PROV.Attribution), str(PROV.qualifiedAttribution), str(PROV.agent),
     str(PROV.wasAttributedTo), str(PROV.wasDerivedFrom),
     str(SKOS.Concept), str(SKOS.ConceptScheme), str(SKOS.prefLabel), str(SKOS.notation),
@@ -244,9 +245,29 @@ def test_catalog_metadata_comes_from_metadata_json(catalog):
     dataset = B[f"dataset/{meta['name']}"]
     assert set(catalog.objects(dataset, DCTERMS.title)) == {Literal(t, lang=lang) for lang, t in meta["title"].items()}
     assert catalog.value(dataset, DCAT.version) == Literal(meta["version"])
-    assert catalog.value(dataset, DCTERMS.license) == URIRef(meta["licenses"][0]["path"])
     assert catalog.value(dataset, DCTERMS.creator) == URIRef(meta["source_publisher"]["uri"])
-    assert (None, RDF.type, DCTERMS.LicenseDocument) in catalog
+    # the licence: the EU licence table's concept, whose page is the Creative Commons URL that
+    # datapackage.json gives; the access rights: the EU access-right table's concept
+    licence = URIRef(meta["licence_uri"])
+    assert licence == URIRef("http://publications.europa.eu/resource/authority/licence/CC_BY_4_0")
+    assert set(catalog.objects(None, DCTERMS.license)) >= {licence}
+    assert {s for s in catalog.subjects(DCTERMS.license, licence)} == {
+        dataset, B["catalog"], *catalog.subjects(RDF.type, DCAT.Distribution)}
+    assert (licence, RDF.type, DCTERMS.LicenseDocument) in catalog
+    assert catalog.value(licence, FOAF.page) == URIRef(meta["licenses"][0]["path"]) == URIRef(
+        "https://creativecommons.org/licenses/by/4.0/")
+    assert catalog.value(licence, DCTERMS.title) == Literal(meta["licenses"][0]["title"])
+    assert catalog.value(licence, DCTERMS.identifier) == Literal("CC-BY-4.0")
+    assert catalog.value(dataset, DCTERMS.accessRights) == URIRef(
+        "http://publications.europa.eu/resource/authority/access-right/PUBLIC") == URIRef(meta["access_rights"])
+    # the source document's licence: a licence document of its own, with the PDF of its text as page
+    terms = URIRef(meta["source_licence"]["uri"])
+    assert catalog.value(URIRef(meta["sources"][0]["path"]), DCTERMS.license) == terms
+    assert (terms, RDF.type, DCTERMS.LicenseDocument) in catalog
+    assert catalog.value(terms, FOAF.page) == URIRef(meta["source_licence"]["path"])
+    assert set(catalog.objects(terms, DCTERMS.title)) == {Literal(t, lang=lang)
+                                                           for lang, t in meta["source_licence"]["title"].items()}
+    assert set(catalog.subjects(RDF.type, DCTERMS.LicenseDocument)) == {licence, terms}
     # the dataset's own dates are this package's; the source document's date is the source's
     assert catalog.value(dataset, DCTERMS.issued) == Literal(meta["issued"], datatype=XSD.dateTime)
     assert catalog.value(dataset, DCTERMS.modified) == Literal(meta["modified"], datatype=XSD.dateTime)
@@ -289,7 +310,9 @@ def test_validate_rdf_passes_own_and_dcat_ap_shapes(built):
     report = validate_rdf(built[0], DCAT_AP_DIR)
     assert report["problems"] == []
     assert [r for r in report["own_shapes"] if r["severity"] == "Violation"] == []
+    assert report["catalog_shapes"] == []
     assert [r for r in report["dcat_ap"] if r["severity"] == "Violation"] == []
+    assert [(m["score"], m["offline_maximum"]) for m in report["mqa"]] == [(325, 325)]
     assert report["ok"] is True
     # Recommendations left open are the ones the README explains (see EXPLAINED_WARNINGS).
     paths = {r["path"].rsplit("/", 1)[-1].rsplit("#", 1)[-1] for r in report["dcat_ap_recommended"]}
@@ -445,6 +468,10 @@ def test_committed_rdf_validates_with_the_cli(capsys):
                         "--dcat-ap-dir", str(DCAT_AP_DIR)]) == 0
     out = capsys.readouterr().out
     assert "project shapes: 0 violations" in out and "DCAT-AP 3.0.1 shapes: 0 violations" in out
+    assert "project catalog shapes: 0 violations" in out
+    assert ("EU metadata quality (MQA) of https://w3id.org/kanmin-data/dataset/kuni-shisaku-ichiran-todofuken-2019: "
+            "325 of the 325 points computable offline (80 more when the access and download URLs answer, not "
+            "checked)\n") in out
     assert out.rstrip().endswith("valid")
 
 

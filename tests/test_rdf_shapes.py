@@ -1,15 +1,16 @@
-"""The project's SHACL shapes accept the fixture graph and reject deliberately broken ones."""
+"""The project's SHACL shapes (of the data graph, of the catalog) accept the fixture's graphs and
+reject deliberately broken ones."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, Namespace
+from rdflib import Graph, Literal, Namespace, URIRef
 
 from kanmin.rdf import build_rdf
 from kanmin.rdf.build import SHAPES_SOURCE, VOCAB_SOURCE
-from kanmin.rdf.validate import hoisted, shacl_results
+from kanmin.rdf.validate import CATALOG_SHAPES_SOURCE, hoisted, shacl_results
 from support import make_package
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,12 +27,16 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory) -> Graph:
+def out(tmp_path_factory) -> Path:
     package = tmp_path_factory.mktemp("shapes") / "pkg"
     make_package(package)
     build_rdf(package, package / "out")
-    return Graph().parse(package / "out" / "data.ttl", format="turtle") + \
-        Graph().parse(VOCAB_SOURCE, format="turtle")
+    return package / "out"
+
+
+@pytest.fixture(scope="module")
+def good(out) -> Graph:
+    return Graph().parse(out / "data.ttl", format="turtle") + Graph().parse(VOCAB_SOURCE, format="turtle")
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +190,61 @@ def test_hoisted_dcat_ap_shapes_give_the_same_results_on_the_published_catalog(n
         shapes.parse(folder / name, format="turtle")
     assert len(set(shapes.triples((None, SH.property, None)))) > 30
     assert shacl_results(graph, shapes, hoist=True) == shacl_results(graph, shapes, hoist=False)
+
+
+# --- the catalog's shapes -------------------------------------------------------------------------
+
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
+EU = "http://publications.europa.eu/resource/authority/"
+DATASET = B["dataset/kuni-shisaku-ichiran-todofuken-2019"]
+CSV = B["dataset/kuni-shisaku-ichiran-todofuken-2019/distribution/data-policies.csv"]
+CC_BY = URIRef("https://creativecommons.org/licenses/by/4.0/")
+LICENCE = URIRef(EU + "licence/CC_BY_4_0")
+
+
+@pytest.fixture(scope="module")
+def catalog(out) -> Graph:
+    return Graph().parse(out / "catalog.ttl", format="turtle")
+
+
+@pytest.fixture(scope="module")
+def catalog_shapes() -> Graph:
+    return Graph().parse(CATALOG_SHAPES_SOURCE, format="turtle")
+
+
+def test_fixture_catalog_conforms(catalog, catalog_shapes):
+    assert shacl_results(catalog, catalog_shapes) == []
+
+
+CATALOG_BROKEN = [
+    ("no_access_rights", lambda g: g.remove((DATASET, DCT.accessRights, None)), DATASET, DCT.accessRights),
+    ("access_rights_not_eu", lambda g: g.set((DATASET, DCT.accessRights, URIRef(EU + "access-right/OPEN"))),
+     DATASET, DCT.accessRights),
+    ("dataset_licence_cc_url", lambda g: g.set((DATASET, DCT.license, CC_BY)), DATASET, DCT.license),
+    ("distribution_licence_cc_url", lambda g: g.set((CSV, DCT.license, CC_BY)), CSV, DCT.license),
+    ("no_distribution_licence", lambda g: g.remove((CSV, DCT.license, None)), CSV, DCT.license),
+    ("catalog_licence_cc_url", lambda g: g.set((B["catalog"], DCT.license, CC_BY)), B["catalog"], DCT.license),
+    ("no_format", lambda g: g.remove((CSV, DCT["format"], None)), CSV, DCT["format"]),
+    ("format_as_literal", lambda g: g.set((CSV, DCT["format"], Literal("CSV"))), CSV, DCT["format"]),
+    ("format_as_media_type", lambda g: g.set((CSV, DCT["format"], URIRef("https://www.iana.org/assignments/"
+                                                                    "media-types/text/csv"))), CSV, DCT["format"]),
+    ("no_media_type", lambda g: g.remove((CSV, DCAT.mediaType, None)), CSV, DCAT.mediaType),
+    ("media_type_as_file_type", lambda g: g.set((CSV, DCAT.mediaType, URIRef(EU + "file-type/CSV"))),
+     CSV, DCAT.mediaType),
+    ("media_type_as_literal", lambda g: g.set((CSV, DCAT.mediaType, Literal("text/csv"))), CSV, DCAT.mediaType),
+    ("no_distribution_rights", lambda g: g.remove((CSV, DCT.rights, None)), CSV, DCT.rights),
+    ("no_byte_size", lambda g: g.remove((CSV, DCAT.byteSize, None)), CSV, DCAT.byteSize),
+    ("no_keyword", lambda g: g.remove((DATASET, DCAT.keyword, None)), DATASET, DCAT.keyword),
+    ("licence_without_page", lambda g: g.remove((LICENCE, FOAF.page, None)), LICENCE, FOAF.page),
+    ("licence_without_title", lambda g: g.remove((LICENCE, DCT.title, None)), LICENCE, DCT.title),
+]
+
+
+@pytest.mark.parametrize("breaker,focus,path", [b[1:] for b in CATALOG_BROKEN], ids=[b[0] for b in CATALOG_BROKEN])
+def test_catalog_shapes_reject_broken_catalog(catalog, catalog_shapes, breaker, focus, path):
+    graph = Graph()
+    for triple in catalog:
+        graph.add(triple)
+    assert (focus, None, None) in graph  # the fixture's node
+    breaker(graph)
+    assert violations(graph, catalog_shapes) == {(str(focus), str(path))}

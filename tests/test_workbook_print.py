@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 
+import support
 from kanmin import validation
 from kanmin.workbook import sheets, write_workbook
 from support import REPO
@@ -41,15 +42,8 @@ A4 = (841.89, 595.3)
 A3_SHEETS = {"施策一覧", "施策"}
 
 
-def required() -> bool:
-    return os.environ.get("KANMIN_OFFICE_REQUIRED") == "1"
-
-
 def unavailable(reason: str) -> None:
-    message = f"the print tests cannot run: {reason}"
-    if required():
-        pytest.fail(message + " (fails because KANMIN_OFFICE_REQUIRED=1)", pytrace=False)
-    pytest.skip(message)
+    support.unavailable(reason, tests="print", variable="KANMIN_OFFICE_REQUIRED")
 
 
 def squash(text: str) -> str:

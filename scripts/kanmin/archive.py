@@ -51,16 +51,23 @@ def members(pkg: Package) -> list[str]:
 
 def archive_bytes(pkg: Package, package_dir: Path) -> bytes:
     """The ZIP of the package files in ``package_dir`` (see the module docstring)."""
-    stamp = datetime.strptime(build_timestamp(pkg.metadata["modified"])[:19], "%Y-%m-%dT%H:%M:%S")
+    return zip_bytes([(path, Path(package_dir) / path) for path in members(pkg)], pkg.metadata["modified"])
+
+
+def zip_bytes(entries: list[tuple[str, Path]], modified: str) -> bytes:
+    """The deterministic ZIP of ``entries`` (name in the ZIP, file), in their order, every entry
+    dated ``modified`` (or ``SOURCE_DATE_EPOCH``): the one writer of the package's ZIP and of the
+    release ZIP (``kanmin.release``)."""
+    stamp = datetime.strptime(build_timestamp(modified)[:19], "%Y-%m-%dT%H:%M:%S")
     date_time = max(EARLIEST, (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
-        for path in members(pkg):
-            info = zipfile.ZipInfo(path, date_time=date_time)
+        for name, file in entries:
+            info = zipfile.ZipInfo(name, date_time=date_time)
             info.create_system = UNIX
             info.external_attr = (stat.S_IFREG | 0o644) << 16
             info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, (Path(package_dir) / path).read_bytes(), compresslevel=LEVEL)
+            zf.writestr(info, Path(file).read_bytes(), compresslevel=LEVEL)
     return buffer.getvalue()
 
 

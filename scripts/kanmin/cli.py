@@ -138,9 +138,11 @@ def make_parser() -> argparse.ArgumentParser:
     from .links.cli import register as register_links
     from .portal.cli import register as register_portal
     from .rdf.cli import register as register_rdf
+    from .release_cli import register as register_release
     register_links(sub)
     register_rdf(sub)
     register_portal(sub)
+    register_release(sub)
     return parser
 
 

@@ -13,6 +13,7 @@ build leaves the previously published outputs untouched.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +70,7 @@ def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url:
            repository_url: str | None, changelog: Path | None) -> BuildResult:
     repository, contact = settings.repository_url(repository_url), settings.contact_email()
     history = _changelog(changelog) if with_rdf else None
+    release_diffs = _release_diffs(changelog) if history is not None else []
     cur = curated_mod.load(curated_dir)
     base = settings.base_url(base_url, cur.metadata["homepage"])
     extraction, tables = prepare(source, cur)
@@ -100,7 +102,7 @@ def _build(source: Path, out: Path, curated_dir: Path, with_rdf: bool, base_url:
                 site_figures = write_site(pkg, staging / SITE_DIR, staging,
                                           linkcheck=Path(out) / LINKCHECK_DIR / "report.json",
                                           corrections=tables.applied, base=base, repository=repository,
-                                          contact=contact, changelog=history)
+                                          contact=contact, changelog=history, release_diffs=release_diffs)
         written = staged_files(staging)
     return BuildResult(out=Path(out), counts=pkg.counts(), written=written, report=report, rdf=rdf_figures,
                        site=site_figures, notices=notices)
@@ -114,6 +116,19 @@ def _changelog(path: Path | None) -> str | None:
         raise UsageError(f"--changelog {path}: no such file", "pass the project's CHANGELOG.md, or build without "
                                                               "an update-history page (an installed kanmin's default)")
     return Path(path).read_text(encoding="utf-8")
+
+
+def _release_diffs(changelog: Path | None) -> list[dict]:
+    """The diffs between the recorded releases (``releases/diffs/*.json`` beside CHANGELOG.md, written by
+    ``make release-diffs``), newest first, for the site's update history; none where there are none.
+    Committed, so that building the site needs no git."""
+    folder = Path(changelog).parent / "releases" / "diffs" if changelog else None
+    if folder is None or not folder.is_dir():
+        return []
+    from .releases import parse_version
+
+    found = [json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")]
+    return sorted(found, key=lambda d: parse_version(d["new"]["version"]), reverse=True)
 
 
 def provenance(metadata: dict, source: Path) -> tuple[dict, list[str]]:

@@ -12,7 +12,6 @@ When chromium or Playwright is missing the tests are skipped, saying what to ins
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -28,18 +27,12 @@ import pytest
 from browser_setup import CHROMIUM, CHROMIUM_ARGS, DESKTOP
 from site_data import table
 
+import support
 from kanmin.settings import SITE_DIR
 
 
-def required() -> bool:
-    return os.environ.get("KANMIN_BROWSER_REQUIRED") == "1"
-
-
 def unavailable(reason: str) -> None:
-    message = f"the browser tests cannot run: {reason}"
-    if required():
-        pytest.fail(message + " (fails because KANMIN_BROWSER_REQUIRED=1)", pytrace=False)
-    pytest.skip(message)
+    support.unavailable(reason, tests="browser", variable="KANMIN_BROWSER_REQUIRED")
 
 
 def free_port() -> int:

@@ -7,7 +7,18 @@ entry in the registry of distributions (``kanmin.distributions``); byte sizes an
 checksums are measured on the files themselves (``distributions.measure``), so the catalog is
 built after the CSVs, datapackage.json and the RDF files are written.
 Nodes that DCAT-AP range shapes require to be typed (licence, location, media types, standards,
-landing page, theme) are typed here; all of them are IRIs, none is a blank node.
+landing page, theme, access rights) are typed here; all of them are IRIs, none is a blank node.
+
+Licences and access rights by the EU's controlled vocabularies (DCAT-AP's, which data.europa.eu's
+metadata quality assessment checks): the catalog, the dataset and every distribution are
+licensed by the EU licence table's concept (``licence_uri`` in the metadata, CC BY 4.0's); that
+node is a dct:LicenseDocument titled like the licence (``licenses[0]``), with its SPDX id as
+dct:identifier and the Creative Commons page (``licenses[0].path``, the URL datapackage.json
+gives) as its foaf:page: the page where people read the licence, not a second name for it
+(owl:sameAs would merge the two IRIs' statements). The source document's licence is a
+dct:LicenseDocument of its own IRI (``source_licence.uri``) with the PDF of its text as foaf:page.
+The dataset's dct:accessRights is the EU access-right table's concept (``access_rights``); the
+rights statement (the attribution to give) is on the dataset and on every distribution.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ from ..settings import contact_email
 from .namespaces import (
     DCAT,
     DCT,
+    EU_ACCESS_RIGHT_LABELS,
     EU_DATA_THEME,
     EU_DATA_THEME_LABELS,
     FOAF,
@@ -58,7 +70,7 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
     name = metadata["name"]
     catalog, dataset = iris.catalog(), iris.dataset(name)
     publisher, creator = metadata["publisher"], metadata["source_publisher"]
-    licence = metadata["licenses"][0]
+    licence = metadata["licence_uri"]
     homepage = publisher["homepage"]
     issued = _date_literal(metadata["issued"])
     modified_lit = _date_literal(modified)
@@ -76,7 +88,7 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
           (catalog, DCT + "description",
            Lit(f"Datasets published by the {pub_names['en']}: {metadata['title']['en']}", "en")),
           (catalog, DCT + "publisher", publisher["uri"]),
-          (catalog, DCT + "license", licence["path"]),
+          (catalog, DCT + "license", licence),
           (catalog, DCT + "issued", issued),
           (catalog, DCT + "modified", modified_lit),
           (catalog, DCT + "spatial", spatial),
@@ -98,7 +110,8 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
           (dataset, DCT + "publisher", publisher["uri"]),
           (dataset, DCT + "creator", creator["uri"]),
           (dataset, DCAT + "contactPoint", contact),
-          (dataset, DCT + "license", licence["path"]),
+          (dataset, DCT + "license", licence),
+          (dataset, DCT + "accessRights", metadata["access_rights"]),
           (dataset, DCT + "rights", rights),
           (dataset, DCT + "issued", issued),
           (dataset, DCT + "modified", modified_lit),
@@ -119,9 +132,9 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
     email = contact_email()
     if email:
         t.append((contact, VCARD + "hasEmail", "mailto:" + email))
-    t += [(licence["path"], RDF_TYPE, DCT + "LicenseDocument"),
-          (licence["path"], RDFS + "label", Lit(licence["title"])),
-          (licence["path"], DCT + "identifier", Lit(licence["name"])),
+    t += _licence(metadata)
+    t += [(metadata["access_rights"], RDF_TYPE, DCT + "RightsStatement"),
+          (metadata["access_rights"], SKOS + "prefLabel", Lit(EU_ACCESS_RIGHT_LABELS[metadata["access_rights"]], "en")),
           (rights, RDF_TYPE, DCT + "RightsStatement"),
           *_texts(rights, RDFS + "label", metadata["attribution"]),
           (spatial, RDF_TYPE, DCT + "Location"),
@@ -145,7 +158,7 @@ def catalog_triples(pkg: Package, files: list[PublishedFile], iris: Iris,
     # Distributions.
     used_standards: set[Standard] = {DATA_PACKAGE}
     for f in files:
-        t += _distribution(f, metadata, iris, download_base, licence["path"], modified_lit,
+        t += _distribution(f, metadata, iris, download_base, licence, rights, modified_lit,
                            dataset, used_standards)
     for std in used_standards:
         t += [(std.iri, RDF_TYPE, DCT + "Standard"), (std.iri, DCT + "title", Lit(std.title, "en"))]
@@ -174,6 +187,22 @@ def with_labels(triples: set[Triple]) -> set[Triple]:
     return out
 
 
+def _licence(metadata: dict) -> list[Triple]:
+    """The licence of the data (the EU licence table's concept, with the Creative Commons page) and
+    that of the source document (its own IRI, with the PDF of its text), as licence documents. The
+    pages stay bare IRIs, like the landing page: web pages of others, described by their owners."""
+    licence, node = metadata["licenses"][0], metadata["licence_uri"]
+    source_licence = metadata["source_licence"]
+    source_node = source_licence["uri"]
+    return [(node, RDF_TYPE, DCT + "LicenseDocument"),
+            (node, DCT + "title", Lit(licence["title"])),
+            (node, DCT + "identifier", Lit(licence["name"])),
+            (node, FOAF + "page", licence["path"]),
+            (source_node, RDF_TYPE, DCT + "LicenseDocument"),
+            *_texts(source_node, DCT + "title", source_licence["title"]),
+            (source_node, FOAF + "page", source_licence["path"])]
+
+
 def _source(metadata: dict, dataset: str, iris: Iris, creator: dict, spatial: str,
             temporal: str, theme: str, languages: list[str]) -> list[Triple]:
     """The source document (the government's PDF and its page), by its publisher.
@@ -197,14 +226,12 @@ def _source(metadata: dict, dataset: str, iris: Iris, creator: dict, spatial: st
                 (s, DCT + "publisher", creator["uri"]),
                 (s, DCT + "creator", creator["uri"]),
                 (s, DCT + "issued", _date_literal(metadata["source_issued"])),
-                (s, DCT + "license", source_licence["path"]),
+                (s, DCT + "license", source_licence["uri"]),
                 (s, DCT + "spatial", spatial),
                 (s, DCT + "temporal", temporal),
                 (s, DCAT + "theme", theme),
                 (s, DCAT + "landingPage", s)]
         out += [(s, DCT + "language", lang) for lang in languages]
-    out += [(source_licence["path"], RDF_TYPE, DCT + "LicenseDocument"),
-            *_texts(source_licence["path"], RDFS + "label", source_licence["title"])]
     return out
 
 
@@ -229,7 +256,8 @@ def _source_text(source: dict, dataset: str, documents: list[str]) -> list[Tripl
 
 
 def _distribution(f: PublishedFile, metadata: dict, iris: Iris, download_base: str,
-                  licence: str, modified: Lit, dataset: str, used_standards: set[Standard]) -> list[Triple]:
+                  licence: str, rights: str, modified: Lit, dataset: str,
+                  used_standards: set[Standard]) -> list[Triple]:
     """The dcat:Distribution of one published file (the registry's facts, its size and checksum)."""
     d = iris.distribution(metadata["name"], f.path)
     fmt = f.dist.format
@@ -251,6 +279,7 @@ def _distribution(f: PublishedFile, metadata: dict, iris: Iris, download_base: s
         (checksum, SPDX + "algorithm", SPDX_SHA256),
         (checksum, SPDX + "checksumValue", Lit(f.sha256, "", XSD + "hexBinary")),
         (d, DCT + "license", licence),
+        (d, DCT + "rights", rights),
         (d, DCT + "modified", modified),
     ]
     title, description = f.dist.texts()

@@ -20,8 +20,9 @@ def register(subparsers) -> None:
         "rdf", help="build the RDF graph and DCAT-AP catalog (build/rdf/); --validate checks them",
         description="Turn the published tables into RDF (Turtle, N-Triples, JSON-LD) and a DCAT-AP 3 "
                     "catalog. --validate parses all serialisations and runs the project's SHACL shapes "
-                    "and the DCAT-AP 3.0.1 shapes (zero violations required; recommendations are "
-                    "reported as warnings).",
+                    "(of the data graph and of the catalog) and the DCAT-AP 3.0.1 shapes (zero violations "
+                    "required; recommendations are reported as warnings), and reports the EU metadata quality "
+                    "indicators (MQA) that need no network.",
         epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--package", type=Path,
                    help="package folder with data/, datapackage.json (default: the repository)")
@@ -90,6 +91,7 @@ def _problems(report: dict, out: Path) -> list[Problem]:
     """What made the validation fail: unparsable or differing files, then every SHACL violation."""
     problems = list(report["problems"])
     for key, label, graph in (("own_shapes", "project shapes", "data.ttl"),
+                              ("catalog_shapes", "project catalog shapes", "catalog.ttl"),
                               ("dcat_ap", "DCAT-AP 3.0.1 shapes", "catalog.ttl")):
         problems += [Problem(str(out / graph), None, f"{label}: {r['focus']} {r['path']}: {r['message']}")
                      for r in report.get(key, []) if r["severity"] == "Violation"]
@@ -107,8 +109,13 @@ def _print_human(result: dict) -> None:
     if "triples" not in v:
         return
     print("parsed: " + ", ".join(f"{name} {n}" for name, n in v["triples"].items()))
-    for key, label in (("own_shapes", "project shapes"), ("dcat_ap", "DCAT-AP 3.0.1 shapes")):
+    for key, label in (("own_shapes", "project shapes"), ("catalog_shapes", "project catalog shapes"),
+                       ("dcat_ap", "DCAT-AP 3.0.1 shapes")):
         bad = [r for r in v[key] if r["severity"] == "Violation"]
         print(f"{label}: {len(bad)} violations, {len(v[key]) - len(bad)} other results")
     print(f"DCAT-AP recommendations: {len(v['dcat_ap_recommended'])} warnings (see README, RDF section)")
+    for m in v["mqa"]:
+        print(f"EU metadata quality (MQA) of {m['dataset']}: {m['score']} of the {m['offline_maximum']} points "
+              f"computable offline ({m['maximum'] - m['offline_maximum']} more when the access and download "
+              "URLs answer, not checked)")
     print("valid" if v["ok"] else "INVALID")

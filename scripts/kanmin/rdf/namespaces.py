@@ -53,11 +53,21 @@ STANDARD_NAMESPACES = tuple(ns for prefix, ns in PREFIXES.items() if prefix != "
 
 ISO639_1 = "http://id.loc.gov/vocabulary/iso639-1/"
 EU_DATA_THEME = "http://publications.europa.eu/resource/authority/data-theme"
+#: The EU authority tables of licences and of access rights (DCAT-AP's controlled vocabularies for
+#: dct:license and dct:accessRights; the concepts the catalog uses are in metadata.json).
+EU_LICENCE = "http://publications.europa.eu/resource/authority/licence/"
+EU_ACCESS_RIGHT = "http://publications.europa.eu/resource/authority/access-right/"
 SPDX_SHA256 = SPDX + "checksumAlgorithm_sha256"
 
 # English labels of the EU data-theme concepts this project may use (the authority has no Japanese).
 EU_DATA_THEME_LABELS: dict[str, str] = {
     EU_DATA_THEME + "/GOVE": "Government and public sector",
+}
+#: The concepts of the EU access-right table with their English labels (the table's prefLabels).
+EU_ACCESS_RIGHT_LABELS: dict[str, str] = {
+    EU_ACCESS_RIGHT + "PUBLIC": "public",
+    EU_ACCESS_RIGHT + "RESTRICTED": "restricted",
+    EU_ACCESS_RIGHT + "NON_PUBLIC": "non-public",
 }
 
 

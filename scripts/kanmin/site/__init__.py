@@ -52,7 +52,8 @@ __all__ = ["read_linkcheck", "write_site"]
 
 def write_site(pkg: Package, out_dir: Path, package_dir: Path, linkcheck: Path | None = None,
                corrections: Sequence[Any] = (), base: str = DEFAULT_BASE, download: str | None = None,
-               repository: str | None = None, contact: str | None = None, changelog: str | None = None) -> dict:
+               repository: str | None = None, contact: str | None = None, changelog: str | None = None,
+               release_diffs: Sequence[dict] = ()) -> dict:
     """Write the site into ``out_dir`` (which the caller stages); return the page and file counts.
 
     ``package_dir`` holds the published files (the package and its build/rdf/): the site lists the
@@ -62,7 +63,8 @@ def write_site(pkg: Package, out_dir: Path, package_dir: Path, linkcheck: Path |
     final slash and ``download`` the download base when it is not ``<base>files/``. A policy page's
     "report an error" opens the issue form of ``repository`` (its address), else writes to
     ``contact`` (an e-mail address), else says how to report; ``changelog`` is the text of
-    CHANGELOG.md, rendered as changes.html (none: no such page, no link to it)."""
+    CHANGELOG.md, rendered as changes.html (none: no such page, no link to it), after a summary of
+    ``release_diffs`` (``kanmin diff`` between the recorded releases, releases/diffs/*.json)."""
     out_dir, package_dir = Path(out_dir), Path(package_dir)
     links = read_linkcheck(linkcheck) if linkcheck is not None and Path(linkcheck).is_file() else None
     files = [measure(d, package_dir / d.path) for d in distributions(pkg.resources, package_dir) if d.site_copy]
@@ -70,7 +72,7 @@ def write_site(pkg: Package, out_dir: Path, package_dir: Path, linkcheck: Path |
     catalog_file = next((f for f in files if f.dist == CATALOG), None)
     pages = render.pages(pkg, views.policies(pkg, corrections, links), described, catalog_file, links,
                          base, download_base(base, download), repository=repository, contact=contact,
-                         changelog=changelog)
+                         changelog=changelog, release_diffs=release_diffs)
     for rel, text in pages.items():
         target = out_dir / rel
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ index's: the home page and the dataset's description).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
@@ -119,7 +120,8 @@ def dataset_jsonld(pkg: Package, downloads: list[dict], base: str) -> dict:
 
 def pages(pkg: Package, policy_views: list[dict], files: list[PublishedFile], catalog: PublishedFile | None,
           links: dict | None, base: str, download_base: str, repository: str | None = None,
-          contact: str | None = None, changelog: str | None = None) -> dict[str, str]:
+          contact: str | None = None, changelog: str | None = None,
+          release_diffs: Sequence[dict] = ()) -> dict[str, str]:
     """Every page of the site: relative path → HTML. ``repository`` and ``contact`` are where a
     reader reports an error (``cite``); ``changelog`` the text of CHANGELOG.md, the update history
     page (none: no such page and no link to it)."""
@@ -158,5 +160,6 @@ def pages(pkg: Package, policy_views: list[dict], files: list[PublishedFile], ca
         sparql=SPARQL_EXAMPLE.read_text(encoding="utf-8").replace(DEFAULT_BASE, base), download_base=download_base)
     if changelog is not None:
         out["changes.html"] = env.get_template("changes.html").render(
-            **common, root="", page="changes", history=changelog_html(changelog))
+            **common, root="", page="changes", history=changelog_html(changelog),
+            releases=[views.release_changes(d) for d in release_diffs])
     return out

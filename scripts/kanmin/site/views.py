@@ -161,3 +161,27 @@ def filter_options(pkg: Package, views: list[dict]) -> dict:
         "years": years,
         "no_year": any(v["row"]["start_fiscal_year"] is None for v in views),
     }
+
+
+#: What a release's changes need, by the CHANGELOG's rules (kanmin.diff.LEVELS), in Japanese and English.
+LEVEL_LABELS = {
+    "major": {"ja": "互換性のない変更（メジャー）", "en": "breaking (major)"},
+    "minor": {"ja": "追加（マイナー）", "en": "addition (minor)"},
+    "patch": {"ja": "値・説明の訂正（パッチ）", "en": "correction (patch)"},
+    "none": {"ja": "中身を比較しないファイルの変更", "en": "changed files not compared inside"},
+}
+
+
+def release_changes(d: dict) -> dict:
+    """One release's diff (``kanmin diff`` from the release before it, releases/diffs/*.json) for
+    the update history: its versions and dates, the level its changes need, the changes by level
+    (``diff.summary``'s lines, in English) and each table's row counts."""
+    from ..diff import ORDER, summary
+
+    lines = summary(d["changes"])
+    return {"old": d["old"], "new": d["new"], "level": LEVEL_LABELS[d["level"]],
+            "levels": [{"label": LEVEL_LABELS[lv], "lines": [t for v, t in lines if v == lv]}
+                       for lv in reversed(ORDER) if any(v == lv for v, _ in lines)],
+            "tables": [{"name": name, "added": len(t["added"]), "removed": len(t["removed"]),
+                        "changed": len(t["changed"])} for name, t in d["tables"].items()
+                       if t.get("compared") and (t["added"] or t["removed"] or t["changed"])]}
