@@ -76,7 +76,7 @@ def test_a_keyword_ckan_would_refuse_is_named(pkg, keyword):
 # --- the dataset -------------------------------------------------------------------------------
 
 EXPECTED_EXTRAS = {"uri", "alternate_identifier", "issued", "modified", "language", "theme", "conforms_to",
-                   "related_resource", "provenance", "publisher_uri", "publisher_name", "publisher_url", "creator_uri", "creator_name",
+                   "related_resource", "provenance", "access_rights", "publisher_uri", "publisher_name", "publisher_url", "creator_uri", "creator_name",
                    "creator_url", "contact_uri", "contact_name", "spatial_uri", "spatial_text",
                    "temporal_start", "temporal_end"}
 
@@ -172,7 +172,7 @@ def test_csv_resources_carry_their_table_schema(pkg, spec):
         assert [f["name"] for f in schema["fields"]] == [f["name"] for f in table["fields"]]
         assert schema["primaryKey"] == table["primaryKey"]
         assert r.fields["rights"].startswith("出典：")
-        assert r.fields["license"] == pkg.metadata["licenses"][0]["path"]
+        assert r.fields["license"] == pkg.metadata["licence_uri"]  # as catalog.ttl has it
 
 
 def test_datastore_fields_label_japanese_then_english(pkg):
@@ -196,6 +196,18 @@ CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
 def test_licence_matching_our_url_is_chosen():
     offered = [*STOCK_LICENSES, {"id": "CC-BY-4.0", "url": "http://creativecommons.org/licenses/by/4.0"}]
     assert mapping.choose_license(offered, CC_BY_4) == "CC-BY-4.0"
+
+
+def test_licence_by_the_eu_iri_when_the_register_lists_that_and_the_cc_url_first(pkg):
+    urls = mapping.licence_urls(pkg.metadata)
+    assert urls == [CC_BY_4, "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"]
+    eu = {"id": "eu-cc-by-4", "url": urls[1]}
+    assert mapping.choose_license([*STOCK_LICENSES, eu], urls) == "eu-cc-by-4"
+    cc = {"id": "CC-BY-4.0", "url": CC_BY_4}
+    assert mapping.choose_license([*STOCK_LICENSES, eu, cc], urls) == "CC-BY-4.0"
+    with pytest.raises(DataError) as err:
+        mapping.choose_license(STOCK_LICENSES[:1], urls)
+    assert f"{urls[0]} or {urls[1]}" in str(err.value)
 
 
 def test_licence_falls_back_to_cc_by():

@@ -77,6 +77,7 @@ def test_a_dcat_ap_portal_gets_every_field_the_metadata_knows(pkg, core):
     assert f["uri"] == dataset and f["alternate_identifier"] == [md["id"]] and "identifier" not in f
     assert (f["issued"], f["modified"]) == (md["issued"], md["modified"])
     assert f["language"] == [ISO639_1 + "ja"] and f["theme"] == [md["theme"]]
+    assert f["access_rights"] == md["access_rights"] == "http://publications.europa.eu/resource/authority/access-right/PUBLIC"
     assert f["conforms_to"] == ["https://datapackage.org/standard/data-package/"]
     assert f["publisher"] == [{"uri": md["publisher"]["uri"], "url": md["publisher"]["homepage"],
                                "name": "kanmin-data プロジェクト / kanmin-data project"}]

@@ -133,8 +133,8 @@ def missing_prerequisites(ckan_venv: Path = CKAN_VENV) -> list[str]:
 
 
 def package_licenses() -> list[dict]:
-    """A licence register with the package's licences (id, title and URL from the curated
-    metadata), as a publisher who offers CC BY 4.0 registers it."""
+    """A licence register with the package's licences (id, title and the Creative Commons URL
+    from the curated metadata), as a publisher who offers CC BY 4.0 registers it."""
     metadata = json.loads((ROOT / "data" / "curated" / "metadata.json").read_text(encoding="utf-8"))
     return [{"id": lic["name"], "title": lic["title"], "url": lic["path"], "od_conformance": "approved",
              "osd_conformance": "not reviewed", "status": "active"} for lic in metadata["licenses"]]

@@ -80,7 +80,8 @@ def test_fresh_publish_stores_every_field_as_sent_then_unchanged(ckan_dcat_porta
     spec = mapping.for_schema(mapping.dataset_spec(pkg, package_copy), pkg.metadata, schema)
     filled = [k for k in spec.fields if k in schema.dataset_fields]
     assert {"contact", "publisher", "creator", "temporal_coverage", "spatial_coverage", "provenance",
-            "theme", "language", "conforms_to", "alternate_identifier", "issued", "modified", "uri"} <= set(filled)
+            "theme", "language", "conforms_to", "alternate_identifier", "issued", "modified", "uri",
+            "access_rights"} <= set(filled)
     for key in filled:
         assert same(spec.fields[key], shown.get(key)), key
     assert {e["key"]: e["value"] for e in shown["extras"]} == {e["key"]: e["value"] for e in spec.fields["extras"]}

@@ -185,8 +185,10 @@ def test_harvest_our_catalog_by_pull(ckan_dcat_portal, empty, served, tmp_path):
     assert {r["uri"]: r["hash"] for r in resources} == checksums and len(resources) == len(described)
     assert {r["uri"]: r["url"] for r in resources} == downloads
     licence = metadata()["licenses"][0]
-    assert dataset["license_id"] == licence["name"]  # found in the portal's licence register by its URL
-    # ckanext-dcat's parser keeps a licence's label, which catalog.ttl gives it, rather than its IRI
+    # the register lists CC BY 4.0 by its Creative Commons URL, the catalog by the EU licence table's
+    # IRI: ckanext-dcat finds it by the licence document's dct:title
+    assert dataset["license_id"] == licence["name"]
+    # ckanext-dcat's parser keeps a licence's title, which catalog.ttl gives it, rather than its IRI
     assert {r["license"] for r in resources} == {licence["title"]}
     assert dataset["uri"] == metadata()["id"]
     _report("first run (empty portal)", job, seconds, dataset, len(resources))

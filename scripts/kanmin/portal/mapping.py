@@ -131,6 +131,12 @@ def tag_problems(keywords: list[str], where: str = DESCRIPTOR) -> list[Problem]:
 
 # --- the licence -------------------------------------------------------------------------------
 
+def licence_urls(metadata: dict) -> list[str]:
+    """The URLs a portal's licence register may know our licence by: the Creative Commons page
+    (``licenses[0].path``, what registers list) and the EU licence table's IRI (``licence_uri``)."""
+    return [metadata["licenses"][0]["path"], metadata["licence_uri"]]
+
+
 def _url_key(url: str | None) -> str:
     """A licence URL compared without scheme, "www." and trailing slash."""
     text = (url or "").strip().lower()
@@ -139,19 +145,23 @@ def _url_key(url: str | None) -> str:
     return text.rstrip("/")
 
 
-def choose_license(offered: list[dict], licence_url: str, requested: str | None = None,
+def choose_license(offered: list[dict], licence_url: str | list[str], requested: str | None = None,
                    where: str = "portal") -> str:
     """The ``license_id`` to send: ``requested`` if the portal offers it; else the first offered
-    licence whose URL is ours; else ``cc-by``. An id the portal lacks is a ``DataError`` naming the
-    ids it offers (CKAN itself accepts any id silently and shows the dataset as not open)."""
+    licence whose URL is ours (``licence_url``, or the first of its URLs that the portal has: the
+    Creative Commons URL registers list, then the EU licence table's IRI); else ``cc-by``. An id the
+    portal lacks is a ``DataError`` naming the ids it offers (CKAN itself accepts any id silently and
+    shows the dataset as not open)."""
     ids = [str(lic.get("id")) for lic in offered]
+    urls = [licence_url] if isinstance(licence_url, str) else list(licence_url)
     if requested is None:
-        wanted = _url_key(licence_url)
-        match = next((lic["id"] for lic in offered if wanted and _url_key(lic.get("url")) == wanted), None)
-        if match:
-            return str(match)
+        for url in urls:
+            wanted = _url_key(url)
+            match = next((lic["id"] for lic in offered if wanted and _url_key(lic.get("url")) == wanted), None)
+            if match:
+                return str(match)
         requested = FALLBACK_LICENSE
-        how = f"no licence of the portal has the URL {licence_url} and the default {FALLBACK_LICENSE!r}"
+        how = f"no licence of the portal has the URL {' or '.join(urls)} and the default {FALLBACK_LICENSE!r}"
     else:
         how = f"--license-id {requested!r}"
     if requested in ids:
@@ -226,7 +236,7 @@ def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None,
                for _, file in files if not file.is_file()]
     if missing:
         raise DataError(missing)
-    licence = metadata["licenses"][0]["path"]
+    licence = metadata["licence_uri"]  # each distribution's dct:license, as catalog.ttl has it
     rights = bilingual(metadata["attribution"], "\n")
     language = json.dumps([ISO639_1 + code for code in metadata["language"]])
     bases = {downloads[iris.distribution(name, d.path)].removesuffix(d.path)

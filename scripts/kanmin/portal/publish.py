@@ -296,7 +296,7 @@ def publish(package_dir: Path, portal: Portal, owner_org: str, license_id: str |
     pkg = validation.load(package_dir)
     spec = mapping.dataset_spec(pkg, package_dir)  # every local check before the first call
     say(f"read {package_dir}: {len(spec.resources)} files")
-    licence = mapping.choose_license(portal.call("license_list"), pkg.metadata["licenses"][0]["path"], license_id,
+    licence = mapping.choose_license(portal.call("license_list"), mapping.licence_urls(pkg.metadata), license_id,
                                      portal.url)
     schema = portal_schema(portal)
     spec = mapping.for_schema(spec, pkg.metadata, schema)

@@ -160,6 +160,7 @@ def dataset_values(metadata: dict, iris: Iris) -> dict[str, object]:
         "creator": [_agent(metadata["source_publisher"])],
         "temporal_coverage": [{"start": metadata["temporal"]["start"], "end": metadata["temporal"]["end"]}],
         "spatial_coverage": [{"uri": metadata["spatial"]["uri"], "text": bilingual(metadata["spatial"]["label"])}],
+        "access_rights": metadata["access_rights"],
         "provenance": lineage(metadata),
         "related_resource": documents(metadata),  # not dct:source: see the module docstring
     }
