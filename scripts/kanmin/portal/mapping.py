@@ -103,6 +103,17 @@ class DatasetSpec:
 
 # --- checks CKAN would make -------------------------------------------------------------------
 
+#: Metadata the portal's dicts read that a package built before 3.0.0 does not record.
+SINCE_3 = ("licence_uri", "access_rights")
+
+
+def missing_metadata(metadata: dict, where: str = DESCRIPTOR) -> list[Problem]:
+    """A problem for each of ``SINCE_3`` that the package's metadata lacks (an older build's)."""
+    return [Problem(where, None, f"the package's metadata has no {key!r} (a package built before 3.0.0)",
+                    "rebuild it with `kanmin build`, or publish it with the kanmin version that built it")
+            for key in SINCE_3 if key not in metadata]
+
+
 def name_problems(name: str, where: str = DESCRIPTOR) -> list[Problem]:
     if NAME_RE.fullmatch(name) and name not in RESERVED_NAMES:
         return []
@@ -278,7 +289,8 @@ def dataset_spec(pkg: Package, package_dir: Path, iris: Iris | None = None) -> D
     """The dataset and its resources for CKAN's core fields, after CKAN's name and tag checks (all
     problems at once); ``for_schema`` makes it a scheming portal's."""
     metadata = pkg.metadata
-    problems = name_problems(metadata["name"]) + tag_problems(list(metadata["keywords"]))
+    problems = (missing_metadata(metadata, str(Path(package_dir) / DESCRIPTOR)) or name_problems(metadata["name"])
+                + tag_problems(list(metadata["keywords"])))
     if problems:
         raise DataError(problems)
     downloads = None
