@@ -103,13 +103,14 @@ class DatasetSpec:
 
 # --- checks CKAN would make -------------------------------------------------------------------
 
-#: Metadata the portal's dicts read that a package built before 3.0.0 does not record.
+#: Metadata the portal's dicts read that packages of versions before the EU licence and access
+#: rights (issue 18) do not record.
 SINCE_3 = ("licence_uri", "access_rights")
 
 
 def missing_metadata(metadata: dict, where: str = DESCRIPTOR) -> list[Problem]:
     """A problem for each of ``SINCE_3`` that the package's metadata lacks (an older build's)."""
-    return [Problem(where, None, f"the package's metadata has no {key!r} (a package built before 3.0.0)",
+    return [Problem(where, None, f"the package's metadata has no {key!r} (built by an older kanmin)",
                     "rebuild it with `kanmin build`, or publish it with the kanmin version that built it")
             for key in SINCE_3 if key not in metadata]
 
