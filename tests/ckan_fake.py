@@ -7,6 +7,13 @@ Every write bumps the dataset's ``metadata_modified``, so a test sees whether an
 The token's user is a sysadmin unless ``member_of`` names the organisations it is an editor of
 (CKAN: others' private datasets are "not authorised" to read, others' datasets to write).
 ``requests_kwargs`` of each call are kept in ``requests_kwargs``.
+
+Without ``schema`` the portal has no ckanext-scheming: ``scheming_dataset_schema_show`` fails as
+CKAN answers an unknown action (ckanapi's ``CKANAPIError`` with HTTP 400 "Action name not known").
+With ``schema`` (a ``scheming_dataset_schema_show`` answer: ``dataset_fields``,
+``resource_fields``, each field's ``validators``) it answers with it, refuses an extra named like
+a schema field (as ckanext-scheming does), and stores a ``scheming_multiple_text`` resource field
+sent as one string (a multipart upload) as a one-item list, as ckanext-scheming does.
 """
 
 from __future__ import annotations
@@ -30,6 +37,10 @@ class ValidationError(Exception):
         self.error_dict = error_dict
 
 
+class CKANAPIError(Exception):
+    """ckanapi's error for an answer that is not a CKAN action result: repr([url, status, body])."""
+
+
 STOCK_LICENSES = [
     {"id": "notspecified", "title": "License not specified", "url": ""},
     {"id": "odc-by", "title": "Open Data Commons Attribution License",
@@ -37,12 +48,14 @@ STOCK_LICENSES = [
     {"id": "cc-by", "title": "Creative Commons Attribution", "url": "http://www.opendefinition.org/licenses/cc-by"},
 ]
 
-READS = {"license_list", "organization_list_for_user", "organization_show", "package_show", "datastore_search"}
+READS = {"license_list", "organization_list_for_user", "organization_show", "package_show", "datastore_search",
+         "scheming_dataset_schema_show"}
 
 
 class FakeCKAN:
-    def __init__(self, licenses=None, orgs=("kanmin",), token_ok=True, member_of=None):
+    def __init__(self, licenses=None, orgs=("kanmin",), token_ok=True, member_of=None, schema=None):
         self.licenses = copy.deepcopy(licenses if licenses is not None else STOCK_LICENSES)
+        self.schema = copy.deepcopy(schema)
         self.orgs = {name: {"id": f"org-{name}", "name": name} for name in orgs}
         self.token_ok = token_ok
         self.member_of = member_of  # None: a sysadmin
@@ -91,9 +104,27 @@ class FakeCKAN:
             data["_upload"] = (name, handle.read())
         return getattr(self, action)(**data)
 
+    def _multiple_text(self, res):
+        """A scheming_multiple_text resource field given as one string is stored as a one-item list."""
+        for f in (self.schema or {}).get("resource_fields", []):
+            if "scheming_multiple_text" in f.get("validators", "") and isinstance(res.get(f["field_name"]), str):
+                res[f["field_name"]] = [res[f["field_name"]]]
+
+    def _check_extras(self, d):
+        names = {f["field_name"] for f in (self.schema or {}).get("dataset_fields", [])}
+        clash = [e["key"] for e in d.get("extras") or [] if e["key"] in names]
+        if clash:
+            raise ValidationError({"extras": [f"There is a schema field with the same name: {clash}"]})
+
     # -- actions
     def license_list(self):
         return copy.deepcopy(self.licenses)
+
+    def scheming_dataset_schema_show(self, type):
+        if self.schema is None:
+            raise CKANAPIError(repr(["http://fake/api/action/scheming_dataset_schema_show", 400,
+                                     '"Bad request: Action name not known: scheming_dataset_schema_show"']))
+        return copy.deepcopy(self.schema)
 
     def organization_list_for_user(self, permission=None):
         if not self.token_ok:
@@ -118,6 +149,7 @@ class FakeCKAN:
             raise ValidationError({"owner_org": ["Organization does not exist"]})
         if any(p["name"] == d["name"] for p in self.packages.values()):
             raise ValidationError({"name": ["That URL is already in use."]})
+        self._check_extras(d)
         pkg = {**copy.deepcopy(d), "id": f"pkg-{next(self._ids)}", "resources": [], "state": "active",
                "organization": dict(self.orgs[d["owner_org"]])}
         pkg["owner_org"] = pkg["organization"]["id"]
@@ -129,6 +161,7 @@ class FakeCKAN:
         pkg = self._pkg(id)
         if not self._may(pkg.get("owner_org")):
             raise NotAuthorized({"message": "Access denied", "__type": "Authorization Error"})
+        self._check_extras(d)
         if "owner_org" in d:
             pkg["organization"] = dict(self.orgs[d["owner_org"]])
             d["owner_org"] = pkg["organization"]["id"]
@@ -147,6 +180,7 @@ class FakeCKAN:
         res = {**fields, "id": f"res-{next(self._ids)}", "package_id": pkg["id"], "datastore_active": False}
         if "size" in res:
             res["size"] = int(res["size"])
+        self._multiple_text(res)
         if _upload:
             self._store_upload(res, _upload)
         pkg["resources"].append(res)
@@ -155,9 +189,10 @@ class FakeCKAN:
 
     def resource_patch(self, id, _upload=None, **fields):
         pkg, res = self._res(id)
-        res.update(fields)
+        res.update(copy.deepcopy(fields))
         if "size" in res:
             res["size"] = int(res["size"])
+        self._multiple_text(res)
         if _upload:
             self._store_upload(res, _upload)
         self._tick(pkg)

@@ -34,6 +34,14 @@ LINK_ARCHIVE = ("https://web.archive.org/web/2019/"
 METADATA = REPO / "data" / "curated" / "metadata.json"
 
 
+def published(package_dir: Path = REPO) -> list:
+    """The registry's distributions of the package in ``package_dir``, in publish order: what a
+    publish makes one CKAN resource of (a test reads their number here rather than fixing it)."""
+    from kanmin import distributions
+
+    return distributions.distributions(metadata()["resources"], package_dir)
+
+
 def metadata() -> dict:
     """The curated metadata as the build reads it (``curated.load``: its version and named
     patterns resolved), a fresh copy for each caller."""

@@ -18,10 +18,15 @@ from kanmin.portal import mapping
 from kanmin.portal.publish import Portal, make_plan, publish
 from kanmin.rdf.namespaces import DCAT, DCT, SPDX, Iris
 from kanmin.settings import ARCHIVE_PATH, DATA_DIR, DESCRIPTOR, RDF_DIR, REPO, WORKBOOK_PATH
-from support import copy_published_package, describe_files_again
+from support import copy_published_package, describe_files_again, published
 
 ORG = "kanmin"
 TOKEN = "tok-SECRET-7f3a9c"  # a token that must never appear in any output
+#: How many files the package publishes, and how many of them are tables (from the registry).
+N = len(published())
+TABLES = sum(d.table is not None for d in published())
+#: The reads of every publish: license_list, scheming_dataset_schema_show, package_show.
+READ_CALLS = 3
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +73,20 @@ def test_a_keyword_ckan_would_refuse_is_named(pkg, keyword):
     assert repr(keyword) in str(err.value)
 
 
+def test_a_package_built_by_an_older_kanmin_is_one_clear_error(pkg, tmp_path):
+    metadata = {k: v for k, v in pkg.metadata.items() if k not in ("licence_uri", "access_rights")}
+    with pytest.raises(DataError) as err:
+        mapping.dataset_spec(model.Package(metadata, pkg.tables), tmp_path)
+    assert [p.message for p in err.value.problems] == [
+        "the package's metadata has no 'licence_uri' (built by an older kanmin)",
+        "the package's metadata has no 'access_rights' (built by an older kanmin)"]
+    assert all(p.file == str(tmp_path / DESCRIPTOR) and "kanmin build" in p.hint for p in err.value.problems)
+
+
 # --- the dataset -------------------------------------------------------------------------------
 
-EXPECTED_EXTRAS = {"uri", "identifier", "issued", "modified", "language", "theme", "conforms_to", "source",
-                   "publisher_uri", "publisher_name", "publisher_url", "creator_uri", "creator_name",
+EXPECTED_EXTRAS = {"uri", "alternate_identifier", "issued", "modified", "language", "theme", "conforms_to",
+                   "related_resource", "provenance", "access_rights", "publisher_uri", "publisher_name", "publisher_url", "creator_uri", "creator_name",
                    "creator_url", "contact_uri", "contact_name", "spatial_uri", "spatial_text",
                    "temporal_start", "temporal_end"}
 
@@ -109,7 +124,7 @@ def test_one_resource_per_published_file_with_its_hash(pkg, spec):
     # every distribution of the registry, in its order (the registry's own list is checked by hand
     # in test_distributions.py)
     assert [r.path for r in spec.resources] == [d.path for d in distributions.distributions(pkg.resources, REPO)]
-    assert len(spec.resources) == 29
+    assert len(spec.resources) == N
     assert [r.path for r in spec.resources][:3] == [WORKBOOK_PATH, ARCHIVE_PATH, "data/policies.csv"]  # for people first
     workbook = next(r.fields for r in spec.resources if r.path == WORKBOOK_PATH)
     assert (workbook["format"], workbook["mimetype"]) == (
@@ -167,7 +182,7 @@ def test_csv_resources_carry_their_table_schema(pkg, spec):
         assert [f["name"] for f in schema["fields"]] == [f["name"] for f in table["fields"]]
         assert schema["primaryKey"] == table["primaryKey"]
         assert r.fields["rights"].startswith("出典：")
-        assert r.fields["license"] == pkg.metadata["licenses"][0]["path"]
+        assert r.fields["license"] == pkg.metadata["licence_uri"]  # as catalog.ttl has it
 
 
 def test_datastore_fields_label_japanese_then_english(pkg):
@@ -191,6 +206,18 @@ CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
 def test_licence_matching_our_url_is_chosen():
     offered = [*STOCK_LICENSES, {"id": "CC-BY-4.0", "url": "http://creativecommons.org/licenses/by/4.0"}]
     assert mapping.choose_license(offered, CC_BY_4) == "CC-BY-4.0"
+
+
+def test_licence_by_the_eu_iri_when_the_register_lists_that_and_the_cc_url_first(pkg):
+    urls = mapping.licence_urls(pkg.metadata)
+    assert urls == [CC_BY_4, "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"]
+    eu = {"id": "eu-cc-by-4", "url": urls[1]}
+    assert mapping.choose_license([*STOCK_LICENSES, eu], urls) == "eu-cc-by-4"
+    cc = {"id": "CC-BY-4.0", "url": CC_BY_4}
+    assert mapping.choose_license([*STOCK_LICENSES, eu, cc], urls) == "CC-BY-4.0"
+    with pytest.raises(DataError) as err:
+        mapping.choose_license(STOCK_LICENSES[:1], urls)
+    assert f"{urls[0]} or {urls[1]}" in str(err.value)
 
 
 def test_licence_falls_back_to_cc_by():
@@ -224,13 +251,13 @@ def wanted(spec):
 def test_plan_without_a_dataset_creates_everything(spec, wanted):
     plan = make_plan(spec, wanted, None)
     assert plan.dataset == "create"
-    assert plan.counts() == {"create": 29, "update": 0, "unchanged": 0, "delete": 0, "kept": 0, "uploads": 29}
+    assert plan.counts() == {"create": N, "update": 0, "unchanged": 0, "delete": 0, "kept": 0, "uploads": N}
 
 
 def test_plan_of_the_same_state_is_all_unchanged(spec, wanted):
     plan = make_plan(spec, wanted, _portal_state(spec, wanted))
     assert plan.dataset == "unchanged" and plan.dataset_changed == []
-    assert plan.counts() == {"create": 0, "update": 0, "unchanged": 29, "delete": 0, "kept": 0, "uploads": 0}
+    assert plan.counts() == {"create": 0, "update": 0, "unchanged": N, "delete": 0, "kept": 0, "uploads": 0}
 
 
 def test_plan_decisions(spec, wanted):
@@ -270,7 +297,7 @@ def test_plan_keeps_resources_that_are_not_ours(spec, wanted):
     assert [s.id for s in plan.steps if s.action == "kept"] == ["hand", "elsewhere", "nearly"]
     assert [s.id for s in plan.steps if s.action == "delete"] == ["gone", "dup"]
     assert [s.action for s in plan.steps][-3:] == ["kept"] * 3  # listed after ours and the deletions
-    assert plan.counts() == {"create": 0, "update": 0, "unchanged": 29, "delete": 2, "kept": 3, "uploads": 0}
+    assert plan.counts() == {"create": 0, "update": 0, "unchanged": N, "delete": 2, "kept": 3, "uploads": 0}
 
 
 def test_plan_moves_the_dataset_to_the_given_organisation(spec, wanted):
@@ -288,8 +315,9 @@ def _publish(fake, directory, **kw):
 def test_fresh_then_unchanged_publish(package_copy):
     fake = FakeCKAN()
     first = _publish(fake, package_copy)
-    assert first["counts"] == {"create": 29, "update": 0, "unchanged": 0, "delete": 0, "kept": 0, "uploads": 29}
-    assert first["api_calls"] == 33 == len(fake.log)  # 3 reads, package_create, 29 resource_create
+    assert first["counts"] == {"create": N, "update": 0, "unchanged": 0, "delete": 0, "kept": 0, "uploads": N}
+    # the reads, organization_list_for_user (before the first write), package_create, one resource_create per file
+    assert first["api_calls"] == READ_CALLS + 1 + 1 + N == len(fake.log)
     pkg = next(iter(fake.packages.values()))
     assert [r["uri"] for r in pkg["resources"]] == [r.uri for r in mapping.dataset_spec(
         validation.load(package_copy), package_copy).resources]
@@ -299,7 +327,7 @@ def test_fresh_then_unchanged_publish(package_copy):
     fake.log.clear()
     second = _publish(fake, package_copy)
     assert second["api_calls"] == 3 and fake.writes() == []
-    assert second["counts"]["unchanged"] == 29 and second["dataset_action"] == "unchanged"
+    assert second["counts"]["unchanged"] == N and second["dataset_action"] == "unchanged"
     assert pkg["metadata_modified"] == modified
 
 
@@ -330,7 +358,7 @@ def test_a_file_gone_from_the_package_is_deleted(package_copy, monkeypatch):
     result = _publish(fake, package_copy)
     assert fake.writes() == ["resource_delete"]
     assert result["counts"]["delete"] == 1
-    assert len(next(iter(fake.packages.values()))["resources"]) == 28
+    assert len(next(iter(fake.packages.values()))["resources"]) == N - 1
 
 
 @pytest.mark.parametrize("killed_after", [3, 4, 5, 12, 20])
@@ -343,24 +371,24 @@ def test_a_publish_killed_midway_is_completed_without_duplicates(package_copy, k
     result = _publish(fake, package_copy)
     pkg = next(iter(fake.packages.values()))
     assert len(fake.packages) == 1
-    assert len(pkg["resources"]) == 29 == len({r["uri"] for r in pkg["resources"]})
+    assert len(pkg["resources"]) == N == len({r["uri"] for r in pkg["resources"]})
     assert result["counts"]["delete"] == 0
     again = _publish(fake, package_copy)
-    assert again["api_calls"] == 3 and again["counts"]["unchanged"] == 29
+    assert again["api_calls"] == 3 and again["counts"]["unchanged"] == N
 
 
 def test_dry_run_writes_nothing(package_copy):
     fake = FakeCKAN()
     result = _publish(fake, package_copy, dry_run=True, datastore=True)
     assert fake.writes() == [] and fake.packages == {}
-    assert result["counts"]["create"] == 29 and result["dry_run"] is True
+    assert result["counts"]["create"] == N and result["dry_run"] is True
     assert set(result["datastore"]) == {r["name"] for r in validation.load(package_copy).resources}
 
 
 def test_datastore_create_then_upsert_with_stale_rows_deleted(package_copy):
     fake = FakeCKAN()
     first = _publish(fake, package_copy, datastore=True)
-    assert first["calls"]["datastore_create"] == 9 and first["api_calls"] == 42
+    assert first["calls"]["datastore_create"] == TABLES and first["api_calls"] == READ_CALLS + 2 + N + TABLES
     pkg = validation.load(package_copy)
     tables = {r["table"]: r["id"] for r in first["resources"] if r["table"]}
     for name, rows in pkg.tables.items():
@@ -437,9 +465,9 @@ def test_taking_over_a_dataset_shows_the_move_and_keeps_their_files(package_copy
     assert fake.writes() == []
     result = _publish(fake, package_copy, take_over=True)
     assert result["owner_org_change"] == {"from": "other", "to": ORG}
-    assert result["counts"]["kept"] == 1 and result["counts"]["create"] == 29
+    assert result["counts"]["kept"] == 1 and result["counts"]["create"] == N
     assert theirs["organization"]["name"] == ORG and theirs["title"] != "Their dataset"
-    assert [r["name"] for r in theirs["resources"]][-1] == "their file" and len(theirs["resources"]) == 30
+    assert [r["name"] for r in theirs["resources"]][-1] == "their file" and len(theirs["resources"]) == N + 1
     again = _publish(fake, package_copy)  # now ours: no flag needed
     assert again["owner_org_change"] is None and again["dataset_action"] == "unchanged"
 
@@ -510,7 +538,7 @@ def test_token_appears_in_no_output_and_no_file(monkeypatch, capsys, package_cop
     for argv in (base + ["--json"], base, base + ["--dry-run"], base + ["--license-id", "nope"]):
         outputs.append(_run(argv, monkeypatch, capsys, fake, env))
     assert [o[0] for o in outputs] == [0, 0, 0, 1]
-    assert json.loads(outputs[0][1])["api_calls"] == 33
+    assert json.loads(outputs[0][1])["api_calls"] == READ_CALLS + 2 + N
     assert "nope" in outputs[3][2] and "cc-by" in outputs[3][2]
     bad = FakeCKAN(token_ok=False)
     outputs.append(_run(base, monkeypatch, capsys, bad, env))
@@ -559,3 +587,26 @@ def test_resource_uris_follow_the_catalog_when_it_was_rebased(tmp_path):
     uris = {r.uri for r in dataset_spec(validation.load(pkg_dir), pkg_dir).resources}
     assert distributions and distributions <= uris
     assert all(u.startswith("https://example.org/k/") for u in uris)
+
+
+def test_download_urls_are_the_catalogs_also_when_it_moved_them(tmp_path):
+    """Each resource's download_url is its distribution's dcat:downloadURL in the package's own
+    catalog.ttl (after `kanmin rdf --download-base …` too), and catalog.ttl's is beside the others."""
+    from rdflib import Graph, URIRef
+
+    from kanmin.rdf import build_rdf
+
+    pkg_dir = copy_published_package(tmp_path / "pkg")
+    for base in (None, "https://downloads.example.org/v3/"):
+        if base:
+            build_rdf(pkg_dir, pkg_dir / RDF_DIR, download_base=base)
+        catalog = Graph().parse(pkg_dir / RDF_DIR / "catalog.ttl", format="turtle")
+        spec = mapping.dataset_spec(validation.load(pkg_dir), pkg_dir)
+        described = [r for r in spec.resources if not r.path.endswith("catalog.ttl")]
+        assert len(described) == N - 1
+        for r in described:
+            assert r.fields["download_url"] == str(catalog.value(URIRef(r.uri), URIRef(DCAT + "downloadURL"))), r.path
+        (own,) = [r for r in spec.resources if r.path.endswith("catalog.ttl")]
+        prefix = base or "https://w3id.org/kanmin-data/files/"
+        assert own.fields["download_url"] == f"{prefix}{RDF_DIR}/catalog.ttl"
+        assert all(r.fields["download_url"].startswith(prefix) for r in spec.resources)

@@ -325,7 +325,9 @@ from pathlib import Path
 from kanmin import validation, workbook
 pid_file = Path(sys.argv[3])
 def validating(*args):  # the forked validator: says who it is, then takes its time
-    pid_file.write_text(str(os.getpid()))
+    part = pid_file.with_suffix(".part")  # renamed into place: the build dies once the file exists,
+    part.write_text(str(os.getpid()))     # and with it this validator, maybe before it wrote its PID
+    os.replace(part, pid_file)
     time.sleep(60)
 def killed(*args):  # the build, once its validator runs: kill -9
     while not pid_file.exists():

@@ -1,12 +1,19 @@
-"""The `ckan_portal` fixture: a real CKAN 2.12 portal (PostgreSQL, Redis, Solr or its test double,
-DataStore, ckanext-dcat) for the publishing tests, started once per test session by services.py.
+"""The `ckan_portal` and `ckan_dcat_portal` fixtures: real CKAN 2.12 portals (PostgreSQL, Redis,
+Solr or its test double) for the publishing tests, started once per test session by services.py,
+side by side (both start at the first test that needs either):
+
+- ``ckan_portal``: CKAN's core fields, the DataStore and ckanext-dcat (``datastore dcat``);
+- ``ckan_dcat_portal``: ckanext-scheming with ckanext-dcat's DCAT-AP schema, ckanext-harvest with
+  the DCAT RDF harvester, and a licence register with the package's licence
+  (``services.package_licenses``).
 
     def test_something(ckan_portal):
         ckan = ckan_portal.client()                   # ckanapi.RemoteCKAN as the sysadmin
         ckan.action.package_create(name="x", owner_org=ckan_portal.organization)
 
-Reuse a running portal (faster when iterating): ``python tests/ckan/services.py up --dir DIR``
-then ``KANMIN_CKAN_SERVICES=DIR/services.json pytest tests/ckan`` (that portal is left running).
+Reuse running portals (faster when iterating): ``python tests/ckan/services.py up --dir DIR`` and
+``... up --dir DIR2 --dcat-ap``, then ``KANMIN_CKAN_SERVICES=DIR/services.json
+KANMIN_CKAN_DCAT_SERVICES=DIR2/services.json pytest tests/ckan`` (those portals are left running).
 
 When the CKAN venv, PostgreSQL, Redis or ckanapi are missing, the tests are skipped with what to
 run; in CI (``CI`` or ``KANMIN_CKAN_REQUIRED`` set, as .ci/run and the workflows do) they fail.
@@ -19,12 +26,17 @@ import json
 import os
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import services
+
+#: The environment variable naming a running portal of each kind (its services.json).
+REUSE = {"core": "KANMIN_CKAN_SERVICES", "dcat-ap": "KANMIN_CKAN_DCAT_SERVICES"}
+
 
 
 def required() -> bool:
@@ -81,32 +93,70 @@ def status_ok(url: str) -> bool:
         return False
 
 
+def _reused(kind: str) -> Portal | None:
+    """The running portal named by the environment (``REUSE``), or None."""
+    variable = REUSE[kind]
+    given = os.environ.get(variable)
+    if not given:
+        return None
+    try:
+        record = services.load(Path(given))
+    except (OSError, ValueError) as e:
+        pytest.fail(f"{variable}={given}: cannot read it: {e}", pytrace=False)
+    if "api_token" not in record or not status_ok(record["url"]):
+        pytest.fail(f"{variable}={given}: the portal at {record.get('url')} does not answer "
+                    f"status_show; log: {record.get('logs', {}).get('ckan')}", pytrace=False)
+    return Portal.from_record(record)
+
+
 @pytest.fixture(scope="session")
-def ckan_portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Portal]:
+def ckan_portals(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Portal]]:
+    """Both portals, {"core": …, "dcat-ap": …}: those named by the environment, the others started
+    here side by side (two threads: the CKAN command-line calls of one overlap the other's) and
+    stopped after the session."""
     try:
         import ckanapi  # noqa: F401
     except ImportError:
         unavailable("ckanapi is not installed in the project venv: .venv/bin/pip install ckanapi==4.11")
-    given = os.environ.get("KANMIN_CKAN_SERVICES")
-    if given:
-        try:
-            record = services.load(Path(given))
-        except (OSError, ValueError) as e:
-            pytest.fail(f"KANMIN_CKAN_SERVICES={given}: cannot read it: {e}", pytrace=False)
-        if "api_token" not in record or not status_ok(record["url"]):
-            pytest.fail(f"KANMIN_CKAN_SERVICES={given}: the portal at {record.get('url')} does not answer "
-                        f"status_show; log: {record.get('logs', {}).get('ckan')}", pytrace=False)
-        yield Portal.from_record(record)
-        return
-    missing = services.missing_prerequisites()
-    if missing:
-        unavailable("; ".join(missing))
-    directory = tmp_path_factory.mktemp("ckan-portal")
+    portals = {kind: p for kind in REUSE if (p := _reused(kind)) is not None}
+    to_start = [kind for kind in REUSE if kind not in portals]
+    if to_start:
+        missing = services.missing_prerequisites()
+        if missing:
+            unavailable("; ".join(missing))
+    directories = {kind: tmp_path_factory.mktemp(f"ckan-portal-{kind}") for kind in to_start}
+
+    def start(kind: str) -> dict:
+        if kind == "core":
+            return services.up(directories[kind])
+        return services.up(directories[kind], dcat_ap=True, licenses=services.package_licenses())
+
+    started: list[Path] = []
     try:
-        record = services.up(directory)
-    except services.ServiceError as e:
-        pytest.fail(f"the CKAN test portal did not come up: {e}", pytrace=False)
-    try:
-        yield Portal.from_record(record)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = {kind: pool.submit(start, kind) for kind in to_start}
+            errors = []
+            for kind, future in futures.items():
+                try:
+                    portals[kind] = Portal.from_record(future.result())
+                    started.append(directories[kind])
+                except services.ServiceError as e:
+                    errors.append(f"the CKAN test portal ({kind}) did not come up: {e}")
+        if errors:
+            pytest.fail("; ".join(errors), pytrace=False)
+        yield portals
     finally:
-        services.down(directory)
+        for directory in started:
+            services.down(directory)
+
+
+@pytest.fixture(scope="session")
+def ckan_portal(ckan_portals: dict[str, Portal]) -> Portal:
+    """The portal with CKAN's core fields (no scheming), the DataStore and ckanext-dcat."""
+    return ckan_portals["core"]
+
+
+@pytest.fixture(scope="session")
+def ckan_dcat_portal(ckan_portals: dict[str, Portal]) -> Portal:
+    """The portal with ckanext-scheming's DCAT-AP schema, ckanext-harvest and a licence register."""
+    return ckan_portals["dcat-ap"]

@@ -1,9 +1,25 @@
 """Start and stop a real CKAN 2.12 portal for the publishing tests, on 127.0.0.1 only.
 
-    python tests/ckan/services.py up   --dir DIR    # start everything, write DIR/services.json
-    python tests/ckan/services.py down --dir DIR    # stop everything by PID, drop the cluster
+    python tests/ckan/services.py up   --dir DIR             # start everything, write DIR/services.json
+    python tests/ckan/services.py up   --dir DIR --dcat-ap   # the DCAT-AP portal (see below)
+    python tests/ckan/services.py down --dir DIR             # stop everything by PID, drop the cluster
 
-or, from Python, ``up(DIR)`` (returns the services.json record) and ``down(DIR)``.
+or, from Python, ``up(DIR)`` / ``up(DIR, dcat_ap=True)`` (returns the services.json record) and
+``down(DIR)``.
+
+Two kinds of portal (``PLUGINS``):
+
+* **core** (the default): CKAN's core dataset fields, the DataStore and ckanext-dcat
+  (``datastore dcat``); stock licences.
+* **DCAT-AP** (``dcat_ap=True``): ckanext-scheming with ckanext-dcat's DCAT-AP 3 schema
+  ``ckanext.dcat.schemas:dcat_ap_full.yaml`` (its presets with scheming's), ckanext-harvest with
+  ckanext-dcat's DCAT RDF harvester (``dcat scheming_datasets harvest dcat_rdf_harvester``), no
+  DataStore. The harvest queues live on the portal's Redis (``ckan.redis.url``); the harvest
+  tables are made by ``ckan db upgrade -p harvest``; the two queue consumers run as servers
+  (``ckan harvester gather-consumer`` and ``fetch-consumer``). ``licenses``, when given, is the
+  portal's licence register (``licenses_group_url``, written to DIR/licenses.json): CKAN's stock
+  register has no CC BY 4.0, so a harvested dataset would get no ``license_id``; the command line
+  gives the DCAT-AP portal the package's own licences (``package_licenses``).
 
 ``up`` starts, each on a free port that it first checks nothing answers on:
 
@@ -16,9 +32,9 @@ or, from Python, ``up(DIR)`` (returns the services.json record) and ``down(DIR)`
 * the Solr test double (solr_double.py), unless ``KANMIN_SOLR_URL`` names a real Solr core, e.g.
   ``http://127.0.0.1:8983/solr/ckan`` (the GitHub workflow's service container);
 * CKAN 2.12 from the CKAN venv (``.venv-ckan/``, made by ``make ckan-setup``; another venv with
-  ``KANMIN_CKAN_VENV``): ``ckan generate config`` + ``ckan config-tool``, ``ckan db init``, a
-  sysadmin and an API token (``ckan user token add``), served by waitress; then the organization
-  ``kanmin-test-org`` through the API.
+  ``KANMIN_CKAN_VENV``): ``ckan generate config`` + ``ckan config-tool``, ``ckan db init`` (and
+  ``db upgrade -p harvest`` for the DCAT-AP portal), a sysadmin and an API token (``ckan user
+  token add``), served by waitress; then the organization ``kanmin-test-org`` through the API.
 
 It records every server's own PID, the ports, the URL, the API token and the organization in
 DIR/services.json (mode 0600; the token is never printed), updating the file after each start so
@@ -55,7 +71,19 @@ CLI_TIMEOUT_S = 300
 SETUP_HINT = "run `make ckan-setup` (CKAN venv) and, as root, `apt-get install -y redis-server postgresql-15`"
 TOKEN_RE = re.compile(r"eyJ[A-Za-z0-9._-]+")
 # A marker of each server's command line: a PID is only signalled if /proc says it is still ours.
-MARKERS = {"ckan": "waitress", "solr": "solr_double", "redis": "redis-server", "postgresql": "postgres"}
+MARKERS = {"ckan": "waitress", "solr": "solr_double", "redis": "redis-server", "postgresql": "postgres",
+           "gather": "gather-consumer", "fetch": "fetch-consumer"}
+#: The plugins of each kind of portal (see the module docstring).
+PLUGINS = {False: "datastore dcat", True: "dcat scheming_datasets harvest dcat_rdf_harvester"}
+#: ckanext-scheming with ckanext-dcat's DCAT-AP 3 schema (the full one: see the README, "Publish to a portal").
+SCHEMING = {"scheming.dataset_schemas": "ckanext.dcat.schemas:dcat_ap_full.yaml",
+            "scheming.presets": "ckanext.scheming:presets.json ckanext.dcat.schemas:presets.yaml"}
+#: The harvest queue consumers: each a server that pops its queue on the portal's Redis.
+CONSUMERS = ("gather", "fetch")
+#: redis-py 8 (CKAN 2.12 pins 8.0.1) gives every connection a 5 s socket timeout, and ckanext-harvest
+#: 1.6.3's consumers wait on their queue with a BLPOP without one: each exits with redis' TimeoutError
+#: after 5 s without a job. Their Redis URL (ckan.redis.url) sets a longer one (seconds).
+HARVEST_SOCKET_TIMEOUT = 86400
 
 WSGI_PY = '''\
 """CKAN as a WSGI application for waitress (written by tests/ckan/services.py)."""
@@ -102,6 +130,14 @@ def missing_prerequisites(ckan_venv: Path = CKAN_VENV) -> list[str]:
     if not (bindir / "postgres").exists():
         missing.append(f"the PostgreSQL {version} server is missing: apt-get install -y postgresql-{version}")
     return missing
+
+
+def package_licenses() -> list[dict]:
+    """A licence register with the package's licences (id, title and the Creative Commons URL
+    from the curated metadata), as a publisher who offers CC BY 4.0 registers it."""
+    metadata = json.loads((ROOT / "data" / "curated" / "metadata.json").read_text(encoding="utf-8"))
+    return [{"id": lic["name"], "title": lic["title"], "url": lic["path"], "od_conformance": "approved",
+             "osd_conformance": "not reviewed", "status": "active"} for lic in metadata["licenses"]]
 
 
 # --- small helpers ---
@@ -209,8 +245,10 @@ def wait_until(check, what: str, log: Path | str, procs: dict[str, subprocess.Po
 
 # --- up ---
 def up(directory: Path | str, *, solr_url: str | None = None, ckan_venv: Path = CKAN_VENV,
-       extra_config: dict[str, str] | None = None, timeout: float = START_TIMEOUT_S) -> dict:
-    """Start the portal's services; return (and write to DIR/services.json) their record."""
+       extra_config: dict[str, str] | None = None, timeout: float = START_TIMEOUT_S, dcat_ap: bool = False,
+       licenses: list[dict] | None = None) -> dict:
+    """Start the portal's services; return (and write to DIR/services.json) their record.
+    ``dcat_ap``: the DCAT-AP portal (scheming, harvest); ``licenses``: its licence register."""
     d = Path(directory).resolve()
     d.mkdir(parents=True, exist_ok=True)
     d.chmod(0o700)
@@ -221,10 +259,18 @@ def up(directory: Path | str, *, solr_url: str | None = None, ckan_venv: Path = 
         raise ServiceError("cannot start the CKAN portal: " + "; ".join(missing))
     solr_url = solr_url if solr_url is not None else os.environ.get("KANMIN_SOLR_URL") or None
     state: dict = {"dir": str(d), "pids": {}, "ports": {}, "logs": {}, "organization": ORGANIZATION,
-                   "sysadmin": SYSADMIN, "ckan_ini": str(d / "ckan.ini"), "started": time.time()}
+                   "sysadmin": SYSADMIN, "ckan_ini": str(d / "ckan.ini"), "started": time.time(),
+                   "plugins": PLUGINS[dcat_ap], "dcat_ap": dcat_ap}
     save(d, state)
+    extra = dict(extra_config or {})
+    if dcat_ap:
+        extra = {**SCHEMING, **extra}
+    if licenses is not None:
+        register = d / "licenses.json"
+        register.write_text(json.dumps(licenses, ensure_ascii=False, indent=1), encoding="utf-8")
+        extra.setdefault("licenses_group_url", register.as_uri())
     try:
-        _up(d, state, solr_url, ckan_venv, extra_config or {}, timeout)
+        _up(d, state, solr_url, ckan_venv, extra, timeout)
     except BaseException:
         try:
             down(d)
@@ -296,9 +342,16 @@ def _up(d: Path, state: dict, solr_url: str | None, venv: Path, extra: dict[str,
         "ckan.storage_path": str(storage),
         "solr_url": solr_url,
         "ckan.redis.url": f"redis://127.0.0.1:{redis_port}/0",
-        "ckan.plugins": "datastore dcat",
+        "ckan.plugins": state["plugins"],
         **extra,
     }
+    state["plugins"] = options["ckan.plugins"]
+    datastore, harvest = ("datastore" in options["ckan.plugins"].split()), ("harvest" in options["ckan.plugins"].split())
+    if harvest and "ckan.redis.url" not in extra:
+        options["ckan.redis.url"] += f"?socket_timeout={HARVEST_SOCKET_TIMEOUT}"
+    if not datastore:
+        for key in ("ckan.datastore.write_url", "ckan.datastore.read_url", "ckan.datastore.sqlsearch.enabled"):
+            del options[key]
     run([str(venv / "bin" / "ckan"), "config-tool", str(ini), *(f"{k}={v}" for k, v in options.items())],
         "ckan config-tool", cli_log, shown=[str(venv / "bin" / "ckan"), "config-tool", str(ini), "(options)"])
 
@@ -307,8 +360,11 @@ def _up(d: Path, state: dict, solr_url: str | None, venv: Path, extra: dict[str,
     wait_until(lambda: solr_schema_ok(solr_url), f"Solr at {solr_url}", solr_log, procs, timeout)
 
     run([*ckan, "db", "init"], "ckan db init", cli_log)
-    perms = run([*ckan, "datastore", "set-permissions"], "ckan datastore set-permissions", cli_log)
-    run(psql, "applying the DataStore permissions", d / "postgresql-setup.log", input=perms.stdout)
+    if datastore:
+        perms = run([*ckan, "datastore", "set-permissions"], "ckan datastore set-permissions", cli_log)
+        run(psql, "applying the DataStore permissions", d / "postgresql-setup.log", input=perms.stdout)
+    if harvest:
+        run([*ckan, "db", "upgrade", "-p", "harvest"], "ckan db upgrade -p harvest", cli_log)
 
     # CKAN under waitress (started now: it imports CKAN while the CLI creates the sysadmin)
     (d / "wsgi.py").write_text(WSGI_PY, encoding="utf-8")
@@ -318,6 +374,12 @@ def _up(d: Path, state: dict, solr_url: str | None, venv: Path, extra: dict[str,
     state["pids"]["ckan"] = procs["ckan"].pid
     state["logs"]["ckan"] = str(ckan_log)
     save(d, state)
+    if harvest:  # the queue consumers import CKAN too: started now, beside the web server
+        for name in CONSUMERS:
+            log = d / f"harvest-{name}.log"
+            procs[name] = spawn([*ckan, "harvester", f"{name}-consumer"], log)
+            state["pids"][name], state["logs"][name] = procs[name].pid, str(log)
+        save(d, state)
 
     password = secrets.token_urlsafe(18)
     run([*ckan, "user", "add", SYSADMIN, f"email={SYSADMIN}@example.invalid", f"password={password}"],
@@ -461,7 +523,7 @@ def down(directory: Path | str) -> None:
         raise ServiceError(f"{d / STATE_FILE} does not exist: nothing recorded to stop")
     state = load(d)
     errors = []
-    for name in ("ckan", "solr", "redis"):
+    for name in (*CONSUMERS, "ckan", "solr", "redis"):
         pid = state["pids"].get(name)
         if pid:
             errors.append(stop(name, pid))
@@ -490,11 +552,13 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("action", choices=["up", "down"])
     ap.add_argument("--dir", required=True, type=Path, help="where the config, logs and services.json go")
+    ap.add_argument("--dcat-ap", action="store_true",
+                    help="the DCAT-AP portal: ckanext-scheming's DCAT-AP schema and ckanext-harvest (no DataStore)")
     args = ap.parse_args(argv)
     try:
         if args.action == "up":
             t0 = time.monotonic()
-            state = up(args.dir)
+            state = up(args.dir, dcat_ap=args.dcat_ap, licenses=package_licenses() if args.dcat_ap else None)
             print(f"CKAN {state['ckan_version']} at {state['url']} (organization {state['organization']}, "
                   f"Solr: {state['solr']}) up in {time.monotonic() - t0:.1f} s; "
                   f"token, ports and PIDs in {args.dir / STATE_FILE}")

@@ -82,7 +82,7 @@ CONFTEST = textwrap.dedent("""
     spec = importlib.util.spec_from_file_location("ckan_conftest", {here!r} + "/conftest.py")
     module = sys.modules["ckan_conftest"] = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    ckan_portal = module.ckan_portal
+    ckan_portals, ckan_portal = module.ckan_portals, module.ckan_portal
 """)
 PROBE = textwrap.dedent("""
     def test_probe(ckan_portal):
@@ -95,7 +95,8 @@ def test_a_missing_portal_fails_in_ci_and_skips_locally(tmp_path, ci, outcome):
     probe = tmp_path / "test_probe.py"
     probe.write_text(PROBE, encoding="utf-8")
     (tmp_path / "conftest.py").write_text(CONFTEST.format(here=str(HERE)), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "KANMIN_CKAN_REQUIRED", "KANMIN_CKAN_SERVICES")}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("CI", "KANMIN_CKAN_REQUIRED", "KANMIN_CKAN_SERVICES", "KANMIN_CKAN_DCAT_SERVICES")}
     env.update(CI=ci, KANMIN_CKAN_VENV=str(tmp_path / "no-such-venv"))
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
                            "--rootdir", str(tmp_path), str(probe)],

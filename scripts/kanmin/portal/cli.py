@@ -41,7 +41,10 @@ def register(subparsers) -> None:
                     "resources are matched by their distribution IRI (uri); only changed files are uploaded, "
                     "files gone from the package are deleted, resources someone else added are kept, and an "
                     "unchanged package writes nothing. A dataset of the same name in another organisation is "
-                    f"left alone unless --take-over-dataset. The API token is read from ${TOKEN_ENV} only.",
+                    "left alone unless --take-over-dataset. On a portal with ckanext-scheming (detected through "
+                    "scheming_dataset_schema_show), every field of its schema that the metadata knows is filled "
+                    "(ckanext-dcat's DCAT-AP schema: contact point, publisher, creator, coverage, provenance, "
+                    f"checksums, …). The API token is read from ${TOKEN_ENV} only.",
         epilog=EXAMPLE, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--url", help=f"the portal's address (default: ${URL_ENV})")
     p.add_argument("--owner-org", required=True, help="name of the organisation that owns the dataset (must exist)")
@@ -101,7 +104,8 @@ def run(args) -> int:
 
 def print_human(result: dict) -> None:
     verb = "plan for" if result["dry_run"] else "published"
-    print(f"{verb} {result['url']} (dataset {result['dataset_action']}, licence {result['license_id']})")
+    print(f"{verb} {result['url']} (dataset {result['dataset_action']}, licence {result['license_id']}, "
+          f"schema: {result['portal_schema']})")
     move = result.get("owner_org_change")
     if move:
         print(f"  owner_org: {move['from'] or '(no organisation)'} → {move['to']}")

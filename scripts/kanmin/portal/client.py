@@ -4,8 +4,10 @@ what it retries, and what a failure says, with the API token scrubbed from all o
 Input: the portal's address, the API token and ``Limits`` (timeouts, retries). Output:
 ``Portal.call(action, **data)`` returns the action's result (through ckanapi's ``RemoteCKAN``,
 every request counted); a failure is one ``DataError`` naming the action, what failed and what
-to do. Two answers the publisher acts on have their own types: ``NotFoundError`` (package_show
-of a dataset that is not there yet) and ``RefusedError`` (a ``DataError``: "not authorised").
+to do. Three answers the publisher acts on have their own types: ``NotFoundError`` (package_show
+of a dataset that is not there yet), ``RefusedError`` (a ``DataError``: "not authorised") and
+``UnknownActionError`` (CKAN's HTTP 400 "Action name not known": an action of an extension the
+portal does not run, e.g. ckanext-scheming's ``scheming_dataset_schema_show``).
 
 - **Where.** Before the client is made, ``check_target`` resolves the portal's host. A link-local
   address (169.254.0.0/16, fe80::/10) or a cloud metadata service (``METADATA_ADDRESSES``, the
@@ -50,7 +52,7 @@ from ..errors import DataError, Problem, UsageError
 
 #: Actions that only read, so sending one again after a failure changes nothing.
 READ_ACTIONS = frozenset({"license_list", "organization_list_for_user", "organization_show", "package_show",
-                          "datastore_search"})
+                          "datastore_search", "scheming_dataset_schema_show"})
 #: Cloud metadata services (AWS and others on 169.254.169.254, AWS's IPv6 one, Alibaba Cloud's).
 METADATA_ADDRESSES = frozenset(ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254",
                                                                   "100.100.100.200"))
@@ -75,6 +77,10 @@ class Limits:
 
 class NotFoundError(Exception):
     """The portal answered "Not found" (package_show of a dataset that does not exist yet)."""
+
+
+class UnknownActionError(Exception):
+    """The portal does not know the action: CKAN answers HTTP 400 "Action name not known"."""
 
 
 class RefusedError(DataError):
@@ -248,6 +254,8 @@ class Portal:
             return NotFoundError(self.outside(str(exc)))
         if kind == "NotAuthorized":
             return RefusedError(action, self.url)
+        if kind == "CKANAPIError" and _unknown_action(exc):
+            return UnknownActionError(action)
         if kind == "ValidationError":
             error = _scrubbed(getattr(exc, "error_dict", exc.args), self.scrub)  # before repr() escapes it
             message = f"{action}: CKAN refused the data: {self.outside(_summary(error))}"
@@ -324,15 +332,28 @@ def _transient(exc: Exception) -> bool:
     return status is not None and 500 <= status[1] <= 599
 
 
-def _http_status(exc: Exception) -> tuple[str, int] | None:
-    """(url, status) of ckanapi's CKANAPIError, which carries repr([url, status, body]) (the body,
-    often an HTML page, is left out of every message)."""
+def _http_answer(exc: Exception) -> tuple[str, int, str] | None:
+    """(url, status, body) of ckanapi's CKANAPIError, which carries repr([url, status, body])."""
     text = str(exc.args[0]) if exc.args else str(exc)
     try:
-        url, status, _body = ast.literal_eval(text)
-        return str(url), int(status)
+        url, status, body = ast.literal_eval(text)
+        return str(url), int(status), str(body)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return None
+
+
+def _http_status(exc: Exception) -> tuple[str, int] | None:
+    """(url, status) of ckanapi's CKANAPIError (the body, often an HTML page, is left out of every
+    message)."""
+    answer = _http_answer(exc)
+    return None if answer is None else answer[:2]
+
+
+def _unknown_action(exc: Exception) -> bool:
+    """Whether a CKANAPIError is CKAN's answer to an action it does not know (HTTP 400 with the
+    JSON text "Bad request: Action name not known: <action>")."""
+    answer = _http_answer(exc)
+    return answer is not None and answer[1] == 400 and "Action name not known" in answer[2]
 
 
 def _short(text: str, limit: int = SHOWN) -> str:

@@ -8,18 +8,27 @@ name or keyword is a clear ``DataError`` naming it before anything is sent.
 Dataset: ``name`` (the package name), ``title`` and ``notes`` (Japanese, then English, as in
 datapackage.json), ``author`` / ``maintainer`` from the contributors' roles, ``url`` (the
 landing page of the catalog), ``version``, ``tags`` (the keywords), ``license_id`` (chosen by
-``choose_license`` from the portal's licences) and ``extras`` under the names ckanext-dcat 2.4.4's
-DCAT-AP profiles read (``profiles/euro_dcat_ap_base.py``, ``_graph_from_dataset_base``:
-``_get_dataset_value`` looks a key up on the dict, then in extras; see ``dataset_extras``).
+``choose_license`` from the portal's licences) and ``extras``: the DCAT facts of
+``scheming.dataset_values`` under the names ckanext-dcat 2.4.4's DCAT-AP profiles read
+(``profiles/euro_dcat_ap_base.py``, ``_graph_from_dataset_base``: ``_get_dataset_value`` looks a
+key up on the dict, then in extras; see ``dataset_extras``).
 
 Resources: every published file of the registry of distributions (``kanmin.distributions``: the
 CSVs of the model, ``datapackage.json``, the Excel workbook, the files of build/rdf/ and
 ``catalog.ttl`` itself), in its order, with its titles, CKAN format, media type and standards from
 there; each keyed by ``uri``, the distribution IRI of the catalog (``Iris.distribution``; the
-catalog IRI for catalog.ttl, which the catalog does not describe as a distribution).
+catalog IRI for catalog.ttl, which the catalog does not describe as a distribution), with its
+``download_url``: its ``dcat:downloadURL`` in the package's catalog.ttl (read by
+``published_catalog`` with the IRIs; ``--download-base`` may have moved it), so that the portal's
+export names the same downloads (ckanext-dcat writes the portal's copy as ``dcat:accessURL``).
 ``DatasetSpec.owns`` says which of a portal's resources are ours by their ``uri`` (the publisher
 leaves the others alone). Every value sent is a string or an integer, so that the same dict can
 travel as a multipart upload and be compared with what the portal returns.
+
+A portal that runs ckanext-scheming (``scheming.Schema``, from its answer) gets, on top of these,
+the same facts as its schema's fields where it has them (``scheming``: contact point, publisher,
+creator, coverage, provenance, …; for resources the vocabularies' IRIs of format, media type and
+checksum algorithm, lists as lists), and the extras those fields replace are left out.
 """
 
 from __future__ import annotations
@@ -29,13 +38,14 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..distributions import CATALOG, DATA_PACKAGE, Distribution, distributions
+from ..distributions import CATALOG, Distribution, distributions
 from ..errors import DataError, Problem
 from ..files import sha256_file
 from ..model import Package
 from ..package import bilingual, table_schema
 from ..rdf.namespaces import DCAT, ISO639_1, RDF, Iris
-from ..settings import DEFAULT_BASE, DESCRIPTOR, build_timestamp, contact_email
+from ..settings import DEFAULT_BASE, DESCRIPTOR, contact_email
+from . import scheming
 
 #: CKAN's ``name_validator``: lowercase ASCII letters, digits, "-" and "_", 2 to 100 characters.
 NAME_RE = re.compile(r"[a-z0-9_-]{2,100}")
@@ -57,6 +67,7 @@ class ResourceSpec:
     file: Path  # where the file is now
     fields: dict  # name, description, format, mimetype, size, hash, hash_algorithm, uri, …
     table: str | None = None  # the model resource of a CSV, else None
+    dist: Distribution | None = None  # its entry in the registry of distributions
 
     @property
     def uri(self) -> str:
@@ -65,10 +76,12 @@ class ResourceSpec:
 
 @dataclass(frozen=True)
 class DatasetSpec:
-    """The CKAN dataset (without owner_org and license_id, which depend on the portal)."""
+    """The CKAN dataset (without owner_org and license_id, which depend on the portal), for a
+    portal with CKAN's core fields (``schema`` None) or with that ckanext-scheming schema."""
 
     fields: dict
     resources: list[ResourceSpec] = field(default_factory=list)
+    schema: scheming.Schema | None = None
 
     @property
     def name(self) -> str:
@@ -76,7 +89,9 @@ class DatasetSpec:
 
     @property
     def iri(self) -> str:
-        """The dataset's IRI in the package's catalog (the extra ``uri``)."""
+        """The dataset's IRI in the package's catalog (the field or the extra ``uri``)."""
+        if "uri" in self.fields:
+            return str(self.fields["uri"])
         return next(str(e["value"]) for e in self.fields["extras"] if e["key"] == "uri")
 
     def owns(self, uri: str | None) -> bool:
@@ -87,6 +102,18 @@ class DatasetSpec:
 
 
 # --- checks CKAN would make -------------------------------------------------------------------
+
+#: Metadata the portal's dicts read that packages of versions before the EU licence and access
+#: rights (issue 18) do not record.
+SINCE_3 = ("licence_uri", "access_rights")
+
+
+def missing_metadata(metadata: dict, where: str = DESCRIPTOR) -> list[Problem]:
+    """A problem for each of ``SINCE_3`` that the package's metadata lacks (an older build's)."""
+    return [Problem(where, None, f"the package's metadata has no {key!r} (built by an older kanmin)",
+                    "rebuild it with `kanmin build`, or publish it with the kanmin version that built it")
+            for key in SINCE_3 if key not in metadata]
+
 
 def name_problems(name: str, where: str = DESCRIPTOR) -> list[Problem]:
     if NAME_RE.fullmatch(name) and name not in RESERVED_NAMES:
@@ -116,6 +143,12 @@ def tag_problems(keywords: list[str], where: str = DESCRIPTOR) -> list[Problem]:
 
 # --- the licence -------------------------------------------------------------------------------
 
+def licence_urls(metadata: dict) -> list[str]:
+    """The URLs a portal's licence register may know our licence by: the Creative Commons page
+    (``licenses[0].path``, what registers list) and the EU licence table's IRI (``licence_uri``)."""
+    return [metadata["licenses"][0]["path"], metadata["licence_uri"]]
+
+
 def _url_key(url: str | None) -> str:
     """A licence URL compared without scheme, "www." and trailing slash."""
     text = (url or "").strip().lower()
@@ -124,19 +157,23 @@ def _url_key(url: str | None) -> str:
     return text.rstrip("/")
 
 
-def choose_license(offered: list[dict], licence_url: str, requested: str | None = None,
+def choose_license(offered: list[dict], licence_url: str | list[str], requested: str | None = None,
                    where: str = "portal") -> str:
     """The ``license_id`` to send: ``requested`` if the portal offers it; else the first offered
-    licence whose URL is ours; else ``cc-by``. An id the portal lacks is a ``DataError`` naming the
-    ids it offers (CKAN itself accepts any id silently and shows the dataset as not open)."""
+    licence whose URL is ours (``licence_url``, or the first of its URLs that the portal has: the
+    Creative Commons URL registers list, then the EU licence table's IRI); else ``cc-by``. An id the
+    portal lacks is a ``DataError`` naming the ids it offers (CKAN itself accepts any id silently and
+    shows the dataset as not open)."""
     ids = [str(lic.get("id")) for lic in offered]
+    urls = [licence_url] if isinstance(licence_url, str) else list(licence_url)
     if requested is None:
-        wanted = _url_key(licence_url)
-        match = next((lic["id"] for lic in offered if wanted and _url_key(lic.get("url")) == wanted), None)
-        if match:
-            return str(match)
+        for url in urls:
+            wanted = _url_key(url)
+            match = next((lic["id"] for lic in offered if wanted and _url_key(lic.get("url")) == wanted), None)
+            if match:
+                return str(match)
         requested = FALLBACK_LICENSE
-        how = f"no licence of the portal has the URL {licence_url} and the default {FALLBACK_LICENSE!r}"
+        how = f"no licence of the portal has the URL {' or '.join(urls)} and the default {FALLBACK_LICENSE!r}"
     else:
         how = f"--license-id {requested!r}"
     if requested in ids:
@@ -153,43 +190,16 @@ def _contributors(metadata: dict, role: str) -> list[str]:
 
 
 def dataset_extras(metadata: dict, iris: Iris | None = None) -> dict[str, str]:
-    """The extras read by ckanext-dcat 2.4.4's DCAT-AP profiles, as strings (lists as JSON).
-
-    Names checked in ckanext/dcat/profiles/euro_dcat_ap_base.py (``_graph_from_dataset_base``):
-    uri (utils.dataset_uri), identifier, issued, modified, language, theme, conforms_to, source
-    (list values: ``_read_list_value`` parses JSON lists), contact_uri / contact_name /
-    contact_email, publisher_uri / publisher_name / publisher_url, creator_uri / creator_name /
-    creator_url, temporal_start / temporal_end; spatial_uri is used only together with
-    spatial_text (``_get_or_create_spatial_ref``, base.py)."""
-    iris = iris or Iris(DEFAULT_BASE)
-    name = metadata["name"]
-    publisher, creator = metadata["publisher"], metadata["source_publisher"]
-    extras = {
-        "uri": iris.dataset(name),
-        "identifier": metadata["id"],
-        "issued": metadata["issued"],
-        "modified": build_timestamp(metadata["modified"]),
-        "language": json.dumps([ISO639_1 + code for code in metadata["language"]]),
-        "theme": json.dumps([metadata["theme"]]),
-        "conforms_to": json.dumps([DATA_PACKAGE.iri]),
-        "source": json.dumps([s["path"] for s in metadata.get("sources", [])]),
-        "publisher_uri": publisher["uri"],
-        "publisher_name": bilingual(publisher["name"]),
-        "publisher_url": publisher["homepage"],
-        "creator_uri": creator["uri"],
-        "creator_name": bilingual(creator["name"]),
-        "creator_url": creator["homepage"],
-        "contact_uri": iris.dataset_part(name, "contact"),
-        "contact_name": bilingual(publisher["name"]),
-        "spatial_uri": metadata["spatial"]["uri"],
-        "spatial_text": bilingual(metadata["spatial"]["label"]),
-        "temporal_start": metadata["temporal"]["start"],
-        "temporal_end": metadata["temporal"]["end"],
-    }
-    email = contact_email()  # a placeholder address is a UsageError here, never published
-    if email:
-        extras["contact_email"] = email
-    return extras
+    """The dataset's DCAT facts (``scheming.dataset_values``) as the extras ckanext-dcat 2.4.4's
+    DCAT-AP profiles read, as strings (lists as JSON): what a portal with CKAN's core fields holds
+    of them (``scheming.as_extras``). The names were checked in
+    ckanext/dcat/profiles/euro_dcat_ap_base.py (``_graph_from_dataset_base``, which looks a key up
+    on the dict, then in the extras): uri, alternate_identifier (adms:identifier: our identifier is
+    an IRI, and dct:identifier must be a literal), issued, modified, language, theme, conforms_to,
+    related_resource (dct:relation: the source document, not a dcat:Dataset), provenance,
+    contact_uri / contact_name / contact_email, publisher_*, creator_*, temporal_start /
+    temporal_end, spatial_uri with spatial_text (``_get_or_create_spatial_ref``, base.py)."""
+    return scheming.as_extras(scheming.dataset_values(metadata, iris or Iris(DEFAULT_BASE)))
 
 
 def dataset_fields(metadata: dict, iris: Iris | None = None) -> dict:
@@ -223,9 +233,14 @@ def published_files(pkg: Package, package_dir: Path) -> list[tuple[Distribution,
     return [(d, package_dir / d.path) for d in distributions(pkg.resources, package_dir)]
 
 
-def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None) -> list[ResourceSpec]:
-    """One ``ResourceSpec`` per published file; a missing file is a ``DataError`` naming it."""
+def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None,
+                   downloads: dict[str, str] | None = None) -> list[ResourceSpec]:
+    """One ``ResourceSpec`` per published file; a missing file is a ``DataError`` naming it.
+    ``downloads``: the download URL of each distribution IRI (``published_catalog``); the catalog
+    file, which the catalog does not describe, is downloaded beside the others (their URLs with its
+    path, when they are all one base + their path)."""
     iris = iris or Iris(DEFAULT_BASE)
+    downloads = dict(downloads or {})
     metadata = pkg.metadata
     name = metadata["name"]
     files = published_files(pkg, package_dir)
@@ -233,9 +248,14 @@ def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None) ->
                for _, file in files if not file.is_file()]
     if missing:
         raise DataError(missing)
-    licence = metadata["licenses"][0]["path"]
+    licence = metadata["licence_uri"]  # each distribution's dct:license, as catalog.ttl has it
     rights = bilingual(metadata["attribution"], "\n")
     language = json.dumps([ISO639_1 + code for code in metadata["language"]])
+    bases = {downloads[iris.distribution(name, d.path)].removesuffix(d.path)
+             if downloads.get(iris.distribution(name, d.path), "").endswith(d.path) else None
+             for d, _ in files if d != CATALOG}
+    if len(bases) == 1 and None not in bases:
+        downloads[iris.catalog()] = f"{next(iter(bases))}{CATALOG.path}"
     specs = []
     for dist, file in files:
         digest, size = sha256_file(file)
@@ -257,26 +277,65 @@ def resource_specs(pkg: Package, package_dir: Path, iris: Iris | None = None) ->
         }
         if dist.conforms_to:
             fields["conforms_to"] = json.dumps([std.iri for std in dist.conforms_to])
+        if downloads.get(uri):  # ckanext-dcat's dcat:downloadURL (else only the portal's copy, as accessURL)
+            fields["download_url"] = downloads[uri]
         table = pkg.resource(dist.table) if dist.table else None
         if table is not None:
             fields["schema"] = json.dumps(table_schema(table), ensure_ascii=False, sort_keys=True)
-        specs.append(ResourceSpec(dist.path, file, fields, dist.table))
+        specs.append(ResourceSpec(dist.path, file, fields, dist.table, dist))
     return specs
 
 
 def dataset_spec(pkg: Package, package_dir: Path, iris: Iris | None = None) -> DatasetSpec:
-    """The dataset and its resources, after CKAN's name and tag checks (all problems at once)."""
+    """The dataset and its resources for CKAN's core fields, after CKAN's name and tag checks (all
+    problems at once); ``for_schema`` makes it a scheming portal's."""
     metadata = pkg.metadata
-    problems = name_problems(metadata["name"]) + tag_problems(list(metadata["keywords"]))
+    problems = (missing_metadata(metadata, str(Path(package_dir) / DESCRIPTOR)) or name_problems(metadata["name"])
+                + tag_problems(list(metadata["keywords"])))
     if problems:
         raise DataError(problems)
-    iris = iris or published_iris(package_dir)
-    return DatasetSpec(dataset_fields(metadata, iris), resource_specs(pkg, package_dir, iris))
+    downloads = None
+    if iris is None:
+        iris, downloads = published_catalog(package_dir)
+    return DatasetSpec(dataset_fields(metadata, iris), resource_specs(pkg, package_dir, iris, downloads))
 
 
-def published_iris(package_dir: Path) -> Iris:
+def for_schema(spec: DatasetSpec, metadata: dict, schema: scheming.Schema | None) -> DatasetSpec:
+    """``spec`` for a portal with this scheming schema (None: CKAN's core fields, ``spec`` itself):
+    the schema's fields that we know (``scheming``) added, the extras they replace and every extra
+    named like a schema field left out (ckanext-scheming refuses those); with a contact point,
+    author and maintainer are sent empty (``scheming.CONTACT_FALLBACKS``)."""
+    if schema is None:
+        return spec
+    values = scheming.dataset_values(metadata, _iris_of(spec, metadata))
+    filled = {k: v for k, v in values.items() if k in schema.dataset_fields}
+    replaced = {key for name in filled for key in scheming.extra_names(name)}
+    extras = {e["key"]: e["value"] for e in spec.fields["extras"]}
+    extras = {k: v for k, v in extras.items() if k not in replaced and k not in schema.dataset_fields}
+    fields = {**spec.fields, **filled, "extras": [{"key": k, "value": v} for k, v in sorted(extras.items())]}
+    if "contact" in filled:  # else ckanext-dcat writes a second contact point from author / maintainer
+        fields.update(dict.fromkeys(scheming.CONTACT_FALLBACKS, ""))
+    resources = []
+    for r in spec.resources:
+        known = scheming.resource_values(r.dist, metadata) if r.dist is not None else {}
+        if not schema.dcat_ap:  # names, not IRIs, where no DCAT-AP profile reads them
+            known = {k: v for k, v in known.items() if k not in ("format", "mimetype", "hash_algorithm")}
+        resources.append(ResourceSpec(r.path, r.file, {**r.fields, **{k: v for k, v in known.items()
+                                                                      if k in schema.resource_fields}},
+                                      r.table, r.dist))
+    return DatasetSpec(fields, resources, schema)
+
+
+def _iris_of(spec: DatasetSpec, metadata: dict) -> Iris:
+    """The IRIs ``spec`` was made with (its dataset IRI is ``<base>dataset/<name>``)."""
+    return Iris(spec.iri[: -len("dataset/" + metadata["name"])])
+
+
+def published_catalog(package_dir: Path) -> tuple[Iris, dict[str, str]]:
     """The IRIs the package's own catalog.ttl was built with (``kanmin rdf --base-iri`` may have
-    moved them), so that each resource's ``uri`` is the distribution IRI in that catalog."""
+    moved them), so that each resource's ``uri`` is the distribution IRI in that catalog, and the
+    download URL of each distribution (its IRI -> ``dcat:downloadURL``; ``--download-base`` may
+    have moved them)."""
     import pyoxigraph as ox
 
     catalog = Path(package_dir) / CATALOG.path
@@ -284,13 +343,18 @@ def published_iris(package_dir: Path) -> Iris:
         raise DataError([Problem(str(catalog), None, "catalog not found", "run `kanmin build` first")])
     kind = ox.NamedNode(RDF + "type")
     dcat_catalog = ox.NamedNode(DCAT + "Catalog")
-    found = {q.subject.value for q in ox.parse(path=str(catalog), format=ox.RdfFormat.TURTLE)
-             if q.predicate == kind and q.object == dcat_catalog}
+    download = ox.NamedNode(DCAT + "downloadURL")
+    found, downloads = set(), {}
+    for q in ox.parse(path=str(catalog), format=ox.RdfFormat.TURTLE):
+        if q.predicate == kind and q.object == dcat_catalog:
+            found.add(q.subject.value)
+        elif q.predicate == download and isinstance(q.object, ox.NamedNode):
+            downloads[q.subject.value] = q.object.value
     if len(found) != 1 or not next(iter(found)).endswith("catalog"):
         raise DataError([Problem(str(catalog), None,
                                  f"expected one dcat:Catalog named <…catalog>, found {sorted(found)}",
                                  "rebuild the RDF with `kanmin rdf`")])
-    return Iris(next(iter(found))[: -len("catalog")])
+    return Iris(next(iter(found))[: -len("catalog")]), downloads
 
 
 # --- the DataStore ------------------------------------------------------------------------------

@@ -4,13 +4,17 @@ Every action goes through ``client.Portal.call`` (timeouts, retries of reads, on
 ``DataError`` per failure, the API token scrubbed: see ``client``). ``make_plan`` is pure: from
 the wanted dataset (``mapping``) and the portal's ``package_show`` (or None), it decides per
 resource ``create | update | unchanged | delete | kept``, matching resources by ``uri``; a field
-is sent only when it differs from what the portal has, and a file is uploaded only when its size
-or SHA-256 differs (or the portal's copy is not an upload). ``publish`` runs the plan:
+is sent only when it differs from what the portal has (lists and dicts compared as JSON, empty
+values as absent: ``same``), and a file is uploaded only when its size or SHA-256 differs (or the
+portal's copy is not an upload). ``publish`` runs the plan:
 
-  license_list, organization_list_for_user, package_show      (3 reads, every run)
+  license_list, scheming_dataset_schema_show, package_show    (3 reads, every run)
+  organization_list_for_user                                  (only when something is to be written)
   package_create | package_patch                              (only when a dataset field differs)
   resource_delete                                             (ours no longer in the package; duplicates)
-  resource_create | resource_patch                            (one call per new or changed file)
+  resource_create | resource_patch                            (one call per new or changed file, and a
+                                                               JSON resource_patch after it for a list
+                                                               of two or more items: see below)
   package_resource_reorder                                    (only when the order differs)
   datastore_create | datastore_upsert (+ search, delete)      (--datastore: new or changed tables)
 
@@ -18,6 +22,19 @@ So an unchanged re-publish makes 3 calls and writes nothing (``metadata_modified
 publish stopped midway is completed by the next run (what was written is found by its ``uri``
 and compared like everything else). A changed table is loaded into the DataStore before its file
 is uploaded, so that a run stopped between the two still sees the file as changed next time.
+
+**Which portal.** ``scheming_dataset_schema_show`` (type ``dataset``) tells a portal that runs
+ckanext-scheming (its answer: the schema's fields, ``scheming.Schema``) from one with CKAN's core
+fields (CKAN answers "Action name not known": ``UnknownActionError``); ``mapping.for_schema``
+makes the dataset for it. Nothing is configured by hand. A multipart upload carries strings
+only: there, a list field (a scheming portal's ``language``, ``conforms_to``) of one item is sent
+as that item, which ckanext-scheming's ``scheming_multiple_text`` takes as a one-item list, and a
+longer one follows in a JSON ``resource_patch``.
+
+**The token** is checked (``organization_list_for_user``: the organisation exists and its user
+may create datasets in it) before anything is written, dry runs included, and not when nothing
+is to be written: a re-publish of an unchanged package with a token that has since expired
+reports "unchanged" (CKAN reads public datasets for anyone).
 
 What is not ours is left alone:
 
@@ -38,6 +55,7 @@ What is not ours is left alone:
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -46,8 +64,8 @@ from pathlib import Path
 
 from .. import model, validation
 from ..errors import DataError, Problem
-from . import mapping
-from .client import NotFoundError, Portal, RefusedError
+from . import mapping, scheming
+from .client import NotFoundError, Portal, RefusedError, UnknownActionError
 
 #: Resource fields that decide whether the file itself must be uploaded again.
 FILE_FIELDS = ("size", "hash")
@@ -87,9 +105,33 @@ class Plan:
         c = Counter(s.action for s in self.steps)
         return {a: c.get(a, 0) for a in ACTIONS} | {"uploads": sum(s.upload for s in self.steps)}
 
+    def writes(self) -> bool:
+        """Whether the plan writes anything (the resources' order apart, which is known later)."""
+        return self.dataset != "unchanged" or any(s.action in ("create", "update", "delete") for s in self.steps)
+
 
 def _text(value) -> str:
     return "" if value is None else str(value)
+
+
+def _canonical(value) -> str:
+    """A value as compared with the portal's: lists and dicts as JSON (keys sorted; entries of a
+    dict that are None or "" left out, as CKAN leaves out empty subfields), anything else as text."""
+    def pruned(v):
+        if isinstance(v, dict):
+            return {k: pruned(x) for k, x in v.items() if x not in (None, "")}
+        if isinstance(v, list):
+            return [pruned(x) for x in v]
+        return v
+
+    if isinstance(value, (list, dict)):
+        return json.dumps(pruned(value), ensure_ascii=False, sort_keys=True)
+    return _text(value)
+
+
+def same(wanted, have) -> bool:
+    """Whether a field's value on the portal (``have``) is the one we send (``wanted``)."""
+    return _canonical(wanted) == _canonical(have)
 
 
 def same_organisation(owner_org: str, current: dict) -> bool:
@@ -108,9 +150,16 @@ def foreign_owner(current: dict | None, owner_org: str) -> dict | None:
     return {"id": ident, "name": _text(org.get("name")) or ident}
 
 
+#: Dataset keys compared apart (the rest of ``wanted`` is compared with ``same``).
+APART = ("name", "owner_org", "tags", "extras", "state")
+
+
 def dataset_changes(wanted: dict, current: dict) -> list[str]:
-    """The dataset fields whose value on the portal differs from ``wanted``."""
+    """The dataset fields whose value on the portal differs from ``wanted``: the core fields
+    (``PLAIN_FIELDS``), then a scheming schema's, then owner_org, tags, extras and state."""
     changed = [k for k in PLAIN_FIELDS if k in wanted and _text(wanted[k]) != _text(current.get(k))]
+    changed += [k for k in sorted(wanted) if k not in PLAIN_FIELDS and k not in APART
+                and not same(wanted[k], current.get(k))]
     if not same_organisation(wanted.get("owner_org", ""), current):
         changed.append("owner_org")
     if sorted(t["name"] for t in wanted.get("tags", [])) != sorted(t.get("name") for t in current.get("tags") or []):
@@ -125,7 +174,7 @@ def dataset_changes(wanted: dict, current: dict) -> list[str]:
 
 
 def resource_changes(fields: dict, current: dict) -> list[str]:
-    return [k for k, v in fields.items() if _text(v) != _text(current.get(k))]
+    return [k for k, v in fields.items() if not same(v, current.get(k))]
 
 
 def make_plan(spec: mapping.DatasetSpec, wanted: dict, current: dict | None) -> Plan:
@@ -187,13 +236,25 @@ def check_organisation(portal: Portal, org: str) -> list[dict]:
                              "set CKAN_API_TOKEN to a valid token of an editor or admin of the organisation")])
 
 
-def current_dataset(portal: Portal, name: str) -> dict | None:
-    """The portal's dataset of that name (package_show), or None when there is none."""
+def portal_schema(portal: Portal) -> scheming.Schema | None:
+    """The portal's ckanext-scheming schema for datasets, or None: CKAN's core fields (a portal
+    without ckanext-scheming, or one whose scheming has no schema for the type ``dataset``)."""
+    try:
+        return scheming.Schema.from_answer(portal.call("scheming_dataset_schema_show", type="dataset"))
+    except (UnknownActionError, NotFoundError):
+        return None
+
+
+def current_dataset(portal: Portal, name: str, owner_org: str) -> dict | None:
+    """The portal's dataset of that name (package_show), or None when there is none. A refusal
+    is told apart: a token that may not create datasets in ``owner_org`` (or a bad one) is said
+    so first (``check_organisation``), else the dataset is one the token's user may not see."""
     try:
         return portal.call("package_show", id=name)
     except NotFoundError:
         return None
     except RefusedError:
+        check_organisation(portal, owner_org)
         raise DataError([Problem(portal.url, None,
                                  f"a dataset named {name!r} exists on the portal that the API token's user may "
                                  "not see (a private dataset of another organisation, or a deleted one)",
@@ -235,15 +296,20 @@ def publish(package_dir: Path, portal: Portal, owner_org: str, license_id: str |
     pkg = validation.load(package_dir)
     spec = mapping.dataset_spec(pkg, package_dir)  # every local check before the first call
     say(f"read {package_dir}: {len(spec.resources)} files")
-    licence = mapping.choose_license(portal.call("license_list"), pkg.metadata["licenses"][0]["path"], license_id,
+    licence = mapping.choose_license(portal.call("license_list"), mapping.licence_urls(pkg.metadata), license_id,
                                      portal.url)
-    mine = check_organisation(portal, owner_org)
-    current = current_dataset(portal, spec.name)
+    schema = portal_schema(portal)
+    spec = mapping.for_schema(spec, pkg.metadata, schema)
+    say(f"portal: {schema.describe() if schema else 'CKAN core fields'}")
+    current = current_dataset(portal, spec.name, owner_org)
     other = foreign_owner(current, owner_org)
-    if other is not None:
-        check_take_over(portal.url, spec.name, owner_org, other, mine, take_over)
     wanted = {**spec.fields, "owner_org": owner_org, "license_id": licence}
     plan = make_plan(spec, wanted, current)
+    if other is not None or plan.writes() or (datastore and any(
+            step.table and _datastore_action(step) != "unchanged" for step in plan.steps)):
+        mine = check_organisation(portal, owner_org)
+        if other is not None:
+            check_take_over(portal.url, spec.name, owner_org, other, mine, take_over)
     say(f"plan: dataset {plan.dataset}; " + ", ".join(f"{k} {v}" for k, v in plan.counts().items()))
     tables: dict[str, dict] = {}
     if not dry_run:
@@ -268,6 +334,7 @@ def publish(package_dir: Path, portal: Portal, owner_org: str, license_id: str |
         "dataset_action": plan.dataset,
         "dataset_changed": plan.dataset_changed,
         "license_id": licence,
+        "portal_schema": schema.describe() if schema else "core",
         "owner_org": owner_org,
         "owner_org_change": {"from": other["name"] or None, "to": owner_org} if other is not None else None,
         "counts": plan.counts(),
@@ -326,11 +393,17 @@ def _apply_resources(portal: Portal, plan: Plan, spec: mapping.DatasetSpec, pack
             load = None
         if step.action == "create":
             say(f"create resource {r.path} ({r.fields['size']} bytes)")
-            step.id = portal.call("resource_create", upload=r.file, package_id=package_id, **r.fields)["id"]
+            inline, lists = multipart(r.fields)
+            step.id = portal.call("resource_create", upload=r.file, package_id=package_id, **inline)["id"]
             order.append(step.id)
+            if lists:
+                portal.call("resource_patch", id=step.id, **lists)
         elif step.action == "update" and step.upload:
             say(f"upload resource {r.path} ({r.fields['size']} bytes)")
-            portal.call("resource_patch", upload=r.file, id=step.id, **r.fields)
+            inline, lists = multipart(r.fields)
+            portal.call("resource_patch", upload=r.file, id=step.id, **inline)
+            if any(k in step.changed for k in lists):
+                portal.call("resource_patch", id=step.id, **lists)
         elif step.action == "update":
             say(f"update resource {r.path}: {', '.join(step.changed)}")
             portal.call("resource_patch", id=step.id, **{k: r.fields[k] for k in step.changed})
@@ -341,6 +414,21 @@ def _apply_resources(portal: Portal, plan: Plan, spec: mapping.DatasetSpec, pack
     if order != final + [i for i in order if i not in final]:
         say("reorder resources")
         portal.call("package_resource_reorder", id=package_id, order=final)
+
+
+def multipart(fields: dict) -> tuple[dict, dict]:
+    """The fields a multipart upload can carry (strings and numbers; a list of one item as that
+    item, which ckanext-scheming's ``scheming_multiple_text`` takes as a one-item list) and the
+    lists it cannot (two or more items: sent after it, as JSON)."""
+    inline, lists = {}, {}
+    for key, value in fields.items():
+        if not isinstance(value, list):
+            inline[key] = value
+        elif len(value) == 1 and isinstance(value[0], str):
+            inline[key] = value[0]
+        else:
+            lists[key] = value
+    return inline, lists
 
 
 def _load_table(portal: Portal, step: Step, pkg: model.Package, action: str, tables: dict, say) -> None:
