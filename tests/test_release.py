@@ -123,8 +123,14 @@ def test_diff_2_1_0_to_the_checkout():
     d = diff_of("2.1.0", str(REPO))
     assert (d["old"]["version"], d["new"]["version"], d["level"]) == ("2.1.0", "3.0.0", "minor")
     assert kinds(d) == [("distribution-added", None, None, None, None), ("distribution-changed", None, None, None, None)]
+    # issue 20: the ZIP of the package; issue 21: the SQLite file and a Parquet file per table; the
+    # workbook's bytes changed (issue 20)
     assert [c["distribution"] for c in d["changes"] if c["kind"].startswith("distribution")] == [
-        "build-kuni-shisaku-ichiran-todofuken-2019.zip", "build-kuni-shisaku-ichiran-todofuken-2019.xlsx"]
+        "build-kuni-shisaku-ichiran-todofuken-2019.sqlite", "build-kuni-shisaku-ichiran-todofuken-2019.zip",
+        *(f"build-parquet-{t}.parquet" for t in sorted(("budget_projects", "effect_categories", "kpis", "ministries",
+                                                        "pillars", "policies", "policy_budget_projects",
+                                                        "policy_ministries", "policy_references"))),
+        "build-kuni-shisaku-ichiran-todofuken-2019.xlsx"]
     # issue 19: two texts take the {ja, en} form; issue 18: the licence, access rights and the source's
     # licence in the EU's vocabularies
     assert {c["property"] for c in d["changes"] if c["kind"] == "metadata-changed"} == {

@@ -243,7 +243,7 @@ def test_every_iri_of_ours_with_a_page_links_to_a_page_that_exists(browser_page,
     policy, ministry, KPI, reference, attribution, budget listing, pillar, the dataset, the
     catalog, a distribution or a download URL links to a page of the site (and its #fragment to
     an element of it); the rest (vocabulary, budget projects, code lists, agents, parts of the
-    dataset) link nowhere; an IRI of another site links to itself."""
+    dataset, the source's licence document, whose text is the government's page) link nowhere; an IRI of another site links to itself."""
     page = browser_page
     page.goto(site_url + "sparql.html")
     run(page, f"""SELECT DISTINCT ?iri WHERE {{ {{ ?iri ?p ?o }} UNION {{ ?s ?p ?iri }}
@@ -253,7 +253,7 @@ def test_every_iri_of_ours_with_a_page_links_to_a_page_that_exists(browser_page,
     assert 600 < len(cells) < 1000  # all shown (the table shows 1,000 rows at most)
     linked = {iri: href for iri, href in cells if href}
     unlinked = {iri.removeprefix(DEFAULT_BASE).split("/")[0].split("#")[0] for iri, href in cells if not href}
-    assert unlinked == {"vocab", "budget-project", "effect-category", "scheme", "agent", "dataset"}
+    assert unlinked == {"vocab", "budget-project", "effect-category", "scheme", "agent", "dataset", "licence"}
     kinds = {iri.removeprefix(DEFAULT_BASE).split("/")[0] for iri in linked}
     assert kinds == {"policy", "ministry", "kpi", "reference", "attribution", "budget-listing", "pillar", "dataset",
                      "catalog", "files"}
