@@ -723,3 +723,33 @@ def test_the_query_page_moves_with_the_base(tmp_path, site_build, pkg):
     assert f"<{base}policy/7>" in sparql_link((tmp_path / "policy/7.html").read_text(encoding="utf-8"))
     with pytest.raises(ValueError):  # a link's query must name what it is about in one VALUES clause
         sparql.about("SELECT * WHERE { ?s ?p ?o }", base + "policy/7")
+
+
+def test_the_template_cache_never_fails_a_build(tmp_path, monkeypatch):
+    """The site's templates are compiled once into Jinja2's bytecode cache in the temporary folder
+    (render.environment). A temporary folder that cannot hold it (missing, or full: any OSError on
+    writing) leaves the templates compiled each time, with the same pages."""
+    import os
+
+    import jinja2
+
+    from kanmin.site import render
+
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path / "missing"))
+    assert render.environment().bytecode_cache is None
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    env = render.environment()
+    assert isinstance(env.bytecode_cache, jinja2.FileSystemBytecodeCache)
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("tempfile.NamedTemporaryFile", full)
+    assert env.get_template("base.html").name == "base.html"  # compiled; its dump refused, no error
+    assert list((tmp_path / f"_jinja2-cache-{os.getuid()}").iterdir()) == []
+    monkeypatch.undo()
+    # and where it can, the compiled template is kept (the pages of a warm build are the same as a
+    # cold one's: the byte-identical rebuild tests build twice)
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    render.environment().get_template("base.html")
+    assert len(list((tmp_path / f"_jinja2-cache-{os.getuid()}").iterdir())) == 1

