@@ -5,9 +5,6 @@ urllib3. Nothing here skips: a server that does not start or answer is an error.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,18 +14,14 @@ from pathlib import Path
 
 import urllib3
 
+from support import free_port, stop_process
+
 START_TIMEOUT_S = 60.0
 DB = "kuni-shisaku-ichiran-todofuken-2019"
 
 
 class ServerError(RuntimeError):
     """The server could not be started or reached."""
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -53,14 +46,7 @@ class DatasetteServer:
 
     def stop(self) -> None:
         """Stop the server by its PID: SIGTERM, then SIGKILL after 10 s."""
-        if self.process.poll() is not None:
-            return
-        os.kill(self.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(self.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_process(self.process)
 
 
 def start_server(package_dir: Path, log: Path) -> DatasetteServer:

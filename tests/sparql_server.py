@@ -13,7 +13,6 @@ import io
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path, PurePosixPath
 import urllib3
 
 from kanmin.rdf.examples import QUERY_GRAPH
+from support import free_port, stop_process
 
 # The version the README installs (pip install oxigraph==...); the dev extra pins the same.
 OXIGRAPH_VERSION = "0.5.13"
@@ -62,13 +62,6 @@ def oxigraph_binary() -> str:
     return found
 
 
-def free_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on now (the kernel's choice)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         try:
@@ -99,14 +92,7 @@ class SparqlServer:
 
     def stop(self) -> None:
         """Stop the server by its PID: SIGTERM, then SIGKILL after 10 s."""
-        if self.process.poll() is not None:
-            return
-        os.kill(self.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.kill(self.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_process(self.process)
 
     def _request(self, query: str, accept: str, method: str, read_timeout: float = 60) -> str:
         http = urllib3.PoolManager(retries=False, timeout=urllib3.Timeout(connect=5, read=read_timeout))

@@ -6,6 +6,8 @@ import csv
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -139,3 +141,22 @@ def unavailable(reason: str, *, tests: str, variable: str) -> None:
     if os.environ.get(variable) == "1":
         pytest.fail(f"{message} (fails because {variable}=1)", pytrace=False)
     pytest.skip(message)
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now (the kernel's choice)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def stop_process(process: subprocess.Popen, grace: float = 10) -> None:
+    """Stop a server the tests started, by its PID: SIGTERM, then SIGKILL after ``grace`` seconds."""
+    if process.poll() is not None:
+        return
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout=grace)

@@ -160,3 +160,35 @@ def ckan_portal(ckan_portals: dict[str, Portal]) -> Portal:
 def ckan_dcat_portal(ckan_portals: dict[str, Portal]) -> Portal:
     """The portal with ckanext-scheming's DCAT-AP schema, ckanext-harvest and a licence register."""
     return ckan_portals["dcat-ap"]
+
+
+# --- shared by the modules that publish (test_portal, test_dcat_ap_portal) -------------------------
+
+@pytest.fixture()
+def empty(admin):
+    """The portal of the requesting module's ``admin`` client without the dataset (purged, so its
+    name is free again)."""
+    from ckanapi import NotFound
+
+    from kanmin.settings import DESCRIPTOR, REPO
+
+    try:
+        admin.action.dataset_purge(id=json.loads((REPO / DESCRIPTOR).read_text(encoding="utf-8"))["name"])
+    except NotFound:
+        pass
+    return admin
+
+
+@pytest.fixture()
+def package_copy(tmp_path) -> Path:
+    """A copy of the published package, for a test to change and publish."""
+    from support import copy_published_package
+
+    return copy_published_package(tmp_path / "pkg")
+
+
+@pytest.fixture()
+def publish_env(monkeypatch):
+    """No publisher setting from the environment running the tests (each test sets its own)."""
+    for key in ("KANMIN_CONTACT_EMAIL", "SOURCE_DATE_EPOCH", "CKAN_URL", "CKAN_API_TOKEN"):
+        monkeypatch.delenv(key, raising=False)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 
@@ -17,7 +16,7 @@ from kanmin import validation
 from kanmin.portal import mapping, scheming
 from kanmin.portal.publish import Portal, publish, same
 from kanmin.settings import DESCRIPTOR, REPO
-from support import copy_published_package, describe_files_again, published
+from support import describe_files_again, published
 
 NAME = json.loads((REPO / DESCRIPTOR).read_text(encoding="utf-8"))["name"]
 N = len(published())
@@ -25,6 +24,8 @@ N = len(published())
 #: multipart upload cannot carry: one JSON resource_patch each after its upload.
 LISTS = sum(len(d.conforms_to) > 1 for d in published())
 FIXTURE = REPO / "tests" / "fixtures" / "ckan" / "dcat_ap_full_schema.json"
+#: Every test here runs without publisher settings from the environment (conftest.publish_env).
+pytestmark = pytest.mark.usefixtures("publish_env")
 
 
 @pytest.fixture(scope="module")
@@ -32,28 +33,6 @@ def admin(ckan_dcat_portal):
     ckan = ckan_dcat_portal.client()
     yield ckan
     ckan.close()
-
-
-@pytest.fixture()
-def empty(admin):
-    from ckanapi import NotFound
-
-    try:
-        admin.action.dataset_purge(id=NAME)
-    except NotFound:
-        pass
-    return admin
-
-
-@pytest.fixture()
-def package_copy(tmp_path) -> Path:
-    return copy_published_package(tmp_path / "pkg")
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    for key in ("KANMIN_CONTACT_EMAIL", "SOURCE_DATE_EPOCH", "CKAN_URL", "CKAN_API_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
 
 
 def _publish(portal, directory, **kw) -> dict:

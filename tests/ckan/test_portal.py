@@ -20,7 +20,7 @@ from kanmin import cli, distributions, validation
 from kanmin.portal import mapping
 from kanmin.portal.publish import Portal, publish
 from kanmin.settings import DATA_DIR, DESCRIPTOR, REPO
-from support import copy_published_package, describe_files_again, published
+from support import describe_files_again, published
 
 NAME = json.loads((REPO / DESCRIPTOR).read_text(encoding="utf-8"))["name"]
 #: How many files the package publishes, and how many are tables (the registry's, not a fixed number).
@@ -28,6 +28,8 @@ N = len(published())
 TABLES = sum(d.table is not None for d in published())
 #: license_list, scheming_dataset_schema_show (which this portal does not know), package_show.
 READS = 3
+#: Every test here runs without publisher settings from the environment (conftest.publish_env).
+pytestmark = pytest.mark.usefixtures("publish_env")
 
 
 @pytest.fixture(scope="module")
@@ -41,29 +43,6 @@ def admin(ckan_portal):
     ckan = ckan_portal.client()
     yield ckan
     ckan.close()
-
-
-@pytest.fixture()
-def empty(admin):
-    """The portal without the dataset (purged, so its name is free again)."""
-    from ckanapi import NotFound
-
-    try:
-        admin.action.dataset_purge(id=NAME)
-    except NotFound:
-        pass
-    return admin
-
-
-@pytest.fixture()
-def package_copy(tmp_path) -> Path:
-    return copy_published_package(tmp_path / "pkg")
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch):
-    for key in ("KANMIN_CONTACT_EMAIL", "SOURCE_DATE_EPOCH", "CKAN_URL", "CKAN_API_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
 
 
 def _publish(portal_parts, directory, **kw) -> dict:

@@ -13,7 +13,6 @@ When chromium or Playwright is missing the tests are skipped, saying what to ins
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -29,16 +28,11 @@ from site_data import table
 
 import support
 from kanmin.settings import SITE_DIR
+from support import free_port
 
 
 def unavailable(reason: str) -> None:
     support.unavailable(reason, tests="browser", variable="KANMIN_BROWSER_REQUIRED")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
